@@ -1,0 +1,67 @@
+"""Shared bits of the benchmarks: distinct real passes, percentiles, where results go."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import secrets
+import time
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from officegate.firmware_sim.visitor import SimulatedVisitor
+from officegate.protocol import KeySet, PassClaims, PassKind, SigningKey, issue_pass, pass_secret
+
+RESULTS = Path(__file__).resolve().parent / "results"
+NOW = 1_795_424_400.0  # a fixed "now" keeps passes and codes reproducible
+
+
+def make_site() -> tuple[SigningKey, KeySet]:
+    """A fresh EdDSA site key and the keyset an edge would hold."""
+    key = SigningKey.generate("EdDSA")
+    return key, KeySet("hq", [key.trusted()], version=1)
+
+
+def visitors(key: SigningKey, count: int, clock: Any, *, dark_every: int = 0) -> list[
+        SimulatedVisitor]:
+    """``count`` visitors with distinct typical passes (lobby + gate-1 + a room, 12 h)."""
+    out = []
+    for n in range(count):
+        claims = PassClaims(
+            issuer="hq", subject=secrets.token_hex(8), pass_id=secrets.token_bytes(8),
+            issued_at=int(NOW) - 60, not_before=int(NOW) - 60, expires=int(NOW) + 12 * 3600,
+            kind=PassKind.VISITOR, visit_id=100_000 + n, zones=("lobby",),
+            doors=("gate-1", "room-301"),
+        )
+        cose = issue_pass(claims, key)
+        dark = bool(dark_every) and n % dark_every == 0
+        out.append(SimulatedVisitor(cose, pass_secret(key.code_key, claims.pass_id), clock,
+                                    dark=dark))
+    return out
+
+
+def stats_ms(samples_s: list[float]) -> dict[str, float]:
+    """mean / p50 / p99 / max in milliseconds of samples in seconds."""
+    if not samples_s:
+        return {"n": 0}
+    arr = np.array(samples_s) * 1000
+    return {"n": len(arr), "mean": float(arr.mean()), "p50": float(np.percentile(arr, 50)),
+            "p99": float(np.percentile(arr, 99)), "max": float(arr.max())}
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were measured on."""
+    return {"cpus": os.cpu_count(), "python": platform.python_version(),
+            "machine": platform.machine(), "processor": platform.processor() or "",
+            "measured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+
+
+def save(name: str, result: dict[str, Any]) -> Path:
+    """Write ``result`` as benchmarks/results/{name}.json and return the path."""
+    RESULTS.mkdir(exist_ok=True)
+    path = RESULTS / f"{name}.json"
+    path.write_text(json.dumps(result, indent=2) + "\n")
+    return path

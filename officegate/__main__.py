@@ -1,0 +1,5 @@
+"""``python -m officegate`` runs the CLI."""
+
+from officegate.cli import app
+
+app()

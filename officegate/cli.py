@@ -1,0 +1,240 @@
+"""The ``officegate`` command: demo, server, edge, scan, user administration.
+
+Imports of the server or edge stacks happen inside the commands, so an edge install (without
+FastAPI and SQLAlchemy) can run ``officegate edge`` and ``officegate scan``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+app = typer.Typer(
+    name="officegate",
+    help="OfficeGate: a reception desk that is only a QR code.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+console = Console()
+err = Console(stderr=True)
+
+
+def _logging(verbose: bool) -> None:
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+
+
+@app.command()
+def demo(
+    once: Annotated[
+        bool, typer.Option(help="Exit after the story (exit code 0 = it worked).")
+    ] = False,
+    port: Annotated[
+        int, typer.Option(help="HTTP port of the demo server (0 = any free one).")
+    ] = 8000,
+    data_dir: Annotated[
+        Path | None, typer.Option(help="Keep the demo's database and keys here (default: temp).")
+    ] = None,
+    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
+) -> None:
+    """Play the visitor's story end to end: invite, pass, rotating QR, gate, access log."""
+    _logging(verbose)
+    from officegate.demo.story import run_demo
+
+    raise typer.Exit(run_demo(console=console, once=once, port=port, data_dir=data_dir))
+
+
+@app.command()
+def server(
+    host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
+    port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+) -> None:
+    """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL)."""
+    from officegate.server.runner import serve
+    from officegate.server.settings import Settings
+
+    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
+    serve(Settings(**overrides))  # type: ignore[arg-type]
+
+
+@app.command()
+def edge(
+    config: Annotated[Path, typer.Option("--config", "-c", help="Edge config file (.toml).")],
+) -> None:
+    """Run an edge agent (gate, door or vending machine) from its config file."""
+    _logging(True)  # a service: every decision is logged at INFO
+    from officegate.edge.agent import EdgeAgent
+    from officegate.edge.config import ConfigError, EdgeConfig
+
+    try:
+        cfg = EdgeConfig.load(config)
+    except ConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    url = os.environ.get("OFFICEGATE_EDGE_MQTT_URL")
+    if url:  # keeps the broker password out of the config file
+        cfg = cfg.model_copy(update={"mqtt_url": url})
+    from officegate.edge.camera import CameraUnavailable
+    from officegate.edge.decoders import DecoderUnavailable
+    from officegate.edge.vending_runner import VendingService
+
+    try:  # a vending machine serves drinks; gates and doors open
+        agent: EdgeAgent | VendingService = (
+            VendingService(cfg) if cfg.kind == "vending" else EdgeAgent.from_config(cfg))
+    except (CameraUnavailable, DecoderUnavailable) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"edge [bold]{cfg.device}[/bold] ({cfg.kind}, zone {cfg.zone}) running")
+    try:
+        agent.run()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        agent.close()
+
+
+@app.command()
+def scan(
+    images: Annotated[list[Path], typer.Argument(help="Photos or frames to decode.")],
+    raw: Annotated[bool, typer.Option(help="Print the QR text only.")] = False,
+    decoder: Annotated[str, typer.Option(help="zxing, pyzbar or opencv.")] = "zxing",
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="An edge config: verify with that edge's cached keys."),
+    ] = None,
+) -> None:
+    """Decode QR codes in images and print the text or the gate's decision (for installers)."""
+    from officegate.edge.scan import scan_images
+
+    raise typer.Exit(scan_images(images, raw=raw, decoder=decoder, config=config, console=console))
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="Login e-mail.")],
+    role: Annotated[str, typer.Option(help="admin, staff or host.")] = "host",
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    password: Annotated[
+        str | None,
+        typer.Option(help="Default: asked for (or OFFICEGATE_NEW_PASSWORD).", show_default=False),
+    ] = None,
+) -> None:
+    """Add a user who can log in to the staff pages and the API."""
+    from officegate.server.auth import service as auth
+    from officegate.server.bootstrap import database_session
+    from officegate.server.errors import OfficeGateError
+    from officegate.server.settings import Settings
+
+    secret = password or os.environ.get("OFFICEGATE_NEW_PASSWORD")
+    if not secret:
+        secret = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    try:
+        with database_session(Settings()) as db:
+            user = auth.create_user(db=db, email=email, password=secret, role=role, name=name)
+            console.print(f"added {user.role} [bold]{user.email}[/bold]")
+    except OfficeGateError as exc:
+        err.print(f"[red]{exc.detail()['message_en']}[/red]")
+        raise typer.Exit(2) from None
+
+
+device_app = typer.Typer(help="Gates, doors and vending machines: provisioning.",
+                         no_args_is_help=True)
+app.add_typer(device_app, name="device")
+
+
+@device_app.command("add")
+def device_add(
+    name: Annotated[str, typer.Argument(help="Device name, e.g. gate-1 (its MQTT user).")],
+    kind: Annotated[str, typer.Option(help="gate, door or vending.")] = "gate",
+    zone: Annotated[str, typer.Option(help="Zone it opens into.")] = "lobby",
+    out: Annotated[Path, typer.Option(help="Where to write the bundle.")] = Path("."),
+    broker_url: Annotated[
+        str, typer.Option(help="Broker address as the Pi reaches it (no password).")
+    ] = "mqtt://officegate.local:1883",
+    ca: Annotated[Path | None, typer.Option(help="CA certificate of a TLS broker.")] = None,
+) -> None:
+    """Register a device, give it a broker password and write its provisioning bundle."""
+    from officegate.mqtt.client import parse_mqtt_url
+    from officegate.server.bootstrap import database_session
+    from officegate.server.devices import service as devices
+    from officegate.server.errors import OfficeGateError
+    from officegate.server.provisioning import service as provisioning
+    from officegate.server.settings import Settings
+
+    settings = Settings()
+    try:
+        broker = parse_mqtt_url(broker_url)
+        with database_session(settings) as db:
+            device = devices.create_device(db=db, name=name, kind=kind, zone=zone,
+                                           site=settings.site)
+            password = provisioning.issue_credential(db=db, device=device)
+            files = provisioning.write_bundle(db=db, device=device, password=password,
+                                              broker=broker, out_dir=out / name, ca_file=ca)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except OfficeGateError as exc:
+        err.print(f"[red]{exc.detail()['message_en']}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"added {kind} [bold]{name}[/bold] in zone {zone}; bundle:")
+    for path in files:
+        console.print(f"  {path}")
+    console.print("Copy it to the Pi, then run `officegate broker-config` and reload Mosquitto.")
+
+
+@device_app.command("revoke")
+def device_revoke(
+    name: Annotated[str, typer.Argument(help="Device whose broker login to revoke.")],
+) -> None:
+    """Revoke a device's broker credential (a lost or stolen Pi); then run broker-config."""
+    from officegate.server.bootstrap import database_session
+    from officegate.server.devices import service as devices
+    from officegate.server.errors import OfficeGateError
+    from officegate.server.provisioning import service as provisioning
+    from officegate.server.settings import Settings
+
+    try:
+        with database_session(Settings()) as db:
+            count = provisioning.revoke_credentials(
+                db=db, device=devices.get_device(db=db, name=name))
+    except OfficeGateError as exc:
+        err.print(f"[red]{exc.detail()['message_en']}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"revoked {count} credential(s) of [bold]{name}[/bold]")
+
+
+@app.command("broker-config")
+def broker_config(
+    out: Annotated[Path, typer.Option(help="Directory for passwd and acl.")] = Path("."),
+) -> None:
+    """Write Mosquitto's password and ACL files for every provisioned device and the server.
+
+    The server's own broker login is the user and password in its MQTT URL
+    (OFFICEGATE_MQTT_URL). Reload Mosquitto afterwards (SIGHUP or systemctl reload).
+    """
+    from officegate.mqtt.client import parse_mqtt_url
+    from officegate.server.bootstrap import database_session
+    from officegate.server.provisioning import service as provisioning
+    from officegate.server.settings import Settings
+
+    settings = Settings()
+    server = parse_mqtt_url(settings.mqtt_url) if settings.mqtt_url else None
+    if server is None or not server.username or not server.password:
+        err.print("[red]set OFFICEGATE_MQTT_URL=mqtt://USER:PASSWORD@host:port: the server's "
+                  "own broker login goes into the password file too[/red]")
+        raise typer.Exit(2)
+    with database_session(settings) as db:
+        files = provisioning.broker_files(db=db, server_user=server.username,
+                                          server_password=server.password)
+    passwd, acl = provisioning.write_broker_files(files, out)
+    devices = files.passwd.count("\n") - 1
+    console.print(f"wrote {passwd} and {acl} ({devices} device(s) + the server)")

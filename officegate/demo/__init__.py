@@ -1,0 +1,1 @@
+"""The demo story and installer tools that span server, edge and simulation."""

@@ -1,0 +1,1 @@
+"""alerts domain: things staff must look at (offline doors, forced doors, lockdowns)."""

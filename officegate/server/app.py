@@ -1,0 +1,169 @@
+"""The FastAPI application: ``create_app(settings)``."""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from officegate.mqtt import BrokerAddress, parse_mqtt_url
+from officegate.server.access.routes import router as access_router
+from officegate.server.arrival.wiring import router as arrival_router
+from officegate.server.auth.routes import router as auth_router
+from officegate.server.bootstrap import prepare, session_secret
+from officegate.server.bridge.service import SiteBridge
+from officegate.server.deps import LoginRequired, ServerState
+from officegate.server.devices.pages import router as device_pages_router
+from officegate.server.devices.routes import router as devices_router
+from officegate.server.errors import OfficeGateError
+from officegate.server.keys.routes import router as keys_router
+from officegate.server.meetings.routes import router as meetings_router
+from officegate.server.messaging.wiring import router as messaging_router
+from officegate.server.occupancy.routes import router as occupancy_router
+from officegate.server.settings import Settings
+from officegate.server.vending.routes import router as vending_router
+from officegate.server.vending.visitor_push import router as visitor_push_router
+from officegate.server.visits.routes import router as visits_router
+
+log = logging.getLogger(__name__)
+WEB_DIR = Path(__file__).parent / "web"
+STATIC_DIR = WEB_DIR / "static"
+MAX_BODY = 256 * 1024  # nothing the API accepts is anywhere near this
+# Paths that carry a pass link token: the pass page and its APIs (/p/, /api/p/) and the
+# pass page's chat (/api/chat/). The token *is* the visitor's pass: never log it.
+_PASS_TOKEN_PATH = re.compile(r"/(p|chat)/[A-Za-z0-9_-]+")
+
+
+def redact_pass_links(text: str) -> str:
+    """``text`` with every pass link token masked (``/p/***``, ``/chat/***``)."""
+    return _PASS_TOKEN_PATH.sub(r"/\1/***", text)
+
+
+def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> FastAPI:
+    """Build the app: migrate the database, ensure site and key, wire routes.
+
+    On startup the MQTT bridge connects to ``broker`` if given, else to ``settings.mqtt_url``,
+    else to an embedded broker the app starts itself (``app.state.officegate.broker``
+    says which).
+    """
+    engine, sessions = prepare(settings)
+    state = ServerState(settings=settings, engine=engine, sessions=sessions,
+                        templates=Jinja2Templates(directory=str(WEB_DIR / "templates")))
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        embedded = None
+        address = broker
+        if address is None and settings.mqtt_url:
+            address = parse_mqtt_url(settings.mqtt_url)
+        if address is None:
+            from officegate.mqtt.broker import EmbeddedBroker
+
+            embedded = EmbeddedBroker()
+            address = await run_in_threadpool(embedded.start)
+        state.broker = address
+        bridge = SiteBridge(broker=address, sessions=sessions, site=settings.site,
+                            keys_dir=settings.keys_dir, client_id=settings.mqtt_client_id,
+                            journey=state.journey,
+                            offline_alert_after=settings.offline_alert_seconds,
+                            home_assistant=settings.home_assistant_prefix)
+        await run_in_threadpool(bridge.start)
+        state.bridge = bridge
+        try:
+            yield
+        finally:
+            state.bridge = None
+            await run_in_threadpool(bridge.stop)
+            if embedded is not None:
+                await run_in_threadpool(embedded.stop)
+            engine.dispose()
+
+    app = FastAPI(title="OfficeGate", version="0.1.0", lifespan=lifespan)
+    app.state.officegate = state
+    app.add_middleware(
+        SessionMiddleware, secret_key=session_secret(settings), session_cookie="og_session",
+        max_age=12 * 3600, same_site="lax", https_only=settings.secure_cookies,
+    )
+    _add_error_handlers(app)
+    for router in (auth_router, visits_router, devices_router, keys_router, access_router):
+        app.include_router(router)
+    app.include_router(vending_router)  # its lifespan runs the vending MQTT link
+    app.include_router(device_pages_router)  # staff devices page and door commands
+    app.include_router(meetings_router)
+    app.include_router(occupancy_router)  # its lifespan: room listener, no-show sweep, feeds
+    app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
+    app.include_router(visitor_push_router)  # after arrival: pushes via its hub
+    app.include_router(messaging_router)  # inbox, chat, webhooks, FAQ; lifespan: journey
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
+
+    @app.get("/sw.js", include_in_schema=False)
+    def service_worker() -> Response:
+        path = STATIC_DIR / "sw.js"
+        if not path.is_file():
+            return JSONResponse({"detail": "no service worker installed"}, status_code=404)
+        # Allowed scope "/" lets the worker, served from here, control /p/... pages.
+        return FileResponse(path, media_type="text/javascript", headers={
+            "Service-Worker-Allowed": "/", "Cache-Control": "no-cache"})
+
+    @app.get("/", include_in_schema=False)
+    def root() -> Response:
+        return RedirectResponse("/staff", status_code=303)
+
+    @app.get("/healthz", include_in_schema=False)
+    def health() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.middleware("http")
+    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
+        length = request.headers.get("content-length", "")
+        if length.isdigit() and int(length) > MAX_BODY:
+            return JSONResponse({"detail": {"code": "too_large", "message_en":
+                                            "request body too large", "message_ja":
+                                            "リクエストが大きすぎます"}}, status_code=413)
+        return await call_next(request)
+
+    return app
+
+
+def _add_error_handlers(app: FastAPI) -> None:
+    @app.exception_handler(OfficeGateError)
+    async def service_error(_request: Request, exc: OfficeGateError) -> Response:
+        headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
+        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
+                            headers=headers)
+
+    @app.exception_handler(LoginRequired)
+    async def login_required(_request: Request, exc: LoginRequired) -> Response:
+        return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
+
+    @app.exception_handler(RequestValidationError)
+    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+        # Reasons only: echoing hostile input back helps nobody.
+        reasons = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
+                    "type": str(e.get("type", ""))} for e in exc.errors()]
+        return JSONResponse({"detail": reasons}, status_code=422)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
+        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+                            headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(Exception)
+    async def unexpected(request: Request, exc: Exception) -> Response:
+        log.error("unhandled error on %s %s", request.method,
+                  redact_pass_links(request.url.path), exc_info=exc)
+        return JSONResponse({"detail": {"code": "internal_error", "message_en":
+                                        "Something went wrong on our side.", "message_ja":
+                                        "サーバーでエラーが発生しました。"}}, status_code=500)

@@ -1,0 +1,216 @@
+"""Where arrival, check-in, notifications and on-site meet: journey reactions and the sweep.
+
+Built once per app (see wiring.py). Journey handlers run in the publisher's thread, use their
+own short sessions, commit, and only then send or publish, so a subscriber never hears of
+something the database could still lose.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officegate.server.arrival import service as arrival
+from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
+from officegate.server.checkin import passes
+from officegate.server.checkin import service as checkin
+from officegate.server.checkin.models import CheckIn
+from officegate.server.db import session_scope, utcnow
+from officegate.server.deps import ServerState
+from officegate.server.journey import JourneyEvent
+from officegate.server.notify import service as notify
+from officegate.server.notify.feed import LiveFeed
+from officegate.server.notify.sender import Notifier, Outgoing
+from officegate.server.notify.vapid import ensure_key
+from officegate.server.visits.models import Visit, VisitorPass
+
+log = logging.getLogger(__name__)
+NOTIFIED = ("approaching", "arrived", "checked_in", "held_for_approval", "checked_out")
+SWEEP_S = 15.0
+
+
+class ArrivalHub:
+    """The arrival domains' shared runtime: notifier, live feed, journey reactions, sweep."""
+
+    def __init__(self, state: ServerState) -> None:
+        self.state = state
+        settings = state.settings
+        self.vapid_key = ensure_key(settings.data_dir / "vapid_private.pem")
+        host = settings.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        self.notifier = Notifier(feed=LiveFeed(), vapid_key=self.vapid_key,
+                                 vapid_subject=f"mailto:officegate@{_mail_host(host)}")
+        self.notifier.on_gone = self._subscription_gone
+        self._stop = threading.Event()
+        self._sweeper: threading.Thread | None = None
+        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by wiring
+
+    # -- lifecycle ---------------------------------------------------------------------
+    def start(self, *, sweep: bool = True) -> None:
+        """Subscribe to the journey, start the notifier and (optionally) the sweep thread."""
+        journey = self.state.journey
+        for kind in NOTIFIED:
+            journey.subscribe(kind, self._notify_host)
+        journey.subscribe("invited", self._hold_back_zones)
+        journey.subscribe("gate_passed", self._gate_passed)
+        self.notifier.start()
+        if sweep:
+            self._sweeper = threading.Thread(target=self._sweep_loop, name="arrival-sweep",
+                                             daemon=True)
+            self._sweeper.start()
+
+    def stop(self) -> None:
+        """Stop the sweep and deliver what is queued."""
+        self._stop.set()
+        if self._sweeper is not None:
+            self._sweeper.join(timeout=10)
+        self.notifier.stop()
+
+    # -- after a request commits ---------------------------------------------------------
+    def publish(self, kind: str, *, visit_id: int, site: str, data: dict[str, Any],
+                key: str | None = None, at: datetime | None = None) -> None:
+        """Publish one journey step of ours (after the commit)."""
+        self.state.journey.publish(JourneyEvent(
+            kind=kind, key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
+            site=site, data=data))
+
+    def revocations_changed(self) -> None:
+        """Tell the edges (retained MQTT) that a pass was revoked."""
+        if self.state.bridge is not None:
+            try:
+                self.state.bridge.publish_revocations()
+            except Exception:
+                log.exception("could not publish revocations")
+
+    def send(self, items: list[Outgoing]) -> None:
+        """Hand committed notices to the notifier."""
+        for item in items:
+            self.notifier.send(item)
+
+    def _subscription_gone(self, address: str) -> None:
+        with session_scope(self.state.sessions) as db:
+            notify.forget_subscription(db=db, address=address)
+
+    # -- journey reactions --------------------------------------------------------------
+    def _notify_host(self, event: JourneyEvent) -> None:
+        if event.visit_id is None:
+            return
+        with session_scope(self.state.sessions) as db:
+            item = notify.notice_for_visit(db=db, key=event.key, kind=event.kind,
+                                           visit_id=event.visit_id, data=event.data)
+        if item is not None:
+            self.notifier.send(item)
+
+    def _hold_back_zones(self, event: JourneyEvent) -> None:
+        if event.visit_id is None:
+            return
+        settings = self.state.settings
+        replaced = False
+        with session_scope(self.state.sessions) as db:
+            visit = db.get(Visit, event.visit_id)
+            if visit is None:
+                return
+            config = arrival.site_config(db=db, site_id=visit.site_id)
+            if config is None or not config.checkin_zones:
+                return
+            for row in db.scalars(select(VisitorPass).where(
+                    VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
+                new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
+                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                replaced = replaced or (new is not None and new is not row)
+        if replaced:
+            self.revocations_changed()
+
+    def _gate_passed(self, event: JourneyEvent) -> None:
+        if event.visit_id is None:
+            return
+        device = str(event.data.get("device") or "")
+        out = None
+        with session_scope(self.state.sessions) as db:
+            visit = db.get(Visit, event.visit_id)
+            record = checkin.checkin_of(db=db, visit_id=event.visit_id)
+            if visit is None or record is None:
+                return
+            if record.gate_passed_at is None:
+                record.gate_passed_at = event.at
+            config = arrival.site_config(db=db, site_id=visit.site_id)
+            if config is not None and device in config.exit_devices:
+                out = checkin.check_out(db=db, visit_id=visit.id, how="exit_gate", now=event.at)
+        if out is not None:
+            self.revocations_changed()
+            self.publish("checked_out", visit_id=event.visit_id, site=event.site or "",
+                         data={"how": "exit_gate", "device": device})
+
+    # -- the sweep ------------------------------------------------------------------------
+    def _sweep_loop(self) -> None:
+        while not self._stop.wait(SWEEP_S):
+            try:
+                self.sweep(utcnow())
+            except Exception:
+                log.exception("arrival sweep failed")
+
+    def _arrived_waiting(self, db: Session, now: datetime) -> list[Outgoing]:
+        """Arrived at the building but not checked in for too long: the host should know."""
+        out: list[Outgoing] = []
+        rows = db.execute(select(ArrivalTrack, Visit).join(Visit, Visit.id == ArrivalTrack.visit_id)
+                          .outerjoin(CheckIn, CheckIn.visit_id == Visit.id)
+                          .where(ArrivalTrack.arrived_at.is_not(None), CheckIn.id.is_(None),
+                                 Visit.ends_at > now)).all()
+        for track, visit in rows:
+            config = arrival.site_config(db=db, site_id=visit.site_id)
+            assert track.arrived_at is not None
+            minutes = _waiting_since(config, track.arrived_at, now)
+            if minutes is not None:
+                item = notify.notice_for_visit(db=db, key=f"waiting:{visit.id}", kind="waiting",
+                                               visit_id=visit.id, data={"minutes": minutes})
+                if item is not None:
+                    out.append(item)
+        return out
+
+    def sweep(self, now: datetime) -> None:
+        """Escalate unanswered notices, tell hosts about long waits, check out at day end."""
+        with session_scope(self.state.sessions) as db:
+            escalations = notify.due_escalations(db=db, now=now)
+        self.send(escalations)
+        waiting: list[Outgoing] = []
+        ended: list[tuple[int, str]] = []
+        with session_scope(self.state.sessions) as db:
+            rows = db.execute(select(CheckIn, Visit).join(Visit, Visit.id == CheckIn.visit_id)
+                              .where(CheckIn.status == "checked_in")).all()
+            for record, visit in rows:
+                config = arrival.site_config(db=db, site_id=visit.site_id)
+                minutes = None if record.checked_in_at is None else _waiting_since(
+                    config, record.checked_in_at, now)
+                if (record.gate_passed_at is None and record.waiting_notified_at is None
+                        and minutes is not None):
+                    record.waiting_notified_at = now
+                    item = notify.notice_for_visit(db=db, key=f"waiting:{visit.id}",
+                                                   kind="waiting", visit_id=visit.id,
+                                                   data={"minutes": minutes})
+                    if item is not None:
+                        waiting.append(item)
+                if arrival.local_day(config, now) > arrival.local_day(config, visit.ends_at):
+                    if checkin.check_out(db=db, visit_id=visit.id, how="end_of_day", now=now):
+                        ended.append((visit.id, self.state.settings.site))
+            waiting += self._arrived_waiting(db, now)
+        self.send(waiting)
+        if ended:
+            self.revocations_changed()
+        for visit_id, site in ended:
+            self.publish("checked_out", visit_id=visit_id, site=site,
+                         data={"how": "end_of_day"})
+
+
+def _waiting_since(config: ArrivalSite | None, since: datetime, now: datetime) -> int | None:
+    """Minutes waited when that is longer than the site allows, else None."""
+    wait = timedelta(minutes=config.lobby_wait_minutes if config else 10)
+    return int((now - since).total_seconds() // 60) if now - since >= wait else None
+
+
+def _mail_host(host: str) -> str:
+    """A domain push services accept in the VAPID ``sub`` (a dotted name, or localhost)."""
+    return host if "." in host and not host.replace(".", "").isdigit() else "localhost"

@@ -1,0 +1,130 @@
+"""OwnTracks' own JSON, read strictly: ``location`` and ``transition`` messages in, ``cmd`` out.
+
+Field names follow the OwnTracks booklet (docs/tech/json.md): ``_type``, ``lat``, ``lon``,
+``acc`` (m), ``tst`` (epoch s), ``vel`` (km/h); transitions add ``event`` (enter/leave),
+``wtst`` (waypoint creation time) and ``desc``. Anything else the app sends (``lwt``,
+``waypoint``, ``card``...) is accepted and ignored, as the OwnTracks Recorder does.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote
+
+from officegate.server.arrival.geofence import Fix, Geofence
+
+MAX_FUTURE_S = 120  # phone clocks drift a little; more than this is not a real fix
+MAX_ACCURACY_M = 100_000.0
+REGION_PREFIX = "OfficeGate "
+
+
+class BadLocation(ValueError):
+    """A location message we refuse, with a reason safe to show the sender."""
+
+
+@dataclass(frozen=True, slots=True)
+class OwnTracksMessage:
+    """A parsed message: ``kind`` is "location", "transition" or "other"."""
+
+    kind: str
+    fix: Fix | None = None
+    event: str | None = None
+    region: str | None = None
+
+
+def _number(data: dict[str, Any], key: str, *, required: bool = True) -> float | None:
+    value = data.get(key)
+    if value is None and not required:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        raise BadLocation(f"'{key}' must be a number")
+    return float(value)
+
+
+def check_fix(*, lat: float, lon: float, acc: float, at: float, now: float,
+              speed: float | None = None, entered: bool = False) -> Fix:
+    """A Fix from checked numbers; BadLocation for absurd values or a time in the future."""
+    if not all(math.isfinite(v) for v in (lat, lon, acc, at, 0.0 if speed is None else speed)):
+        raise BadLocation("numbers must be finite")
+    if not -90.0 <= lat <= 90.0 or not -180.0 <= lon <= 180.0:
+        raise BadLocation("coordinates out of range")
+    if not 0.0 <= acc <= MAX_ACCURACY_M:
+        raise BadLocation("accuracy out of range")
+    if at > now + MAX_FUTURE_S:
+        raise BadLocation("timestamp is in the future")
+    if at < 1_000_000_000:
+        raise BadLocation("timestamp is not a UNIX epoch in seconds")
+    if speed is not None and not 0.0 <= speed <= 1000.0:
+        raise BadLocation("speed out of range")
+    return Fix(lat=lat, lon=lon, acc=acc, at=at, speed=speed, entered=entered)
+
+
+def parse(payload: bytes, *, now: float) -> OwnTracksMessage:
+    """Parse one OwnTracks payload; BadLocation with the reason when it is not usable."""
+    try:
+        data = json.loads(payload)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadLocation("body is not JSON") from exc
+    if not isinstance(data, dict) or not isinstance(data.get("_type"), str):
+        raise BadLocation("an OwnTracks message is a JSON object with '_type'")
+    kind = data["_type"]
+    if kind not in ("location", "transition"):
+        return OwnTracksMessage(kind="other")
+    lat, lon = _number(data, "lat"), _number(data, "lon")
+    tst = _number(data, "tst")
+    acc = _number(data, "acc", required=kind == "transition")
+    vel = _number(data, "vel", required=False)
+    assert lat is not None and lon is not None and tst is not None
+    if kind == "location":
+        fix = check_fix(lat=lat, lon=lon, acc=acc if acc is not None else 50.0, at=tst, now=now,
+                        speed=None if vel is None else vel / 3.6)
+        return OwnTracksMessage(kind="location", fix=fix)
+    event = data.get("event")
+    if event not in ("enter", "leave"):
+        raise BadLocation("transition 'event' must be 'enter' or 'leave'")
+    _number(data, "wtst")  # required by the format; we do not need its value
+    desc = data.get("desc")
+    region = desc if isinstance(desc, str) else None
+    ours = region is None or region.startswith(REGION_PREFIX)
+    assert acc is not None
+    fix = check_fix(lat=lat, lon=lon, acc=acc, at=tst, now=now,
+                    entered=event == "enter" and ours)
+    return OwnTracksMessage(kind="transition", fix=fix, event=event, region=region)
+
+
+def region_name(site_name: str) -> str:
+    """The waypoint name the phone reports in transitions (``desc``)."""
+    return f"{REGION_PREFIX}{site_name}"[:60]
+
+
+def waypoint(*, fence: Geofence, site_name: str, created: int) -> dict[str, Any]:
+    """The office as an OwnTracks ``waypoint`` (circular region)."""
+    return {"_type": "waypoint", "desc": region_name(site_name), "lat": fence.lat,
+            "lon": fence.lon, "rad": int(fence.radius_m), "tst": created}
+
+
+def set_waypoints_cmd(*, fence: Geofence, site_name: str, created: int) -> dict[str, Any]:
+    """The ``cmd`` that makes the phone monitor the office region (HTTP reply, MQTT cmd)."""
+    return {"_type": "cmd", "action": "setWaypoints",
+            "waypoints": {"_type": "waypoints",
+                          "waypoints": [waypoint(fence=fence, site_name=site_name,
+                                                 created=created)]}}
+
+
+def config_link(*, http_url: str, username: str, password: str, device: str,
+                fence: Geofence | None, site_name: str, created: int) -> str:
+    """``owntracks:///config?inline=<base64 json>``: one tap sets up the app in HTTP mode."""
+    config: dict[str, Any] = {
+        "_type": "configuration", "mode": 3, "url": http_url, "auth": True,
+        "username": username, "password": password, "deviceId": device, "tid": "OG",
+        "monitoring": 2, "locatorInterval": 30, "locatorDisplacement": 20, "cmd": True,
+    }
+    if fence is not None:
+        config["waypoints"] = [waypoint(fence=fence, site_name=site_name, created=created)]
+    raw = json.dumps(config, separators=(",", ":")).encode()
+    # Standard base64 (the apps refuse the URL-safe alphabet), percent-encoded for the URL.
+    return "owntracks:///config?inline=" + quote(base64.b64encode(raw).decode(), safe="")

@@ -1,0 +1,254 @@
+"""The MQTT bridge: publishes the site's retained state and ingests device messages.
+
+One paho client with a fixed id and a persistent session (clean_session=False), so QoS 1
+events sent while the server was away are delivered when it returns. paho runs callbacks in
+its network thread: each message gets its own short-lived database session, and nothing a
+device sends can raise out of a callback (that would stop the network loop).
+A watchdog thread raises an alert for a device offline (by its last will) longer than
+``offline_alert_after`` seconds.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import paho.mqtt.client as mqtt
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Session, sessionmaker
+
+from officegate.mqtt import BrokerAddress, make_client
+from officegate.protocol import Reason, topics
+from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
+from officegate.server.access import passback
+from officegate.server.bridge.home_assistant import ALL_COMMANDS as ALL_HA_COMMANDS
+from officegate.server.bridge.home_assistant import HomeAssistant
+from officegate.server.bridge.writer import MAX_PAYLOAD, EventWriter, Incoming
+from officegate.server.db import session_scope
+from officegate.server.devices import health
+from officegate.server.devices import service as devices
+from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.keys import service as keys
+from officegate.server.sites import service as sites
+from officegate.server.visits import service as visits
+
+log = logging.getLogger(__name__)
+
+
+class SiteBridge:
+    """Connects one site's server to the broker. ``start()`` / ``stop()``."""
+
+    def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
+                 keys_dir: Path, client_id: str | None = None,
+                 journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
+                 watch_seconds: float = 5.0, home_assistant: str | None = None) -> None:
+        self.broker = broker
+        self.journey = journey
+        self.site = site
+        self._sessions = sessions
+        self._keys_dir = keys_dir
+        self.client_id = client_id or f"officegate-server-{site}"
+        self.offline_alert_after = offline_alert_after
+        self._watch_seconds = watch_seconds
+        self._watching = threading.Event()
+        self._watchdog = threading.Thread(target=self._watch_offline, name="offline-watchdog",
+                                          daemon=True)
+        self.connected = threading.Event()
+        # Counts of what happened to incoming messages: stored, duplicate, rejected, failed.
+        self.stats: Counter[str] = Counter()
+        self._client = make_client(client_id=self.client_id, broker=broker, clean_session=False)
+        # Acknowledge an event only after it is committed (or judged unusable), so a
+        # database hiccup leaves it with the broker instead of losing it.
+        self._client.manual_ack_set(True)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+        self._writer = EventWriter(sessions=sessions, ack=self._client.ack, stats=self.stats,
+                                   on_stored=self._tell_journey, send=self.send_command,
+                                   on_door=self._door_event)
+        self._handlers: dict[str, Callable[[str, bytes], bool]] = {
+            "status": self._handle_status,
+            "heartbeat": self._handle_heartbeat,
+        }
+        # Home Assistant discovery under this prefix (e.g. "homeassistant"); None = off.
+        self.home_assistant = None
+        if home_assistant:
+            self.home_assistant = HomeAssistant(prefix=home_assistant, site=site,
+                                                sessions=sessions, publish=self._publish,
+                                                send_command=self.send_command)
+            self._handlers["set"] = self.home_assistant.command
+
+    def start(self, *, wait: float = 10.0) -> None:
+        """Connect in the background; wait up to ``wait`` seconds for the first connection."""
+        self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        self._writer.start()
+        self._client.loop_start()
+        self._watchdog.start()
+        if not self.connected.wait(wait):
+            log.warning("MQTT broker %r not reachable yet; retrying in the background",
+                        self.broker)
+
+    def stop(self) -> None:
+        """Disconnect and stop the network and watchdog threads."""
+        self._watching.set()
+        self._writer.stop()
+        if self.home_assistant is not None:
+            self.home_assistant.stop()
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.connected.clear()
+
+    # -- incoming -----------------------------------------------------------------------
+
+    def _on_connect(self, client: mqtt.Client, _userdata: Any, _flags: Any,
+                    reason_code: Any, _props: Any) -> None:
+        if reason_code.is_failure:
+            log.error("MQTT connection refused: %s", reason_code)
+            return
+        client.subscribe([(topics.all_device_events(), 1), (topics.all_device_status(), 1),
+                          (topics.ALL_DEVICE_HEARTBEATS, 0)])
+        if self.home_assistant is not None:
+            client.subscribe(ALL_HA_COMMANDS, 1)
+        try:
+            self.publish_all()
+        except Exception:  # a bad row must not stop the bridge from connecting
+            log.exception("could not publish the site state")
+        self.connected.set()
+        log.info("MQTT bridge connected to %r as %s", self.broker, self.client_id)
+
+    def _on_message(self, client: mqtt.Client, _userdata: Any,
+                    message: mqtt.MQTTMessage) -> None:
+        ack = True
+        try:
+            kind = message.topic.rsplit("/", 1)[-1]
+            if kind == "events":  # stored in batches; the writer acknowledges after commit
+                ack = False
+                self._writer.submit(Incoming(message.topic, bytes(message.payload),
+                                             message.mid, message.qos))
+                return
+            handler = self._handlers.get(kind)
+            if handler is None:
+                self.stats["ignored"] += 1
+            else:
+                ack = handler(message.topic, bytes(message.payload))
+        except Exception:
+            log.exception("unexpected error handling a message on %s", message.topic[:200])
+            self.stats["failed"] += 1
+        finally:
+            if ack and message.qos > 0:
+                client.ack(message.mid, message.qos)
+
+    def _reject(self, topic: str, why: str) -> bool:
+        log.warning("rejected message on %s: %s", topic[:200], why[:300])
+        self.stats["rejected"] += 1
+        return True  # acknowledged: resending it would not make it valid
+
+    def _tell_journey(self, event: AccessEvent) -> None:
+        """A stored access event of a visit is a journey step (gate passed, or denied)."""
+        if self.journey is None or event.visit_id is None:
+            return
+        accepted = event.reason == Reason.ACCEPTED.value
+        kind = "gate_passed" if accepted else "access_denied"
+        self.journey.publish(JourneyEvent(
+            kind=kind, key=f"{kind}:{event.id}", at=datetime.fromtimestamp(event.at, UTC),
+            visit_id=event.visit_id, site=event.site,
+            data={"device": event.device, "reason": event.reason, "detail": event.detail,
+                  "event_id": event.id}))
+
+    def _handle_status(self, topic: str, payload: bytes) -> bool:
+        device = topics.device_of(topic)
+        status = payload.decode("utf-8", "replace").strip()
+        if device is None or status not in (topics.ONLINE, topics.OFFLINE):
+            return self._reject(topic, "status must be 'online' or 'offline'")
+        try:
+            with session_scope(self._sessions) as db:
+                health.record_status(db=db, name=device, status=status)
+        except SQLAlchemyError:
+            log.exception("could not store the status of %s", device)
+            return False
+        self.stats["status"] += 1
+        return True
+
+    def _handle_heartbeat(self, topic: str, payload: bytes) -> bool:
+        device = topics.device_of(topic)
+        try:
+            beat = Heartbeat.from_json(payload[:MAX_PAYLOAD])
+        except ValueError as exc:
+            return self._reject(topic, str(exc))
+        if beat.device != device:
+            return self._reject(topic, f"heartbeat names {beat.device!r}, topic {device!r}")
+        try:
+            with session_scope(self._sessions) as db:
+                health.record_heartbeat(db=db, beat=beat)
+        except SQLAlchemyError:
+            log.exception("could not store the heartbeat of %s", device)
+        self.stats["heartbeat"] += 1
+        return True
+
+    def check_offline(self) -> list[str]:
+        """Raise alerts for devices offline too long now; returns their names."""
+        with session_scope(self._sessions) as db:
+            return health.alert_overdue_offline(
+                db=db, site=self.site, after=timedelta(seconds=self.offline_alert_after))
+
+    def _watch_offline(self) -> None:
+        while not self._watching.wait(self._watch_seconds):
+            try:
+                self.check_offline()
+            except Exception:  # the watchdog must outlive a database hiccup
+                log.exception("offline check failed; will retry")
+
+    # -- outgoing (retained) ------------------------------------------------------------
+
+    def _publish(self, topic: str, payload: bytes) -> None:
+        self._client.publish(topic, payload, qos=1, retain=True)
+
+    def send_command(self, name: str, command: dict[str, object]) -> None:
+        """Send a one-off command (not retained) to a device's ``cmd`` topic, QoS 1."""
+        self._client.publish(topics.device_cmd(name), json.dumps(command), qos=1)
+
+    def publish_keys(self) -> None:
+        """Publish the site's KeySet (every key not yet retired, with code keys)."""
+        with session_scope(self._sessions) as db:
+            site = sites.get_site(db=db, code=self.site)
+            keyset = keys.build_keyset(db=db, site=site, keys_dir=self._keys_dir)
+        self._publish(topics.site_keys(self.site), keyset.to_json())
+
+    def publish_revocations(self) -> None:
+        """Publish the site's revoked, unexpired pass ids."""
+        with session_scope(self._sessions) as db:
+            site = sites.get_site(db=db, code=self.site)
+            revocations = visits.build_revocations(db=db, site=site)
+        self._publish(topics.site_revocations(self.site), revocations.to_json())
+
+    def publish_device_config(self, name: str) -> None:
+        """Publish one device's DeviceConfig."""
+        with session_scope(self._sessions) as db:
+            config = devices.device_config(db=db, device=devices.get_device(db=db, name=name))
+        self._publish(topics.device_config(name), config.to_json())
+        if self.home_assistant is not None and config.kind != "vending":
+            self.home_assistant.publish_mode(name, config.mode)
+
+    def publish_all(self) -> None:
+        """Publish keys, revocations and every device config of the site."""
+        self.publish_keys()
+        self.publish_revocations()
+        with session_scope(self._sessions) as db:
+            names = [d.name for d in devices.list_devices(db=db, site=self.site)]
+        for name in names:
+            self.publish_device_config(name)
+        with session_scope(self._sessions) as db:
+            catch_up = passback.full_state(db=db, site_devices=names)
+        for name, command in catch_up:
+            self.send_command(name, command)
+        if self.home_assistant is not None:
+            self.home_assistant.publish_discovery()
+
+    def _door_event(self, event: DoorEvent) -> None:
+        if self.home_assistant is not None:
+            self.home_assistant.door_event(event)

@@ -1,0 +1,76 @@
+"""A domain's own MQTT client on every device's events topic, acknowledging after commit.
+
+The access log (the bridge), room occupancy and vending each store what is theirs from the
+same ``officegate/devices/+/events`` stream, on their own persistent session, so one domain's
+slow or failing database work never holds back another's. This is the part they share.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections import Counter
+from typing import Any
+
+import paho.mqtt.client as mqtt
+
+from officegate.mqtt import BrokerAddress, make_client
+from officegate.protocol import topics
+
+log = logging.getLogger(__name__)
+
+
+class DeviceEventsSubscriber:
+    """Subclasses implement :meth:`handle`; its return value says whether to acknowledge.
+
+    ``handle`` returns False to leave a message with the broker (the database is unreachable:
+    it comes again after a reconnect) and True once it is stored or judged unusable.
+    """
+
+    label = "device events"
+
+    def __init__(self, *, broker: BrokerAddress, client_id: str) -> None:
+        self.broker = broker
+        self.connected = threading.Event()
+        self.stats: Counter[str] = Counter()
+        self._client = make_client(client_id=client_id, broker=broker, clean_session=False)
+        self._client.manual_ack_set(True)
+        self._client.on_connect = self._on_connect
+        self._client.on_message = self._on_message
+
+    def start(self, *, wait: float = 0.0) -> None:
+        """Connect in the background; wait up to ``wait`` s for the first connection."""
+        self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
+        self._client.loop_start()
+        if wait and not self.connected.wait(wait):
+            log.warning("%s: MQTT broker not reachable yet; retrying in the background",
+                        self.label)
+
+    def stop(self) -> None:
+        """Disconnect and stop the network thread."""
+        self._client.disconnect()
+        self._client.loop_stop()
+        self.connected.clear()
+
+    def handle(self, topic: str, payload: bytes) -> bool:
+        """Deal with one message; True to acknowledge it."""
+        raise NotImplementedError
+
+    def _on_connect(self, client: mqtt.Client, _u: Any, _f: Any, reason_code: Any,
+                    _p: Any) -> None:
+        if reason_code.is_failure:
+            log.error("%s: MQTT connection refused: %s", self.label, reason_code)
+            return
+        client.subscribe(topics.all_device_events(), qos=1)
+        self.connected.set()
+
+    def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
+        ack = True
+        try:
+            ack = self.handle(message.topic, bytes(message.payload))
+        except Exception:  # nothing a device sends may stop the network loop
+            log.exception("%s: failed on a message on %s", self.label, message.topic[:200])
+            self.stats["failed"] += 1
+        finally:
+            if ack and message.qos > 0:
+                client.ack(message.mid, message.qos)

@@ -1,0 +1,64 @@
+"""Incoming messages from LINE, WhatsApp and e-mail onto the right contact's timeline."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officegate.server.messaging import contacts, service
+from officegate.server.messaging.models import Contact, Message, WebhookReceipt
+from officegate.server.messaging.runtime import Messaging
+
+_DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
+
+
+def first_time(db: Session, channel: str, event_id: str) -> bool:
+    """Record a platform event id; False when it was handled before (a redelivery)."""
+    seen = db.scalar(select(WebhookReceipt.id).where(WebhookReceipt.channel == channel,
+                                                     WebhookReceipt.event_id == event_id))
+    if seen is not None:
+        return False
+    db.add(WebhookReceipt(channel=channel, event_id=event_id[:200]))
+    db.flush()
+    return True
+
+
+def contact_for_address(db: Session, rt: Messaging, *, channel: str, address: str, text: str,
+                        name: str = "") -> Contact:
+    """The contact of a chat-app user: known address, else the link code they sent, else new.
+
+    A visitor who sends their pass page's link code from LINE or WhatsApp joins that chat to
+    their timeline; before that they are an anonymous contact of their own.
+    """
+    found = contacts.find_by_identity(db=db, channel=channel, address=address)
+    if found is not None:
+        return contacts.get_contact(db=db, contact_id=found.id)
+    linked = contacts.by_link_code(db=db, text=text)
+    contact = linked or contacts.new_contact(db=db, site=rt.site, name=name,
+                                             lang=service.texts.language(text, "ja"))
+    contacts.add_identity(db=db, contact=contact, channel=channel, address=address)
+    return contact
+
+
+def receive_text(db: Session, rt: Messaging, *, channel: str, address: str, text: str,
+                 event_id: str, name: str = "", data: dict[str, Any] | None = None) -> bool:
+    """One incoming text message; False when it is a duplicate."""
+    if not first_time(db, channel, event_id):
+        return False
+    contact = contact_for_address(db, rt, channel=channel, address=address, text=text, name=name)
+    turn = service.receive(db=db, contact=contact, channel=channel, text=text or "(empty)",
+                           matcher=rt.matcher(db, contact.site),
+                           dedup_key=f"{channel}:{event_id}"[:200], data=data)
+    return not turn.duplicate
+
+
+def update_delivery(db: Session, *, external_id: str, status: str) -> bool:
+    """Move a sent message's delivery status forward (sent -> delivered -> read)."""
+    msg = db.scalar(select(Message).where(Message.external_id == external_id))
+    if msg is None or status not in _DELIVERY_ORDER:
+        return False
+    if _DELIVERY_ORDER.get(msg.delivery or "", 0) < _DELIVERY_ORDER[status]:
+        msg.delivery = status
+    return True

@@ -1,0 +1,58 @@
+"""Device API: register and list devices, change a device's mode."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter
+
+from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep
+from officegate.server.devices import profiles, service
+from officegate.server.devices.schemas import DeviceIn, DeviceModeIn, DeviceOut, DoorRulesIn
+
+router = APIRouter(prefix="/api/devices", tags=["devices"])
+
+
+@router.get("", response_model=list[DeviceOut])
+def list_devices(db: SessionDep, state: StateDep, _user: StaffUser) -> list[DeviceOut]:
+    """Every device of this site with its online status."""
+    return [service.device_out(db=db, device=d)
+            for d in service.list_devices(db=db, site=state.settings.site)]
+
+
+@router.post("", response_model=DeviceOut, status_code=201)
+def create_device(body: DeviceIn, db: SessionDep, state: StateDep, _user: AdminUser) -> DeviceOut:
+    """Register a device (admin); its config is published retained at once."""
+    device = service.create_device(db=db, name=body.name, kind=body.kind, zone=body.zone,
+                                   site=state.settings.site, allow_static=body.allow_static,
+                                   relay_pulse_ms=body.relay_pulse_ms)
+    out = service.device_out(db=db, device=device)
+    db.commit()  # publish only what is committed
+    if state.bridge is not None:
+        state.bridge.publish_device_config(device.name)
+    return out
+
+
+@router.post("/{name}/mode", response_model=DeviceOut)
+def set_mode(name: str, body: DeviceModeIn, db: SessionDep, state: StateDep,
+             _user: StaffUser) -> DeviceOut:
+    """Switch a device to normal, locked or unlocked (staff); republishes its config."""
+    device = service.set_mode(db=db, name=name, mode=body.mode)
+    out = service.device_out(db=db, device=device)
+    db.commit()
+    if state.bridge is not None:
+        state.bridge.publish_device_config(device.name)
+    return out
+
+
+@router.patch("/{name}/rules", response_model=DeviceOut)
+def set_rules(name: str, body: DoorRulesIn, db: SessionDep, state: StateDep,
+              _user: StaffUser) -> DeviceOut:
+    """Set a door's opening hours, holidays, fail mode or anti-passback (staff); only the
+    fields sent change (send ``"opening_hours": null`` to remove the schedule). The door
+    gets its new config at once and keeps it for offline decisions."""
+    device = service.get_device(db=db, name=name)
+    profiles.set_rules(db=db, device=device, changes=body.model_dump(exclude_unset=True))
+    out = service.device_out(db=db, device=device)
+    db.commit()
+    if state.bridge is not None:
+        state.bridge.publish_device_config(device.name)
+    return out

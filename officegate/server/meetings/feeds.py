@@ -1,0 +1,81 @@
+"""Subscribed calendar feeds (an https .ics URL), re-read periodically into meetings."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+from urllib.parse import urlsplit
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officegate.server.auth.models import User
+from officegate.server.db import utcnow
+from officegate.server.errors import InvalidInput, NotFound
+from officegate.server.meetings import ical
+from officegate.server.meetings.importer import ImportResult, apply_calendar
+from officegate.server.meetings.models import CalendarFeed, Room
+from officegate.server.meetings.passes import PassContext
+
+log = logging.getLogger(__name__)
+FETCH_TIMEOUT = 15.0
+
+
+def add_feed(*, db: Session, url: str, room: Room, host: User) -> CalendarFeed:
+    """Subscribe ``room`` to the calendar at ``url`` (http, https or webcal)."""
+    parts = urlsplit(url.strip())
+    if parts.scheme not in ("http", "https", "webcal") or not parts.netloc:
+        raise InvalidInput("bad_feed_url", "the feed URL must be http(s):// or webcal://",
+                           "カレンダーURLは http(s):// または webcal:// にしてください")
+    feed = CalendarFeed(url=url.strip(), room_id=room.id, host_id=host.id)
+    db.add(feed)
+    db.flush()
+    return feed
+
+
+def get_feed(*, db: Session, feed_id: int) -> CalendarFeed:
+    """The feed with ``feed_id``; NotFound otherwise."""
+    feed = db.get(CalendarFeed, feed_id)
+    if feed is None:
+        raise NotFound("unknown_feed", f"no calendar feed {feed_id}",
+                       f"カレンダー {feed_id} はありません")
+    return feed
+
+
+def fetch(url: str) -> bytes:
+    """GET the feed (webcal:// is https://); ValueError with the reason on failure."""
+    if url.startswith("webcal://"):
+        url = "https://" + url[len("webcal://"):]
+    try:
+        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
+            response = client.get(url, headers={"Accept": "text/calendar"})
+    except httpx.HTTPError as exc:
+        raise ValueError(f"could not read the feed: {type(exc).__name__}") from exc
+    if response.status_code != 200:
+        raise ValueError(f"the feed answered HTTP {response.status_code}")
+    if len(response.content) > ical.MAX_BYTES:
+        raise ValueError("the feed is too large")
+    return response.content
+
+
+def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: int,
+            data: bytes | None = None) -> ImportResult:
+    """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable."""
+    if data is None:
+        data = fetch(feed.url)
+    now = utcnow()
+    parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
+                                 window_end=now + timedelta(days=import_days))
+    room = db.get(Room, feed.room_id)
+    host = db.get(User, feed.host_id)
+    assert room is not None and host is not None
+    result = apply_calendar(db=db, ctx=ctx, parsed=parsed, importer=host, default_room=room,
+                            source="feed", feed_id=feed.id)
+    feed.last_read_at, feed.last_error = now, None
+    return result
+
+
+def all_feeds(*, db: Session) -> list[CalendarFeed]:
+    """Every subscribed feed."""
+    return list(db.scalars(select(CalendarFeed).order_by(CalendarFeed.id)))

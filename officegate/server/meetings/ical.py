@@ -1,0 +1,187 @@
+"""iCalendar (RFC 5545) files into meeting occurrences: pure parsing, no database.
+
+Recurrence (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides) is expanded by
+``recurring-ical-events``; time zones come from the file's VTIMEZONEs / TZIDs (Google's
+X-WR-TIMEZONE is honoured through ``x-wr-timezone``). A cancellation is either an event with
+STATUS:CANCELLED or any event of a METHOD:CANCEL message (RFC 5546); without RECURRENCE-ID
+it cancels the whole series.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta, tzinfo
+from typing import Any
+
+import icalendar
+import recurring_ical_events
+import x_wr_timezone
+
+MAX_BYTES = 2 * 1024 * 1024
+MAX_OCCURRENCES = 5000
+
+
+class InvalidCalendar(ValueError):
+    """The file is not usable iCalendar; the message says why (in English)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Occurrence:
+    """One occurrence of a calendar event, in UTC."""
+
+    uid: str
+    recurrence: str  # "" for a single event, else the original start (UTC ISO)
+    sequence: int
+    title: str
+    starts_at: datetime
+    ends_at: datetime
+    location: str
+    organizer: str | None
+    attendees: tuple[tuple[str, str], ...]  # (email, display name)
+    cancelled: bool
+
+    @property
+    def key(self) -> str:
+        """The stable identity of this occurrence: UID plus RECURRENCE-ID."""
+        return f"{self.uid}|{self.recurrence}"
+
+
+@dataclass
+class ParsedCalendar:
+    """What a file says: occurrences in the window and whole series it cancels."""
+
+    method: str
+    window_end: datetime
+    occurrences: list[Occurrence] = field(default_factory=list)
+    cancelled_series: dict[str, int] = field(default_factory=dict)  # uid -> sequence
+    sequences: dict[str, int] = field(default_factory=dict)  # uid -> highest SEQUENCE seen
+    skipped_all_day: int = 0
+    masters: set[str] = field(default_factory=set)  # uids whose whole series is in the file
+
+
+def _utc(value: Any, default_tz: tzinfo) -> datetime:
+    if isinstance(value, datetime):
+        return (value if value.tzinfo else value.replace(tzinfo=default_tz)).astimezone(UTC)
+    raise InvalidCalendar(f"expected a date-time, got {type(value).__name__}")
+
+
+def _email(value: Any) -> str:
+    text = str(value)
+    return text[7:] if text.lower().startswith("mailto:") else text
+
+
+def _attendees(event: icalendar.Event) -> tuple[tuple[str, str], ...]:
+    raw = event.get("ATTENDEE")
+    if raw is None:
+        return ()
+    items = raw if isinstance(raw, list) else [raw]
+    out = []
+    for item in items:
+        cutype = str(getattr(item, "params", {}).get("CUTYPE", "INDIVIDUAL")).upper()
+        if cutype in ("ROOM", "RESOURCE"):
+            continue  # Outlook lists the booked room itself as an attendee
+        email = _email(item).strip().lower()
+        name = str(getattr(item, "params", {}).get("CN", "")) or email.split("@")[0]
+        if email:
+            out.append((email[:254], name[:200]))
+    return tuple(out)
+
+
+def parse_calendar(data: bytes, *, window_start: datetime, window_end: datetime,
+                   default_tz: tzinfo = UTC) -> ParsedCalendar:
+    """Parse ``data`` and expand occurrences that overlap [window_start, window_end).
+
+    Raises InvalidCalendar with a reason for anything malformed; nothing is returned
+    half-parsed.
+    """
+    if len(data) > MAX_BYTES:
+        raise InvalidCalendar(f"the file is larger than {MAX_BYTES // 1024} KiB")
+    try:
+        calendar = icalendar.Calendar.from_ical(data)
+    except (ValueError, IndexError, KeyError) as exc:
+        raise InvalidCalendar(f"not an iCalendar file: {str(exc)[:200]}") from exc
+    if not isinstance(calendar, icalendar.Calendar) or calendar.name != "VCALENDAR":
+        raise InvalidCalendar("the file does not start with BEGIN:VCALENDAR")
+    try:
+        return _expand(calendar, window_start, window_end, default_tz)
+    except InvalidCalendar:
+        raise
+    except Exception as exc:  # the libraries raise many types for bad values; all are 4xx
+        raise InvalidCalendar(f"bad event data: {type(exc).__name__}: {str(exc)[:200]}"
+                              ) from exc
+
+
+def _expand(calendar: icalendar.Calendar, start: datetime, end: datetime,
+            default_tz: tzinfo) -> ParsedCalendar:
+    calendar = x_wr_timezone.to_standard(calendar)
+    method = str(calendar.get("METHOD", "PUBLISH")).upper()
+    parsed = ParsedCalendar(method=method, window_end=end)
+    recurring: set[str] = set()
+    events = list(calendar.walk("VEVENT"))
+    for event in events:
+        uid = str(event.get("UID", "")).strip()
+        if not uid:
+            raise InvalidCalendar("an event has no UID")
+        errors = getattr(event, "errors", None)
+        if errors:  # icalendar drops a property it cannot read and notes why
+            name, why = errors[0]
+            raise InvalidCalendar(f"event {uid[:80]!r}: bad {name}: {str(why)[:160]}")
+        if event.get("DTSTART") is None:
+            raise InvalidCalendar(f"event {uid[:80]!r} has no DTSTART")
+        event.decoded("DTSTART")  # bad values fail here, with the UID in the message
+        sequence = int(event.get("SEQUENCE", 0))
+        parsed.sequences[uid] = max(sequence, parsed.sequences.get(uid, 0))
+        if event.get("RRULE") or event.get("RDATE") or event.get("RECURRENCE-ID"):
+            recurring.add(uid)
+        if event.get("RECURRENCE-ID") is None:
+            parsed.masters.add(uid)
+        cancelled = method == "CANCEL" or str(event.get("STATUS", "")).upper() == "CANCELLED"
+        if cancelled and event.get("RECURRENCE-ID") is None:
+            parsed.cancelled_series[uid] = max(sequence, parsed.cancelled_series.get(uid, 0))
+    if method == "CANCEL":
+        # A CANCEL message lists what goes away; it is not a calendar to expand.
+        for event in events:
+            if event.get("RECURRENCE-ID") is not None:
+                parsed.occurrences.append(_occurrence(event, event, True, recurring,
+                                                      default_tz, parsed.sequences))
+        return parsed
+    for occ in recurring_ical_events.of(calendar).between(start, end):
+        if len(parsed.occurrences) >= MAX_OCCURRENCES:
+            raise InvalidCalendar(f"more than {MAX_OCCURRENCES} occurrences in the window")
+        if isinstance(occ.decoded("DTSTART"), date) and not isinstance(
+                occ.decoded("DTSTART"), datetime):
+            parsed.skipped_all_day += 1  # all-day events book no room time
+            continue
+        cancelled = str(occ.get("STATUS", "")).upper() == "CANCELLED"
+        parsed.occurrences.append(_occurrence(occ, occ, cancelled, recurring, default_tz,
+                                              parsed.sequences))
+    return parsed
+
+
+def _occurrence(event: icalendar.Event, timing: icalendar.Event, cancelled: bool,
+                recurring: set[str], default_tz: tzinfo, sequences: dict[str, int]
+                ) -> Occurrence:
+    uid = str(event.get("UID")).strip()
+    starts = _utc(timing.decoded("DTSTART"), default_tz)
+    if timing.get("DTEND") is not None:
+        ends = _utc(timing.decoded("DTEND"), default_tz)
+    elif timing.get("DURATION") is not None:
+        ends = starts + timing.decoded("DURATION")
+    else:
+        ends = starts  # RFC 5545: a date-time DTSTART alone is an instant
+    if ends == starts:
+        ends = starts + timedelta(minutes=30)  # an instant still books the room a while
+    if ends < starts:
+        raise InvalidCalendar(f"event {uid[:80]!r} ends before it starts")
+    recurrence = ""
+    if uid in recurring:
+        rid = event.get("RECURRENCE-ID")
+        original = _utc(rid.dt, default_tz) if rid is not None else starts
+        recurrence = original.isoformat()
+    organizer = event.get("ORGANIZER")
+    return Occurrence(
+        uid=uid[:500], recurrence=recurrence, sequence=sequences.get(uid, 0),
+        title=str(event.get("SUMMARY", "(no title)"))[:300], starts_at=starts, ends_at=ends,
+        location=str(event.get("LOCATION", "")).strip()[:200],
+        organizer=_email(organizer).lower() if organizer is not None else None,
+        attendees=_attendees(event), cancelled=cancelled)

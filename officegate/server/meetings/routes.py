@@ -1,0 +1,263 @@
+"""Meetings API (rooms, meetings, iCalendar import and feeds) and the host's meetings page."""
+
+from __future__ import annotations
+
+import base64
+from datetime import UTC, datetime, timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from officegate.protocol import pass_secret, static_text
+from officegate.protocol.cose import decode_sign1
+from officegate.server.auth.models import Role, User
+from officegate.server.db import RowId, utcnow
+from officegate.server.deps import (
+    InvitingUser,
+    SessionDep,
+    StaffPageUser,
+    StaffUser,
+    StateDep,
+)
+from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.keys import service as keys
+from officegate.server.keys.models import SigningKeyRecord
+from officegate.server.meetings import feeds, ical, service
+from officegate.server.meetings.importer import apply_calendar
+from officegate.server.meetings.models import Attendee, Meeting, Room
+from officegate.server.meetings.schemas import (
+    EmployeePassOut,
+    FeedIn,
+    FeedOut,
+    ImportOut,
+    MeetingCreatedOut,
+    MeetingIn,
+    MeetingMoveIn,
+    MeetingOut,
+    RoomIn,
+    RoomOut,
+)
+from officegate.server.meetings.settings import MeetingSettings
+from officegate.server.meetings.views import meeting_out
+from officegate.server.occupancy.jobs import pass_context, publish_revocations
+
+router = APIRouter()
+
+
+def _room_out(room: Room) -> RoomOut:
+    return RoomOut(name=room.name, label=room.label, door=room.door, sensor=room.sensor,
+                   capacity=room.capacity, via_zones=list(room.via_zones))
+
+
+def _own(meeting: Meeting, user: User) -> Meeting:
+    if user.role == Role.HOST and meeting.host_id != user.id:
+        raise Forbidden("not_your_meeting", "hosts may change only their own meetings",
+                        "ホストは自分の会議のみ変更できます")
+    return meeting
+
+
+@router.post("/api/rooms", response_model=RoomOut, status_code=201, tags=["meetings"])
+def create_room(body: RoomIn, db: SessionDep, state: StateDep, _user: StaffUser) -> RoomOut:
+    """Register a meeting room behind an existing door device (staff)."""
+    room = service.create_room(db=db, site=state.settings.site, name=body.name,
+                               label=body.label, door=body.door, sensor=body.sensor,
+                               capacity=body.capacity, via_zones=body.via_zones)
+    return _room_out(room)
+
+
+@router.get("/api/rooms", response_model=list[RoomOut], tags=["meetings"])
+def list_rooms(db: SessionDep, _user: InvitingUser) -> list[RoomOut]:
+    """Every meeting room."""
+    return [_room_out(r) for r in service.list_rooms(db=db)]
+
+
+@router.post("/api/meetings", response_model=MeetingCreatedOut, status_code=201,
+             tags=["meetings"])
+def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
+                   user: InvitingUser) -> MeetingCreatedOut:
+    """Book a room; visitors get pass links (only in this answer) for the room door."""
+    room = service.get_room(db=db, name=body.room)
+    change = service.create_meeting(
+        db=db, ctx=pass_context(state), room=room, host=user, title=body.title,
+        starts_at=body.starts_at, ends_at=body.ends_at, employees=list(body.employees),
+        visitors=[(v.name, v.email) for v in body.visitors])
+    out = meeting_out(db=db, meeting=change.meeting, now=utcnow())
+    return MeetingCreatedOut(**out.model_dump(), pass_urls=change.pass_urls)
+
+
+@router.get("/api/meetings", response_model=list[MeetingOut], tags=["meetings"])
+def list_meetings(db: SessionDep, user: InvitingUser, day: str | None = None,
+                  room: str | None = None) -> list[MeetingOut]:
+    """Meetings of one UTC day (default today); hosts see their own."""
+    start = _day_start(day)
+    room_row = service.get_room(db=db, name=room) if room else None
+    rows = service.meetings_between(db=db, room=room_row, start=start,
+                                    end=start + timedelta(days=1),
+                                    host=user if user.role == Role.HOST else None)
+    now = utcnow()
+    return [meeting_out(db=db, meeting=m, now=now) for m in rows]
+
+
+def _day_start(day: str | None) -> datetime:
+    if not day:
+        return datetime.combine(utcnow().date(), datetime.min.time(), UTC)
+    try:
+        return datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(),
+                                datetime.min.time(), UTC)
+    except ValueError:
+        raise InvalidInput("bad_day", "day must be YYYY-MM-DD",
+                           "日付は YYYY-MM-DD 形式にしてください") from None
+
+
+@router.get("/api/meetings/{meeting_id}", response_model=MeetingOut, tags=["meetings"])
+def get_meeting(meeting_id: RowId, db: SessionDep, user: InvitingUser) -> MeetingOut:
+    """One meeting with who entered and who is inside now."""
+    meeting = _own(service.get_meeting(db=db, meeting_id=meeting_id), user)
+    return meeting_out(db=db, meeting=meeting, now=utcnow())
+
+
+@router.patch("/api/meetings/{meeting_id}", response_model=MeetingOut, tags=["meetings"])
+def move_meeting(meeting_id: RowId, body: MeetingMoveIn, db: SessionDep, state: StateDep,
+                 user: InvitingUser) -> MeetingOut:
+    """Move or extend a meeting; passes are re-issued and the doors told at once."""
+    meeting = _own(service.get_meeting(db=db, meeting_id=meeting_id), user)
+    change = service.move_meeting(db=db, ctx=pass_context(state), meeting=meeting,
+                                  starts_at=body.starts_at, ends_at=body.ends_at)
+    db.commit()  # the bridge reads the revocations from its own session
+    if change.revocations_changed:
+        publish_revocations(state)
+    return meeting_out(db=db, meeting=meeting, now=utcnow())
+
+
+@router.post("/api/meetings/{meeting_id}/cancel", response_model=MeetingOut, tags=["meetings"])
+def cancel_meeting(meeting_id: RowId, db: SessionDep, state: StateDep,
+                   user: InvitingUser) -> MeetingOut:
+    """Cancel a meeting: its passes are revoked and the doors told at once."""
+    meeting = _own(service.get_meeting(db=db, meeting_id=meeting_id), user)
+    change = service.cancel_meeting(db=db, meeting=meeting)
+    db.commit()
+    if change.revocations_changed:
+        publish_revocations(state)
+    return meeting_out(db=db, meeting=meeting, now=utcnow())
+
+
+@router.get("/api/meetings/{meeting_id}/pass", response_model=EmployeePassOut,
+            tags=["meetings"])
+def my_pass(meeting_id: RowId, db: SessionDep, state: StateDep,
+            user: InvitingUser) -> EmployeePassOut:
+    """The signed-in employee's own pass for the meeting's room door."""
+    meeting = service.get_meeting(db=db, meeting_id=meeting_id)
+    attendee = next((a for a in service.attendees(db=db, meeting=meeting)
+                     if a.user_id == user.id), None)
+    if attendee is None or attendee.cose is None or attendee.pass_id is None:
+        raise NotFound("no_pass", "you have no pass for this meeting",
+                       "この会議のパスはありません")
+    if attendee.revoked_at is not None or meeting.status != "scheduled":
+        raise Gone("pass_revoked", "the meeting was cancelled or released",
+                   "会議は取り消されました")
+    return _employee_pass(db, state, attendee, meeting)
+
+
+def _employee_pass(db: Session, state: StateDep, attendee: Attendee,
+                   meeting: Meeting) -> EmployeePassOut:
+    cose = attendee.cose or b""
+    kid = decode_sign1(cose).kid or b""
+    record = db.scalar(select(SigningKeyRecord).where(SigningKeyRecord.kid == kid.hex()))
+    if record is None:
+        raise Gone("key_retired", "the key of this pass is gone; ask for a new one",
+                   "このパスの鍵は失効しました")
+    key = keys.load_signing_key(keys_dir=state.settings.keys_dir, record=record)
+    secret = pass_secret(key.code_key, bytes.fromhex(attendee.pass_id or ""))
+    return EmployeePassOut(cose_b45=static_text(cose)[4:],
+                           code_secret=base64.b64encode(secret).decode("ascii"),
+                           code_period=10, valid_until=meeting.ends_at)
+
+
+@router.post("/api/meetings/import", response_model=ImportOut, tags=["meetings"])
+async def import_calendar(request: Request, db: SessionDep, state: StateDep,
+                          user: InvitingUser, room: str | None = None) -> ImportOut:
+    """Import an .ics file (multipart field ``file`` or a text/calendar body) in one go.
+
+    Events in a LOCATION that names a room go there, others to ``room``. A malformed file
+    gets 422 with the reason and imports nothing.
+    """
+    kind = request.headers.get("content-type", "")
+    if kind.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput("no_file", "send the .ics file in the form field 'file'",
+                               "フォーム項目 file で .ics ファイルを送ってください")
+        data = await upload.read()
+    else:
+        data = await request.body()
+    if not data.strip():
+        raise InvalidInput("empty_calendar", "the calendar file is empty",
+                           "カレンダーファイルが空です")
+    config = MeetingSettings()
+    now = utcnow()
+    try:
+        parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
+                                     window_end=now + timedelta(days=config.import_days))
+    except ical.InvalidCalendar as exc:
+        raise InvalidInput("bad_calendar", f"not a usable iCalendar file: {exc}",
+                           f"iCalendar ファイルを読めません: {exc}") from None
+    default_room = service.get_room(db=db, name=room) if room else None
+    result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
+                            default_room=default_room)
+    db.commit()
+    if result.revocations_changed:
+        publish_revocations(state)
+    return ImportOut(created=result.created, updated=result.updated,
+                     cancelled=result.cancelled, unchanged=result.unchanged,
+                     stale=result.stale, skipped_all_day=result.skipped_all_day,
+                     meeting_ids=result.meeting_ids, pass_urls=result.pass_urls)
+
+
+def _feed_out(db: Session, feed: feeds.CalendarFeed) -> FeedOut:
+    room = db.get(Room, feed.room_id)
+    return FeedOut(id=feed.id, url=feed.url, room=room.name if room else "",
+                   last_read_at=feed.last_read_at, last_error=feed.last_error)
+
+
+@router.post("/api/calendar-feeds", response_model=FeedOut, status_code=201, tags=["meetings"])
+def add_feed(body: FeedIn, db: SessionDep, user: StaffUser) -> FeedOut:
+    """Subscribe a room to a calendar URL (staff); it is read now and then periodically."""
+    room = service.get_room(db=db, name=body.room)
+    return _feed_out(db, feeds.add_feed(db=db, url=body.url, room=room, host=user))
+
+
+@router.post("/api/calendar-feeds/{feed_id}/refresh", response_model=ImportOut,
+             tags=["meetings"])
+def refresh_feed(feed_id: int, db: SessionDep, state: StateDep, _user: StaffUser) -> ImportOut:
+    """Read a subscribed calendar now; 422 with the reason when it cannot be used."""
+    feed = feeds.get_feed(db=db, feed_id=feed_id)
+    try:
+        result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
+                               import_days=MeetingSettings().import_days)
+    except ValueError as exc:
+        raise InvalidInput("feed_unusable", str(exc)[:300],
+                           f"カレンダーを読めません: {str(exc)[:300]}") from None
+    db.commit()
+    if result.revocations_changed:
+        publish_revocations(state)
+    return ImportOut(created=result.created, updated=result.updated,
+                     cancelled=result.cancelled, unchanged=result.unchanged,
+                     stale=result.stale, skipped_all_day=result.skipped_all_day,
+                     meeting_ids=result.meeting_ids, pass_urls=result.pass_urls)
+
+
+@router.get("/meetings", response_class=HTMLResponse, include_in_schema=False)
+def meetings_page(request: Request, db: SessionDep, state: StateDep, user: StaffPageUser,
+                  day: str | None = None) -> Response:
+    """The host's meetings of a day, with a booking form and an .ics upload."""
+    start = _day_start(day)
+    rows = service.meetings_between(db=db, room=None, start=start,
+                                    end=start + timedelta(days=1),
+                                    host=user if user.role == Role.HOST else None)
+    now = utcnow()
+    return state.templates.TemplateResponse(request, "meetings_list.html", {
+        "user": user, "day": start.date(), "rooms": service.list_rooms(db=db),
+        "meetings": [meeting_out(db=db, meeting=m, now=now) for m in rows]})

@@ -1,0 +1,22 @@
+"""Settings of meetings and occupancy, read once from ``OFFICEGATE_MEETINGS_*`` variables."""
+
+from __future__ import annotations
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class MeetingSettings(BaseSettings):
+    """How long to wait for a no-show, how often to sweep and re-read calendar feeds."""
+
+    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_MEETINGS_", extra="forbid")
+
+    no_show_minutes: int = Field(default=10, ge=1, le=120, title="No-show release",
+                                 description="Release a booked room nobody entered after this.")
+    sweep_seconds: float = Field(default=30.0, ge=0.5, le=3600, title="Sweep interval",
+                                 description="How often meetings are checked for no-shows.")
+    feed_refresh_minutes: float = Field(default=15.0, ge=0.05, le=24 * 60,
+                                        title="Feed refresh",
+                                        description="How often subscribed calendars are read.")
+    import_days: int = Field(default=60, ge=1, le=366, title="Import horizon",
+                             description="How far ahead recurring events are expanded.")

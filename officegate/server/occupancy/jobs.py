@@ -1,0 +1,125 @@
+"""Background work of meetings and occupancy, started with the app (a router lifespan):
+the room listener on MQTT, the no-show sweep and the calendar feed refresh."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+
+from officegate.server.db import session_scope, utcnow
+from officegate.server.deps import ServerState
+from officegate.server.meetings import feeds
+from officegate.server.meetings.passes import PassContext
+from officegate.server.meetings.settings import MeetingSettings
+from officegate.server.occupancy import service
+from officegate.server.occupancy.listener import RoomListener
+
+log = logging.getLogger(__name__)
+
+
+def pass_context(state: ServerState) -> PassContext:
+    """Issuing settings from the server's settings."""
+    s = state.settings
+    return PassContext(site=s.site, keys_dir=s.keys_dir, base_url=s.base_url, key_alg=s.key_alg,
+                       lead=timedelta(minutes=s.pass_lead_minutes))
+
+
+def publish_revocations(state: ServerState) -> None:
+    """Have the bridge republish the revocation list (doors refuse revoked passes offline)."""
+    if state.bridge is not None:
+        try:
+            state.bridge.publish_revocations()
+        except Exception:  # the next change or reconnect publishes it again
+            log.exception("could not publish revocations")
+
+
+def run_sweep(state: ServerState, config: MeetingSettings) -> int:
+    """Judge started meetings now; publish journey events; returns how many there were."""
+    with session_scope(state.sessions) as db:
+        update = service.sweep(db=db, now=utcnow(), site=state.settings.site,
+                               no_show_after=timedelta(minutes=config.no_show_minutes))
+    for event in update.events:
+        state.journey.publish(event)
+    if update.revocations_changed:
+        publish_revocations(state)
+    return len(update.events)
+
+
+def refresh_feeds(state: ServerState, config: MeetingSettings) -> None:
+    """Re-read every subscribed calendar; one failing feed records its error, others go on."""
+    with session_scope(state.sessions) as db:
+        ids = [f.id for f in feeds.all_feeds(db=db)]
+    for feed_id in ids:
+        changed = False
+        try:
+            with session_scope(state.sessions) as db:
+                feed = feeds.get_feed(db=db, feed_id=feed_id)
+                changed = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
+                                        import_days=config.import_days).revocations_changed
+        except Exception as exc:  # a broken feed must not stop the others
+            log.warning("calendar feed %d: %s", feed_id, str(exc)[:200])
+            with session_scope(state.sessions) as db:
+                feeds.get_feed(db=db, feed_id=feed_id).last_error = str(exc)[:500]
+        if changed:
+            publish_revocations(state)
+
+
+class RoomJobs:
+    """A thread that sweeps for no-shows and refreshes feeds on their intervals."""
+
+    def __init__(self, state: ServerState, config: MeetingSettings) -> None:
+        self.state, self.config = state, config
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="room-jobs", daemon=True)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join(timeout=10)
+
+    def _run(self) -> None:
+        next_feed = time.monotonic()
+        while not self._stop.wait(self.config.sweep_seconds):
+            try:
+                run_sweep(self.state, self.config)
+            except Exception:
+                log.exception("no-show sweep failed; will retry")
+            if time.monotonic() >= next_feed:
+                next_feed = time.monotonic() + self.config.feed_refresh_minutes * 60
+                try:
+                    refresh_feeds(self.state, self.config)
+                except Exception:
+                    log.exception("feed refresh failed; will retry")
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Start the room listener and jobs after the app's own start (broker, bridge)."""
+    state: ServerState = app.state.officegate
+    config = MeetingSettings()
+    listener = None
+    if state.broker is not None:
+        base = state.settings.mqtt_client_id or f"officegate-server-{state.settings.site}"
+        listener = RoomListener(broker=state.broker, sessions=state.sessions,
+                                site=state.settings.site, journey=state.journey,
+                                client_id=f"{base}-rooms",
+                                on_revocations=lambda: publish_revocations(state))
+        await run_in_threadpool(listener.start)
+    jobs = RoomJobs(state, config)
+    jobs.start()
+    app.state.meetings = {"listener": listener, "jobs": jobs, "config": config}
+    try:
+        yield
+    finally:
+        jobs.stop()
+        if listener is not None:
+            await run_in_threadpool(listener.stop)

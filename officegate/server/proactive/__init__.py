@@ -1,0 +1,1 @@
+"""Proactive messages: notices on the visitor's channel, driven by journey events."""

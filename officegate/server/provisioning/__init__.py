@@ -1,0 +1,1 @@
+"""provisioning domain: device credentials, bundles and the broker's password/ACL files."""

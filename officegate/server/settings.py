@@ -1,0 +1,94 @@
+"""The one settings object of the server, read once from the environment."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Server configuration.
+
+    Every field reads ``OFFICEGATE_<NAME>``; the database and broker URLs also accept the
+    plain ``DATABASE_URL`` and ``MQTT_URL`` that docker-compose and CI set.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_", extra="forbid")
+
+    data_dir: Path = Field(
+        default=Path("./officegate-data"),
+        title="Data directory",
+        description="Holds the SQLite file, the signing key files and the session secret.",
+    )
+    database_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OFFICEGATE_DATABASE_URL", "DATABASE_URL", "database_url"),
+        title="Database URL",
+        description="SQLAlchemy URL; empty means a SQLite file in data_dir.",
+    )
+    mqtt_url: str | None = Field(
+        default=None,
+        validation_alias=AliasChoices("OFFICEGATE_MQTT_URL", "MQTT_URL", "mqtt_url"),
+        title="MQTT broker URL",
+        description="mqtt://host:port; empty means an embedded broker started in-process.",
+    )
+    mqtt_client_id: str | None = Field(
+        default=None, max_length=64, title="MQTT client id",
+        description="Fixed id of the server's persistent MQTT session (officegate-server-<site>).",
+    )
+    site: str = Field(default="hq", title="Site id", description="Issuer of this server's passes.")
+    site_name: str = Field(default="Head office", title="Site name")
+    base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        title="Public base URL",
+        description="Where visitors reach the server; pass links start with it.",
+    )
+    host: str = Field(default="127.0.0.1", title="Listen address")
+    port: int = Field(default=8000, ge=0, le=65535, title="Listen port")
+    secret_key: str | None = Field(
+        default=None,
+        title="Session secret",
+        description="Signs session cookies; generated into data_dir when empty.",
+    )
+    cookie_secure: bool | None = Field(
+        default=None,
+        title="Secure cookies",
+        description="Send the session cookie only over HTTPS; default: when base_url is https.",
+    )
+    pass_lead_minutes: int = Field(
+        default=60, ge=0, le=24 * 60, title="Pass lead time",
+        description="A pass becomes valid this many minutes before the visit starts.",
+    )
+    key_alg: str = Field(default="EdDSA", pattern="^(EdDSA|ES256)$", title="Signing algorithm")
+    offline_alert_seconds: float = Field(
+        default=120, gt=0, le=7 * 24 * 3600, title="Offline alert after (s)",
+        description="Raise a staff alert when a door has been offline this long.",
+    )
+    home_assistant_prefix: str | None = Field(
+        default=None, max_length=64, pattern=r"^[A-Za-z0-9_/-]+$",
+        title="Home Assistant discovery prefix",
+        description="Publish doors to Home Assistant under this prefix (usually "
+        "'homeassistant'); empty: off.",
+    )
+    api_token_hours: int = Field(default=12, ge=1, le=24 * 30, title="API token lifetime")
+
+    @property
+    def resolved_database_url(self) -> str:
+        """The database URL, defaulting to ``<data_dir>/officegate.db``."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'officegate.db').resolve()}"
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Whether the session cookie carries the Secure flag."""
+        if self.cookie_secure is not None:
+            return self.cookie_secure
+        return self.base_url.startswith("https://")
+
+    @property
+    def keys_dir(self) -> Path:
+        """Directory of the private signing key files."""
+        return self.data_dir / "keys"

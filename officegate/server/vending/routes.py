@@ -1,0 +1,163 @@
+"""Drink routes: the pass page's drink API, the staff API and the staff page.
+
+The router's lifespan starts the vending MQTT link once the app's own lifespan has chosen
+the broker (FastAPI runs included routers' lifespans inside the app's).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse, Response
+
+from officegate.server.auth.models import Role, User
+from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
+from officegate.server.sites import service as sites
+from officegate.server.vending import drinks, service, visitor
+from officegate.server.vending.link import VendingLink
+from officegate.server.vending.schemas import (
+    DrinkStatusOut,
+    FiguresOut,
+    MachineIn,
+    MachineOut,
+    OrderIn,
+    PolicyIn,
+    PolicyOut,
+    SlotOut,
+)
+
+
+@asynccontextmanager
+async def vending_lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Run the vending link for as long as the app runs (needs the app's broker)."""
+    state = app.state.officegate
+    link = None
+    if state.broker is not None:
+        client_id = f"{state.settings.mqtt_client_id or 'officegate-server-' + state.settings.site}"
+        link = VendingLink(broker=state.broker, sessions=state.sessions,
+                           site=state.settings.site, journey=state.journey,
+                           client_id=f"{client_id[:55]}-vending")
+        await run_in_threadpool(link.start)
+    app.state.vending = link
+    try:
+        yield
+    finally:
+        app.state.vending = None
+        if link is not None:
+            await run_in_threadpool(link.stop)
+
+
+router = APIRouter(lifespan=vending_lifespan)
+# Facility staff only: the log names visits, and hosts have no business with stock.
+VendingPageUser = Annotated[User, Depends(require_page_role(Role.ADMIN, Role.STAFF))]
+
+
+def _deliver(request: Request, outcome: drinks.Outcome) -> None:
+    link: VendingLink | None = getattr(request.app.state, "vending", None)
+    if link is not None:
+        link.deliver(outcome)
+
+
+# -- the visitor's pass page ---------------------------------------------------------------
+@router.get("/api/p/{token}/drink", response_model=DrinkStatusOut, tags=["vending"])
+def drink_status(token: str, request: Request, db: SessionDep) -> DrinkStatusOut:
+    """The drink offer with menus, the newest order and the free drinks left."""
+    row = visitor.usable_pass(db=db, token=token)
+    out, outcome = visitor.drink_status(db=db, visitor_pass=row)
+    db.commit()
+    _deliver(request, outcome)
+    return out
+
+
+@router.post("/api/p/{token}/drink/order", response_model=DrinkStatusOut, status_code=201,
+             tags=["vending"])
+def order_drink(token: str, body: OrderIn, request: Request, db: SessionDep) -> DrinkStatusOut:
+    """Order a drink at a machine on the way; the machine serves it when the pass is shown."""
+    row = visitor.usable_pass(db=db, token=token)
+    _order, outcome = drinks.place_order(db=db, visitor_pass=row, machine_name=body.machine,
+                                         slot=body.slot)
+    out, more = visitor.drink_status(db=db, visitor_pass=row)
+    db.commit()  # the machine hears of the order only once it is stored
+    _deliver(request, outcome)
+    _deliver(request, more)
+    return out
+
+
+@router.post("/api/p/{token}/drink/cancel", response_model=DrinkStatusOut, tags=["vending"])
+def cancel_drink(token: str, request: Request, db: SessionDep) -> DrinkStatusOut:
+    """Withdraw the waiting order (the free drink can be ordered again)."""
+    row = visitor.usable_pass(db=db, token=token)
+    outcome = drinks.cancel_order(db=db, visitor_pass=row)
+    out, more = visitor.drink_status(db=db, visitor_pass=row)
+    db.commit()
+    _deliver(request, outcome)
+    _deliver(request, more)
+    return out
+
+
+# -- staff ---------------------------------------------------------------------------------
+def _machines_out(db: SessionDep, state: StateDep) -> list[MachineOut]:
+    site = sites.get_site(db=db, code=state.settings.site)
+    return [MachineOut(machine=m.name, route_zone=m.row.route_zone, label_en=m.row.label_en,
+                       label_ja=m.row.label_ja, status=m.device.status,
+                       slots=[SlotOut(slot=s.slot, product=s.product, name_en=s.name_en,
+                                      name_ja=s.name_ja, count=s.count) for s in m.slots])
+            for m in service.list_machines(db=db, site=site)]
+
+
+@router.get("/api/vending/machines", response_model=list[MachineOut], tags=["vending"])
+def list_machines(db: SessionDep, state: StateDep, _user: StaffUser) -> list[MachineOut]:
+    """Every machine of the site with its status and stock (staff)."""
+    return _machines_out(db, state)
+
+
+@router.post("/api/vending/machines", response_model=MachineOut, status_code=201,
+             tags=["vending"])
+def add_machine(body: MachineIn, db: SessionDep, state: StateDep,
+                _user: AdminUser) -> MachineOut:
+    """Make a registered vending device part of the drink service (admin)."""
+    site = sites.get_site(db=db, code=state.settings.site)
+    m = service.add_machine(db=db, site=site, device_name=body.device,
+                            route_zone=body.route_zone, label_en=body.label_en,
+                            label_ja=body.label_ja)
+    return MachineOut(machine=m.name, route_zone=m.row.route_zone, label_en=m.row.label_en,
+                      label_ja=m.row.label_ja, status=m.device.status, slots=[])
+
+
+@router.get("/api/vending/policy", response_model=PolicyOut, tags=["vending"])
+def get_policy(db: SessionDep, state: StateDep, _user: StaffUser) -> PolicyOut:
+    """The site's drink policy."""
+    policy = service.get_policy(db=db, site=sites.get_site(db=db, code=state.settings.site))
+    return PolicyOut.model_validate(policy, from_attributes=True)
+
+
+@router.put("/api/vending/policy", response_model=PolicyOut, tags=["vending"])
+def set_policy(body: PolicyIn, db: SessionDep, state: StateDep, _user: AdminUser) -> PolicyOut:
+    """Change drinks per visit, quiet hours and how long an order waits (admin)."""
+    policy = service.set_policy(db=db, site=sites.get_site(db=db, code=state.settings.site),
+                                **body.model_dump())
+    return PolicyOut.model_validate(policy, from_attributes=True)
+
+
+@router.get("/api/vending/figures", response_model=FiguresOut, tags=["vending"])
+def figures(db: SessionDep, state: StateDep, _user: StaffUser) -> FiguresOut:
+    """Offer -> order -> served conversion (visits), and failures."""
+    site = sites.get_site(db=db, code=state.settings.site)
+    return FiguresOut(**service.conversion(db=db, site=site))
+
+
+@router.get("/staff/vending", response_class=HTMLResponse, include_in_schema=False)
+def vending_page(request: Request, db: SessionDep, state: StateDep,
+                 user: VendingPageUser) -> Response:
+    """Machines with stock, the conversion figures and the vending log."""
+    site = sites.get_site(db=db, code=state.settings.site)
+    numbers = service.conversion(db=db, site=site)
+    return state.templates.TemplateResponse(request, "vending_staff.html", {
+        "user": user, "machines": _machines_out(db, state), "figures": numbers,
+        "log": service.recent_log(db=db, site=site), "policy": service.get_policy(
+            db=db, site=site),
+    })

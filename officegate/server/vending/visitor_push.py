@@ -1,0 +1,184 @@
+"""Web Push to the visitor: the pass page subscribes (no account: the link plus the phone it
+is bound to), and a drink offer is pushed to that visit's subscriptions.
+
+Sending reuses the host notifier (officegate.server.notify.sender) and its VAPID key; this
+module only stores visitor subscriptions and turns ``drink_offered`` into an ``Outgoing``.
+Quiet hours need no check here: no ``drink_offered`` event is published in quiet hours.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from fastapi import APIRouter, FastAPI, Response
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
+from officegate.server.deps import SessionDep
+from officegate.server.errors import Conflict, InvalidInput
+from officegate.server.journey import JourneyEvent
+from officegate.server.notify.sender import Outgoing
+from officegate.server.notify.service import check_subscription
+from officegate.server.vending import texts
+from officegate.server.vending.visitor import usable_pass
+from officegate.server.visits.models import VisitorPass
+from officegate.server.visits.pass_page import find_pass
+
+MAX_PER_VISIT = 5
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
+OFFER_BODY = ("Free drinks are waiting at the machines on your way. Open your pass to choose.",
+              "お進みの先の自動販売機で、無料のお飲み物をお選びいただけます。パスを開いてお選びください。")
+
+
+class VisitorPushSubscription(Base):
+    """A browser PushSubscription (normalised JSON) of the phone showing one visit's pass."""
+
+    __tablename__ = "visitor_push_subscriptions"
+    __table_args__ = (UniqueConstraint("visit_id", "address_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"), index=True)
+    address: Mapped[str] = mapped_column(Text)
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    # The pass link path the notification opens. The link alone is of no use to anyone
+    # else: the pass is bound to this phone (see visits.pass_page.open_pass).
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class SubscriptionIn(BaseModel):
+    """The phone's device id (as given to /open) and the browser's PushSubscription JSON."""
+
+    model_config = ConfigDict(extra="forbid")
+    device_id: str = Field(min_length=8, max_length=128)
+    subscription: dict[str, Any]
+
+
+class UnsubscribeIn(BaseModel):
+    """The phone's device id and the subscription endpoint to withdraw."""
+
+    model_config = ConfigDict(extra="forbid")
+    device_id: str = Field(min_length=8, max_length=128)
+    endpoint: str = Field(max_length=2000)
+
+
+def _hash(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _check_phone(row: VisitorPass, device_id: str) -> None:
+    """Only the phone the pass is bound to may ask for pushes about it."""
+    if row.bound_device_hash is None or row.bound_device_hash != _hash(device_id):
+        raise Conflict("bound_to_other_device",
+                       "Notifications can only be turned on from the phone showing this pass.",
+                       "通知はこのパスを表示している端末からのみ設定できます。")
+
+
+def check_visitor_subscription(sub: dict[str, Any]) -> str:
+    """Stored JSON of a PushSubscription: https, or http only to this machine (a local push
+    service in tests); InvalidInput otherwise."""
+    address = check_subscription(sub)
+    endpoint = urlsplit(json.loads(address)["endpoint"])
+    if endpoint.scheme != "https" and endpoint.hostname not in LOOPBACK:
+        raise InvalidInput("bad_subscription", "a push endpoint must use https",
+                           "プッシュ購読の送信先は https である必要があります")
+    return address
+
+
+@asynccontextmanager
+async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+    """Push drink offers through the arrival hub's notifier (its router's lifespan runs
+    first, so the hub exists here) and drop visitor subscriptions it finds gone."""
+    state = app.state.officegate
+    hub = app.state.arrival_hub
+    sessions = state.sessions
+    previous: Callable[[str], None] | None = hub.notifier.on_gone
+
+    def gone(address: str) -> None:
+        if previous is not None:
+            previous(address)
+        with session_scope(sessions) as db:
+            forget(db=db, address=address)
+
+    def offered(event: JourneyEvent) -> None:
+        if event.visit_id is None:
+            return
+        with session_scope(sessions) as db:
+            item = offer_push(db=db, visit_id=event.visit_id)
+        if item is not None:
+            hub.notifier.send(item)
+
+    hub.notifier.on_gone = gone
+    state.journey.subscribe("drink_offered", offered)
+    yield
+
+
+router = APIRouter(tags=["pass page"], lifespan=lifespan)
+
+
+@router.post("/api/p/{token}/push-subscription", status_code=201)
+def subscribe(token: str, body: SubscriptionIn, db: SessionDep) -> dict[str, Any]:
+    """Turn on notifications about this visit for this phone (the same one twice is one)."""
+    row = usable_pass(db=db, token=token)
+    _check_phone(row, body.device_id)
+    address = check_visitor_subscription(body.subscription)
+    rows = list(db.scalars(select(VisitorPushSubscription).where(
+        VisitorPushSubscription.visit_id == row.visit_id)))
+    if not any(r.address_hash == _hash(address) for r in rows):
+        if len(rows) >= MAX_PER_VISIT:
+            raise InvalidInput("too_many_subscriptions",
+                               f"at most {MAX_PER_VISIT} notification subscriptions per visit",
+                               f"通知の登録は1回の訪問につき最大{MAX_PER_VISIT}件です")
+        db.add(VisitorPushSubscription(visit_id=row.visit_id, address=address,
+                                       address_hash=_hash(address)))
+    db.commit()
+    return {"subscribed": True}
+
+
+@router.delete("/api/p/{token}/push-subscription", status_code=204)
+def unsubscribe(token: str, body: UnsubscribeIn, db: SessionDep) -> Response:
+    """Turn notifications off again (works on an expired pass too: never keep pushing)."""
+    row = find_pass(db=db, token=token)
+    _check_phone(row, body.device_id)
+    for sub in db.scalars(select(VisitorPushSubscription).where(
+            VisitorPushSubscription.visit_id == row.visit_id)):
+        if json.loads(sub.address)["endpoint"] == body.endpoint:
+            db.delete(sub)
+    db.commit()
+    return Response(status_code=204)
+
+
+def forget(*, db: Session, address: str) -> int:
+    """Delete visitor subscriptions the push service says are gone."""
+    rows = list(db.scalars(select(VisitorPushSubscription).where(
+        VisitorPushSubscription.address_hash == _hash(address))))
+    for row in rows:
+        db.delete(row)
+    return len(rows)
+
+
+def offer_push(*, db: Session, visit_id: int) -> Outgoing | None:
+    """The drink offer as a push to the visit's subscriptions; None when there are none."""
+    subs = list(db.scalars(select(VisitorPushSubscription).where(
+        VisitorPushSubscription.visit_id == visit_id).order_by(VisitorPushSubscription.id)))
+    if not subs:
+        return None
+    en, ja = texts.OFFER
+    payload: dict[str, Any] = {
+        "kind": "drink_offered", "visit_id": visit_id, "title": f"{ja} / {en}",
+        "title_ja": ja, "title_en": en, "body_ja": OFFER_BODY[1],
+        "body_en": OFFER_BODY[0], "body": f"{OFFER_BODY[1]}\n{OFFER_BODY[0]}",
+        # No link in the payload: the server keeps only a hash of the pass link, and the
+        # phone's service worker knows its own pass page.
+        "url": "/p/"}
+    # notice_id / user_id 0 and no feed: this is no host notice.
+    return Outgoing(notice_id=0, user_id=0, kind="drink_offered", title=payload["title"],
+                    body=payload["body"], payload=payload,
+                    push_subscriptions=tuple(s.address for s in subs), feed=False)

@@ -1,0 +1,137 @@
+"""Invitations (staff side) and the visitor's pass page (no account)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from fastapi import APIRouter, Request
+from fastapi.responses import HTMLResponse, Response
+from jinja2 import TemplateNotFound
+
+from officegate.server.auth import service as auth_service
+from officegate.server.auth.models import Role
+from officegate.server.db import RowId, utcnow
+from officegate.server.deps import InvitingUser, SessionDep, StaffUser, StateDep
+from officegate.server.errors import Forbidden, InvalidInput, NotFound
+from officegate.server.journey import JourneyEvent
+from officegate.server.visits import pass_page, printed, service
+from officegate.server.visits.schemas import (
+    PassOpenIn,
+    PassOpenOut,
+    PassRevokedOut,
+    PassStatusOut,
+    PrintedPassOut,
+    VisitCreatedOut,
+    VisitIn,
+)
+
+router = APIRouter()
+
+
+@router.post("/api/visits", response_model=VisitCreatedOut, status_code=201, tags=["visits"])
+def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
+                 user: InvitingUser) -> VisitCreatedOut:
+    """Invite a visitor; answers with the pass link to send them (shown only this once)."""
+    host = user
+    if body.host and auth_service.normalize_email(body.host) != user.email:
+        if user.role == Role.HOST:
+            raise Forbidden("host_only_self", "hosts can invite only their own visitors",
+                            "ホストは自分の来訪者のみ招待できます")
+        found = auth_service.get_user_by_email(db=db, email=body.host)
+        if found is None or not found.active:
+            raise InvalidInput("unknown_host", f"no user {body.host[:80]!r} to host the visit",
+                               f"ホスト {body.host[:80]!r} は登録されていません")
+        host = found
+    settings = state.settings
+    issued = service.create_visit(
+        db=db, site=body.site or settings.site, host=host, visitor_name=body.visitor_name,
+        visitor_email=body.visitor_email, starts_at=body.starts_at, ends_at=body.ends_at,
+        zones=body.zones, doors=body.doors, room=body.room, directions=body.directions,
+        keys_dir=settings.keys_dir, key_alg=settings.key_alg, base_url=settings.base_url,
+        lead=timedelta(minutes=settings.pass_lead_minutes),
+    )
+    db.commit()  # subscribers read the visit from their own sessions
+    state.journey.publish(JourneyEvent(
+        kind="invited", key=f"invited:{issued.visit.id}", at=utcnow(), visit_id=issued.visit.id,
+        site=body.site or settings.site,
+        data={"visitor_name": body.visitor_name, "visitor_email": body.visitor_email,
+              "host_email": host.email, "pass_url": issued.pass_url,
+              "starts_at": body.starts_at.isoformat(), "ends_at": body.ends_at.isoformat(),
+              "room": body.room}))
+    return VisitCreatedOut(
+        visit_id=issued.visit.id, pass_id=issued.visitor_pass.pass_id, pass_url=issued.pass_url,
+        valid_from=issued.visitor_pass.valid_from, valid_until=issued.visitor_pass.valid_until,
+    )
+
+
+@router.post("/api/passes/{pass_id}/revoke", response_model=PassRevokedOut, tags=["visits"])
+def revoke_pass(pass_id: str, db: SessionDep, state: StateDep, _user: StaffUser) -> PassRevokedOut:
+    """Revoke a pass (staff); the new revocation list is published retained at once."""
+    row, site = service.revoke_pass(db=db, pass_id=pass_id)
+    out = PassRevokedOut(pass_id=row.pass_id, revoked_at=row.revoked_at or row.created_at,
+                         revocations_version=site.revocations_version)
+    db.commit()  # edges must never hear of a revocation the database could still lose
+    if state.bridge is not None:
+        state.bridge.publish_revocations()
+    return out
+
+
+def _lang(request: Request) -> str:
+    asked = request.query_params.get("lang")
+    if asked in ("ja", "en"):
+        return asked
+    accept = request.headers.get("accept-language", "").lower()
+    return "ja" if accept.startswith("ja") else "en"
+
+
+@router.get("/p/{token}", response_class=HTMLResponse, include_in_schema=False)
+def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
+    """The visitor's pass page (the browser then calls the /api/p/{token} endpoints)."""
+    try:
+        pass_page.find_pass(db=db, token=token)
+        status = 200
+    except NotFound:
+        status = 404  # the page still renders and explains, in both languages
+    try:
+        return state.templates.TemplateResponse(
+            request, "pass.html", {"token": token, "lang": _lang(request)}, status_code=status,
+            # The URL is the pass: keep it out of referrers and search engines.
+            headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+    except TemplateNotFound:
+        return HTMLResponse("<h1>パスページは準備中です / The pass page is not installed</h1>",
+                            status_code=503)
+
+
+@router.post("/api/p/{token}/open", response_model=PassOpenOut, tags=["pass page"])
+def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep) -> PassOpenOut:
+    """Bind the link to this phone (first one wins) and return the pass and its code secret."""
+    return pass_page.open_pass(db=db, token=token, device_id=body.device_id,
+                               keys_dir=state.settings.keys_dir)
+
+
+@router.get("/api/p/{token}/status", response_model=PassStatusOut, tags=["pass page"])
+def pass_status(token: str, db: SessionDep) -> PassStatusOut:
+    """Cheap poll for the pass page: revoked, expired, checked in, last access."""
+    return pass_page.pass_status(db=db, token=token)
+
+
+@router.post("/api/visits/{visit_id}/printed-pass", response_model=PrintedPassOut,
+             status_code=201, tags=["visits"])
+def create_printed_pass(visit_id: RowId, db: SessionDep, state: StateDep,
+                        _user: StaffUser) -> PrintedPassOut:
+    """Staff issue a printed (static) pass for a visitor without a phone.
+
+    Only doors configured with ``allow_static`` accept it; it can be revoked on its own.
+    """
+    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keys_dir=state.settings.keys_dir,
+                                     key_alg=state.settings.key_alg)
+    return PrintedPassOut(pass_id=row.pass_id, visit_id=visit_id,
+                          image_url=f"/api/passes/{row.pass_id}/printed.png",
+                          valid_from=row.valid_from, valid_until=row.valid_until)
+
+
+@router.get("/api/passes/{pass_id}/printed.png", tags=["visits"])
+def printed_pass_png(pass_id: str, db: SessionDep, _user: StaffUser) -> Response:
+    """The printable QR of a pass, as PNG (staff only: it is the pass itself)."""
+    return Response(printed.printed_pass_png(db=db, pass_id=pass_id),
+                    media_type="image/png", headers={"Cache-Control": "no-store"})

@@ -1,0 +1,176 @@
+/* Pass page: arrival (location sharing with consent, visit day only, until arrival),
+ * OwnTracks set-up, check-in state (held / checked in -> pick up the new pass) and check-out.
+ * Locations go to the server one fix at a time and are not stored there: only the
+ * approach/arrival decisions are.
+ */
+(function () {
+  "use strict";
+
+  const box = document.getElementById("arrival");
+  const token = document.body.dataset.token || "";
+  if (!box || !token) return;
+  const POLL_MS = 20000;
+  const SEND_EVERY_MS = 15000;
+
+  const S = {
+    ja: {
+      ask: "ご到着を担当者にお知らせするため、本日到着まで位置情報を共有しますか？",
+      privacy: "位置そのものは保存しません。保存するのは接近・到着した時刻、距離と精度だけです。到着すると共有は自動で止まります。",
+      share: "位置情報を共有する", later: "今はしない",
+      owntracks: "OwnTracks アプリで共有する", openApp: "OwnTracks に設定を読み込む",
+      sharing: "位置情報を共有中（到着まで）", approaching: (m) => `まもなく到着（約${m}分）`,
+      arrived: "到着しました。ロビーのポスターの QR を読み取ってチェックインしてください。",
+      denied: "位置情報の利用が許可されませんでした。到着したらロビーのポスターを読み取ってください。",
+      held: "ただいま確認中です。担当者にお知らせしました。少々お待ちください。",
+      checkedIn: "チェックイン済みです。QR をゲートにかざしてください。",
+      checkout: "チェックアウト", checkedOut: "チェックアウトしました。ご来訪ありがとうございました。",
+      refused: "本日は入館できません。担当者にお問い合わせください。",
+    },
+    en: {
+      ask: "Share your location today, until you arrive, so your host knows you are coming?",
+      privacy: "Your location itself is not stored: only the time, distance and accuracy when you approach and arrive. Sharing stops by itself when you arrive.",
+      share: "Share location", later: "Not now",
+      owntracks: "Share with the OwnTracks app", openApp: "Load the settings into OwnTracks",
+      sharing: "Sharing location (until you arrive)", approaching: (m) => `Almost there (about ${m} min)`,
+      arrived: "You have arrived. Scan the QR poster in the lobby to check in.",
+      denied: "Location was not allowed. When you arrive, scan the poster in the lobby.",
+      held: "One moment please: we are checking and your host has been told.",
+      checkedIn: "Checked in. Hold the QR to the gate.",
+      checkout: "Check out", checkedOut: "You have checked out. Thank you for visiting.",
+      refused: "You cannot enter today. Please contact your host.",
+    },
+  };
+  const lang = () => (self.officegate && self.officegate.language && self.officegate.language()) ||
+    (document.documentElement.lang === "en" ? "en" : "ja");
+  const t = (key, ...args) => { const v = S[lang()][key]; return typeof v === "function" ? v(...args) : v; };
+
+  const style = document.createElement("style");
+  style.textContent = `.arrival{margin:1rem 0;padding:1rem;border-radius:12px;background:rgba(15,76,129,.08)}
+  .arrival p{margin:.3rem 0}.arrival .small{font-size:.85em;opacity:.8}
+  .arrival button,.arrival a.btn{display:inline-block;margin:.4rem .4rem 0 0;padding:.6rem 1rem;border-radius:8px;border:0;font:inherit;background:#0f4c81;color:#fff;text-decoration:none}
+  .arrival button.secondary{background:transparent;color:inherit;border:1px solid currentColor}`;
+  document.head.appendChild(style);
+
+  const state = { info: null, watch: null, lastSent: 0, denied: false, setup: null, done: null };
+
+  function el(tag, attrs, text) {
+    const node = document.createElement(tag);
+    Object.assign(node, attrs || {});
+    if (text) node.textContent = text;
+    return node;
+  }
+
+  function render() {
+    const info = state.info;
+    box.replaceChildren();
+    if (!info) { box.hidden = true; return; }
+    box.hidden = false;
+    if (state.done) { box.append(el("p", {}, t(state.done))); return; }
+    if (info.checkin === "held") { box.append(el("p", {}, t("held"))); return; }
+    if (info.checkin === "refused") { box.append(el("p", {}, t("refused"))); return; }
+    if (info.checkin === "checked_in") {
+      box.append(el("p", {}, t("checkedIn")));
+      const out = el("button", { type: "button", className: "secondary" }, t("checkout"));
+      out.addEventListener("click", checkOut);
+      box.append(out);
+      return;
+    }
+    if (info.arrived) { box.append(el("p", {}, t("arrived"))); return; }
+    if (!info.share_location) { box.hidden = true; return; }
+    if (state.denied) { box.append(el("p", {}, t("denied"))); return; }
+    if (info.consent) {
+      box.append(el("p", {}, info.approached && info.eta_s != null
+        ? t("approaching", Math.max(1, Math.round(info.eta_s / 60))) : t("sharing")));
+      if (state.setup) box.append(el("a", { className: "btn", href: state.setup }, t("openApp")));
+      return;
+    }
+    if (sessionStorage.getItem("og.arrival.later") === token) { box.hidden = true; return; }
+    box.append(el("p", {}, t("ask")), el("p", { className: "small" }, t("privacy")));
+    const yes = el("button", { type: "button" }, t("share"));
+    yes.addEventListener("click", () => agree(false));
+    const app = el("button", { type: "button", className: "secondary" }, t("owntracks"));
+    app.addEventListener("click", () => agree(true));
+    const no = el("button", { type: "button", className: "secondary" }, t("later"));
+    no.addEventListener("click", () => { sessionStorage.setItem("og.arrival.later", token); render(); });
+    box.append(yes, app, no);
+  }
+
+  async function api(path, body) {
+    const res = await fetch(`/api/p/${encodeURIComponent(token)}${path}`, body === undefined
+      ? { cache: "no-store" }
+      : { method: "POST", headers: { "Content-Type": "application/json" }, body: JSON.stringify(body) });
+    return { ok: res.ok, status: res.status, data: await res.json().catch(() => null) };
+  }
+
+  async function refresh() {
+    if (!navigator.onLine) return;
+    let r;
+    try { r = await api("/arrival"); } catch (_) { return; }
+    if (!r.ok || !r.data) return;
+    const before = state.info;
+    state.info = r.data;
+    const cached = JSON.parse(localStorage.getItem("og.pass." + token) || "null");
+    if (r.data.checkin === "checked_in" && cached && cached.pass_id !== r.data.pass_id &&
+        self.officegate && self.officegate.reopen) {
+      self.officegate.reopen(); // the pass with the gate zone, issued at check-in
+    }
+    if (r.data.consent && r.data.share_location) startWatching(); else stopWatching();
+    if (!before || JSON.stringify(before) !== JSON.stringify(r.data)) render();
+  }
+
+  async function agree(withApp) {
+    const r = await api("/arrival/consent", {});
+    if (!r.ok) { refresh(); return; }
+    state.info = r.data;
+    if (withApp) {
+      const setup = await api("/owntracks", {});
+      if (setup.ok) { state.setup = setup.data.config_link; location.href = state.setup; }
+    } else {
+      startWatching();
+    }
+    render();
+  }
+
+  function startWatching() {
+    if (state.watch !== null || state.setup || !("geolocation" in navigator)) return;
+    state.watch = navigator.geolocation.watchPosition(send, (err) => {
+      if (err.code === err.PERMISSION_DENIED) { state.denied = true; stopWatching(); render(); }
+    }, { enableHighAccuracy: true, maximumAge: 10000, timeout: 30000 });
+  }
+
+  function stopWatching() {
+    if (state.watch !== null) navigator.geolocation.clearWatch(state.watch);
+    state.watch = null;
+  }
+
+  async function send(position) {
+    const now = Date.now();
+    if (now - state.lastSent < SEND_EVERY_MS) return;
+    state.lastSent = now;
+    const c = position.coords;
+    const r = await api("/location", { lat: c.latitude, lon: c.longitude, acc: c.accuracy,
+                                       at: position.timestamp / 1000 }).catch(() => null);
+    if (r && r.ok && state.info) {
+      Object.assign(state.info, r.data);
+      if (r.data.arrived) stopWatching();
+      render();
+    } else if (r && r.status === 409) {
+      stopWatching();
+      refresh();
+    }
+  }
+
+  async function checkOut() {
+    const cached = JSON.parse(localStorage.getItem("og.pass." + token) || "null");
+    if (!cached) return;
+    const code = await self.OfficeGateTotp.totp(self.OfficeGateTotp.fromBase64(cached.code_secret),
+      Date.now() / 1000, cached.code_period || 10, cached.code_digits || 8);
+    const r = await api("/checkout", { code });
+    if (r.ok) { state.done = "checkedOut"; render(); }
+  }
+
+  document.getElementById("lang-toggle").addEventListener("click", () => setTimeout(render, 0));
+  addEventListener("online", refresh);
+  refresh();
+  setInterval(refresh, POLL_MS);
+})();

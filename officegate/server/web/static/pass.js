@@ -1,0 +1,300 @@
+/* OfficeGate visitor pass page: opens the pass once, then shows the rotating QR, online or not.
+ *
+ * QR text = prefix + TOTP(code_secret, now) + cose_b45 (docs/contracts.md). The open-API answer
+ * is kept in localStorage per token so the page works with no signal after the first open.
+ */
+(function () {
+  "use strict";
+
+  const { t, toDate, formatDate, formatTime } = self.OfficeGateI18n;
+  const Totp = self.OfficeGateTotp;
+  const body = document.body;
+  const token = body.dataset.token || "";
+  const $ = (id) => document.getElementById(id);
+  const PASS_KEY = "og.pass." + token;
+  const POLL_MS = 15000;
+
+  const state = {
+    lang: pickLanguage(),
+    pass: null,      // the open-API answer
+    secret: null,    // Uint8Array
+    error: null,     // { key } or { en, ja } from the server
+    text: null,      // the QR text currently drawn
+    counter: null,   // TOTP counter of the drawn code
+    checkedIn: false,
+    networkDown: false,
+  };
+
+  function pickLanguage() {
+    const chosen = localStorage.getItem("og.lang");
+    if (chosen === "ja" || chosen === "en") return chosen;
+    return body.dataset.lang === "en" ? "en" : "ja";
+  }
+
+  /** A random id for this phone, made once and kept (the server binds the pass to it). */
+  function deviceId() {
+    let id = localStorage.getItem("og.device");
+    if (!id || !/^[0-9a-f]{32}$/.test(id)) {
+      const bytes = crypto.getRandomValues(new Uint8Array(16));
+      id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+      localStorage.setItem("og.device", id);
+    }
+    return id;
+  }
+
+  // ---- rendering -------------------------------------------------------------------------
+
+  function show(section) {
+    for (const id of ["loading", "error", "pass"]) $(id).hidden = id !== section;
+  }
+
+  function applyLanguage() {
+    const lang = state.lang;
+    document.documentElement.lang = lang;
+    document.title = t(lang, "pageTitle");
+    for (const el of document.querySelectorAll("[data-i18n]")) {
+      el.textContent = t(lang, el.dataset.i18n);
+    }
+    const toggle = $("lang-toggle");
+    toggle.textContent = t(lang, "toggle");
+    toggle.setAttribute("aria-label", t(lang, "toggleLabel"));
+    toggle.lang = lang === "ja" ? "en" : "ja";
+    $("qr").setAttribute("aria-label", t(lang, "qrLabel"));
+    renderDetails();
+    renderError();
+    renderCountdown();
+  }
+
+  function renderDetails() {
+    const p = state.pass;
+    if (!p) return;
+    const lang = state.lang;
+    $("site-name").textContent = p.site_name || "";
+    $("visitor-name").textContent = p.visitor_name || "";
+    $("host-name").textContent = p.host_name || "";
+    const start = formatTime(lang, p.starts_at);
+    const end = formatTime(lang, p.ends_at);
+    $("meeting-day").textContent = formatDate(lang, p.starts_at);
+    $("meeting-hours").textContent = start && end ? `${start} – ${end}` : start;
+    $("room-row").hidden = !p.room;
+    $("room").textContent = p.room || "";
+    $("directions-box").hidden = !p.directions;
+    $("directions").textContent = p.directions || "";
+    $("checked-in").hidden = !state.checkedIn;
+    const from = toSeconds(p.valid_from);
+    const early = from !== null && nowSeconds() < from;
+    $("not-yet").hidden = !early;
+    const fromText = `${formatDate(lang, p.valid_from)} ${formatTime(lang, p.valid_from)}`;
+    $("not-yet").textContent = early ? t(lang, "validFrom", fromText) : "";
+  }
+
+  function renderError() {
+    const e = state.error;
+    if (!e) return;
+    const other = state.lang === "ja" ? "en" : "ja";
+    const msg = (lang) => (e.key ? t(lang, e.key) : e[lang] || t(lang, "errBroken"));
+    $("error-primary").textContent = msg(state.lang);
+    $("error-secondary").textContent = msg(other);
+    $("error-secondary").lang = other;
+    $("retry").hidden = !e.retry;
+  }
+
+  function fail(error) {
+    state.error = error;
+    state.pass = null;
+    state.text = null;
+    renderError();
+    show("error");
+  }
+
+  function renderCountdown() {
+    const p = state.pass;
+    if (!p) return;
+    const period = p.code_period || 10;
+    const left = period - (nowSeconds() % period);
+    $("bar").style.transform = `scaleX(${left / period})`;
+    $("refresh").textContent = t(state.lang, "refreshIn", Math.ceil(left));
+  }
+
+  // ---- the rotating code -----------------------------------------------------------------
+
+  function nowSeconds() {
+    return Date.now() / 1000;
+  }
+
+  function toSeconds(value) {
+    const d = toDate(value);
+    return d ? d.getTime() / 1000 : null;
+  }
+
+  async function tick() {
+    const p = state.pass;
+    if (!p || !state.secret) return;
+    const until = toSeconds(p.valid_until);
+    if (until !== null && nowSeconds() >= until) {
+      forget();
+      fail({ key: "errExpired" });
+      return;
+    }
+    renderCountdown();
+    const now = nowSeconds();
+    const period = p.code_period || 10;
+    const counter = Math.floor(now / period);
+    if (counter === state.counter) return;
+    state.counter = counter;
+    const code = await Totp.totp(state.secret, now, period, p.code_digits || 8);
+    if (state.counter !== counter || state.pass !== p) return; // a newer tick won the race
+    const text = (p.prefix || "OG1R") + code + p.cose_b45;
+    self.OfficeGateQr.draw($("qr"), text);
+    state.text = text;
+  }
+
+  function showPass(pass) {
+    try {
+      state.secret = Totp.fromBase64(pass.code_secret);
+    } catch (_) {
+      fail({ key: "errBroken" });
+      return;
+    }
+    state.pass = pass;
+    state.error = null;
+    state.counter = null;
+    renderDetails();
+    show("pass");
+    tick();
+  }
+
+  // ---- network ---------------------------------------------------------------------------
+
+  function remember(pass) {
+    try {
+      localStorage.setItem(PASS_KEY, JSON.stringify(pass));
+    } catch (_) { /* storage full or disabled: the pass still works while the page is open */ }
+  }
+
+  function forget() {
+    localStorage.removeItem(PASS_KEY);
+  }
+
+  function setNetworkDown(down) {
+    state.networkDown = down;
+    $("offline").hidden = !(down || !navigator.onLine);
+  }
+
+  function serverMessage(detail, key) {
+    if (detail && typeof detail === "object" && (detail.message_en || detail.message_ja)) {
+      return { en: detail.message_en, ja: detail.message_ja };
+    }
+    return { key };
+  }
+
+  async function openPass() {
+    const cached = readCache();
+    if (cached) showPass(cached);
+    let res;
+    try {
+      res = await fetch(`/api/p/${encodeURIComponent(token)}/open`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ device_id: deviceId() }),
+        cache: "no-store",
+      });
+    } catch (_) {
+      setNetworkDown(true);
+      if (!cached) fail({ key: "errNetwork", retry: true });
+      return;
+    }
+    setNetworkDown(false);
+    let data = null;
+    try {
+      data = await res.json();
+    } catch (_) { /* a proxy's HTML error page: handled below by status */ }
+    if (res.ok && data && data.cose_b45 && data.code_secret) {
+      remember(data);
+      if (!cached || JSON.stringify(cached) !== JSON.stringify(data)) showPass(data);
+      return;
+    }
+    const detail = data && data.detail;
+    if (res.status === 409) {
+      fail(serverMessage(detail, "errBound"));
+    } else if (res.status === 404 || res.status === 410) {
+      forget();
+      fail(serverMessage(detail, res.status === 410 ? "errExpired" : "errNotFound"));
+    } else if (!cached) {
+      const retry = res.status >= 500;
+      fail({ ...serverMessage(detail, retry ? "errNetwork" : "errBroken"), retry });
+    }
+  }
+
+  function readCache() {
+    try {
+      const pass = JSON.parse(localStorage.getItem(PASS_KEY) || "null");
+      return pass && pass.cose_b45 && pass.code_secret ? pass : null;
+    } catch (_) {
+      return null;
+    }
+  }
+
+  async function pollStatus() {
+    if (!state.pass || !navigator.onLine) return;
+    try {
+      const res = await fetch(`/api/p/${encodeURIComponent(token)}/status`, { cache: "no-store" });
+      if (!res.ok) return;
+      const status = await res.json();
+      setNetworkDown(false);
+      if (status.revoked || status.expired) {
+        forget();
+        fail({ key: status.revoked ? "errRevoked" : "errExpired" });
+        return;
+      }
+      state.checkedIn = !!status.checked_in;
+      renderDetails();
+    } catch (_) {
+      setNetworkDown(true); // ignored otherwise: the pass keeps working offline
+    }
+  }
+
+  // ---- wiring ----------------------------------------------------------------------------
+
+  async function keepScreenOn() {
+    if (document.visibilityState !== "visible" || !("wakeLock" in navigator)) return;
+    try {
+      await navigator.wakeLock.request("screen");
+    } catch (_) { /* refused (battery saver): the brightness hint stays visible */ }
+  }
+
+  $("lang-toggle").addEventListener("click", () => {
+    state.lang = state.lang === "ja" ? "en" : "ja";
+    localStorage.setItem("og.lang", state.lang);
+    applyLanguage();
+  });
+  $("retry").addEventListener("click", () => {
+    show("loading");
+    openPass();
+  });
+  addEventListener("online", () => { setNetworkDown(false); pollStatus(); });
+  addEventListener("offline", () => setNetworkDown(true));
+  addEventListener("resize", () => { state.counter = null; tick(); });
+  document.addEventListener("visibilitychange", () => {
+    state.counter = null; // timers sleep in the background: redraw at once on return
+    tick();
+    keepScreenOn();
+  });
+
+  applyLanguage();
+  setNetworkDown(false);
+  setInterval(tick, 250);
+  setInterval(pollStatus, POLL_MS);
+  openPass().then(pollStatus);
+  keepScreenOn();
+  if ("serviceWorker" in navigator) {
+    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+  }
+
+  /** For tests and the simulated phone: the QR text drawn right now (null when none). */
+  self.officegate = {
+    currentText: () => state.text,
+    language: () => state.lang,
+    reopen: () => openPass(), // arrival.js: a new pass was issued at check-in
+  };
+})();

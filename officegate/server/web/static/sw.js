@@ -1,0 +1,112 @@
+/* OfficeGate pass page service worker: the pass keeps working with no signal.
+ *
+ * Static files come from the cache at once and are refreshed behind it (stale-while-revalidate),
+ * so a new release reaches phones on their next visit; pass pages are network-first so a
+ * revoked or changed pass shows at once when online, with the cached page as the offline
+ * fallback. The API is never cached here: the page keeps its own copy of the open answer.
+ */
+"use strict";
+
+const CACHE = "officegate-pass-v1";
+const SHELL = [
+  "/static/pass.css",
+  "/static/pass.js",
+  "/static/i18n.js",
+  "/static/totp.js",
+  "/static/qrdraw.js",
+  "/static/vendor/qrcode.js",
+  "/static/manifest.webmanifest",
+  "/static/icon.svg",
+];
+
+self.addEventListener("install", (event) => {
+  event.waitUntil(caches.open(CACHE).then((cache) => cache.addAll(SHELL)).then(() => self.skipWaiting()));
+});
+
+self.addEventListener("activate", (event) => {
+  event.waitUntil((async () => {
+    for (const name of await caches.keys()) {
+      if (name.startsWith("officegate-pass-") && name !== CACHE) await caches.delete(name);
+    }
+    await self.clients.claim();
+    // The page that registered us loaded before we existed: keep a copy of it for offline use.
+    const cache = await caches.open(CACHE);
+    for (const client of await self.clients.matchAll({ type: "window" })) {
+      const url = new URL(client.url);
+      if (url.origin === self.location.origin && url.pathname.startsWith("/p/")) {
+        try {
+          const res = await fetch(client.url, { cache: "no-store" });
+          if (res.ok) await cache.put(client.url, res);
+        } catch (_) { /* offline right after install: cached on the next visit */ }
+      }
+    }
+  })());
+});
+
+/** Cached copy at once (works offline); a fresh copy is fetched behind it for next time. */
+async function staleWhileRevalidate(event) {
+  const cache = await caches.open(CACHE);
+  const refresh = fetch(event.request).then((res) => {
+    if (res.ok) return cache.put(event.request, res.clone()).then(() => res);
+    return res;
+  });
+  const hit = await cache.match(event.request, { ignoreSearch: true });
+  if (hit) {
+    event.waitUntil(refresh.catch(() => {}));
+    return hit;
+  }
+  return refresh;
+}
+
+async function networkFirst(request) {
+  const cache = await caches.open(CACHE);
+  try {
+    const res = await fetch(request);
+    if (res.ok) await cache.put(request, res.clone());
+    return res;
+  } catch (err) {
+    const hit = (await cache.match(request)) || (await cache.match(request, { ignoreSearch: true }));
+    if (hit) return hit;
+    throw err;
+  }
+}
+
+self.addEventListener("fetch", (event) => {
+  const request = event.request;
+  if (request.method !== "GET") return;
+  const url = new URL(request.url);
+  if (url.origin !== self.location.origin) return;
+  if (url.pathname.startsWith("/static/")) {
+    event.respondWith(staleWhileRevalidate(event));
+  } else if (url.pathname.startsWith("/p/")) {
+    event.respondWith(networkFirst(request));
+  }
+});
+
+/* Web Push from the server (a drink offer): show it in both languages. */
+self.addEventListener("push", (event) => {
+  let data = {};
+  try { data = event.data ? event.data.json() : {}; } catch (_) { data = {}; }
+  const title = data.title || "OfficeGate";
+  event.waitUntil(self.registration.showNotification(title, {
+    body: data.body || "",
+    icon: "/static/icon.svg",
+    tag: data.kind || "officegate",
+    data: { url: typeof data.url === "string" && data.url.startsWith("/p/") ? data.url : "/" },
+  }));
+});
+
+/* Tapping it focuses the open pass page, or opens it. */
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  // The push names no pass link (the server keeps only its hash): open this phone's own
+  // pass page, an open tab first, else the one this worker cached when the pass was opened.
+  event.waitUntil((async () => {
+    const isPass = (url) => new URL(url).pathname.startsWith("/p/");
+    for (const client of await self.clients.matchAll({ type: "window", includeUncontrolled: true })) {
+      if (isPass(client.url) && "focus" in client) return client.focus();
+    }
+    const cached = (await (await caches.open(CACHE)).keys()).find((req) => isPass(req.url));
+    return self.clients.openWindow(cached ? cached.url : "/");
+  })());
+});

@@ -1,0 +1,203 @@
+"""Fixtures for the messaging tests: a real server (TestClient with lifespan) on the session's
+broker and database, a real SMTP server (aiosmtpd) and local fakes of the LINE and WhatsApp
+APIs speaking HTTP."""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from fastapi.testclient import TestClient
+
+from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt.broker import free_port
+from officegate.server.app import create_app
+from officegate.server.auth.service import create_user
+from officegate.server.bootstrap import database_session
+from officegate.server.devices.service import create_device
+from officegate.server.messaging.config import MessagingConfig
+from officegate.server.settings import Settings
+
+PASSWORD = "correct horse battery"
+LINE_SECRET = "line-channel-secret-for-tests"
+WA_SECRET = "whatsapp-app-secret-for-tests"
+WA_VERIFY = "verify-me-please"
+MAIL_TOKEN = "mail-gateway-token-0123456789"
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with test-sized cost."""
+    from argon2 import PasswordHasher
+
+    from officegate.server.auth import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+class _Inbox:
+    """aiosmtpd handler keeping every message it accepted."""
+
+    def __init__(self) -> None:
+        self.messages: list[EmailMessage] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append(message_from_bytes(envelope.content,  # type: ignore[arg-type]
+                                                 policy=policy.default))
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def smtp_server() -> Iterator[_Inbox]:
+    """A real SMTP server on a free local port (aiosmtpd in its own thread)."""
+    inbox = _Inbox()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = controller.port  # type: ignore[attr-defined]
+    yield inbox
+    controller.stop()
+
+
+@dataclass
+class FakeApi:
+    """A local HTTP server standing in for api.line.me or graph.facebook.com."""
+
+    url: str
+    calls: list[tuple[str, dict[str, str], dict[str, Any]]] = field(default_factory=list)
+
+
+@pytest.fixture
+def fake_platform() -> Iterator[FakeApi]:
+    """Records every POST; answers like the LINE and WhatsApp APIs do."""
+    api = FakeApi(url="")
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802
+            length = int(self.headers.get("content-length", "0"))
+            body = json.loads(self.rfile.read(length) or b"{}")
+            api.calls.append((self.path, dict(self.headers), body))
+            if self.headers.get("authorization", "") not in ("Bearer line-token",
+                                                             "Bearer wa-token"):
+                self.send_response(401)
+                self.end_headers()
+                return
+            answer: dict[str, Any] = {}
+            if self.path.endswith("/messages") and "messaging_product" in body:
+                answer = {"messaging_product": "whatsapp",
+                          "contacts": [{"input": body["to"], "wa_id": body["to"]}],
+                          "messages": [{"id": f"wamid.{secrets.token_hex(8)}"}]}
+            data = json.dumps(answer).encode()
+            self.send_response(200)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+
+        def log_message(self, *_args: Any) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    api.url = f"http://127.0.0.1:{server.server_address[1]}"
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield api
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, topic_prefix: str) -> Settings:
+    """Settings of a server with its own site, data directory and MQTT session."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url,
+                    site=f"m{topic_prefix}", site_name="Test Tower",
+                    base_url="http://testserver", mqtt_client_id=f"og-msg-{topic_prefix}",
+                    secret_key="test-secret-" + "x" * 32)
+
+
+@dataclass
+class Office:
+    """Users of every role and a gate, on one site."""
+
+    site: str
+    gate: str
+    staff: str = "staff@example.com"
+    host: str = "host@example.com"
+    other_host: str = "host2@example.com"
+
+
+@pytest.fixture
+def office(settings: Settings) -> Office:
+    """Staff, two hosts and a lobby gate."""
+    o = Office(site=settings.site, gate=f"gate-{settings.site}")
+    with database_session(settings) as db:
+        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
+        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
+        create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
+        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
+    return o
+
+
+@pytest.fixture
+def messaging_config(smtp_server: _Inbox, fake_platform: FakeApi) -> MessagingConfig:
+    """Every channel on: SMTP to the local server, LINE and WhatsApp to the local fake."""
+    return MessagingConfig(
+        smtp_host="127.0.0.1", smtp_port=smtp_server.port,  # type: ignore[attr-defined]
+        mail_from="office@example.com", inbound_mail_token=MAIL_TOKEN,
+        line_channel_secret=LINE_SECRET, line_access_token="line-token",
+        line_api_base=fake_platform.url, whatsapp_app_secret=WA_SECRET,
+        whatsapp_verify_token=WA_VERIFY, whatsapp_access_token="wa-token",
+        whatsapp_phone_number_id="106540352242922", whatsapp_api_base=fake_platform.url,
+        quiet_start_hour=0, quiet_end_hour=0)  # no quiet hours unless a test asks
+
+
+@pytest.fixture
+def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
+           messaging_config: MessagingConfig) -> Iterator[TestClient]:
+    """A running server with messaging on every channel."""
+    app = create_app(settings, broker=mqtt_broker)
+    app.state.messaging_config = messaging_config
+    with TestClient(app) as c:
+        yield c
+    cleaner = make_client(client_id=settings.mqtt_client_id or "", broker=mqtt_broker,
+                          clean_session=True)
+    try:  # drop the bridge's persistent session on a shared broker
+        cleaner.connect(mqtt_broker.host, mqtt_broker.port, 10)
+        cleaner.loop_start()
+        cleaner.disconnect()
+        cleaner.loop_stop()
+    except OSError:
+        pass
+
+
+def bearer(client: TestClient, email: str) -> dict[str, str]:
+    """Authorization header for ``email``."""
+    r = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def invite(client: TestClient, office: Office, *, name: str = "佐藤 花子",
+           email: str = "hanako@example.org", host: str | None = None) -> dict[str, Any]:
+    """Invite a visitor as the host; returns the API answer plus the link token."""
+    now = datetime.now(UTC)
+    r = client.post("/api/visits", headers=bearer(client, host or office.host), json={
+        "visitor_name": name, "visitor_email": email,
+        "starts_at": (now + timedelta(minutes=5)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+        "zones": ["lobby"], "doors": [], "room": "3F Sakura",
+        "directions": "3階、エレベーターを出て左 / 3F, left of the lift"})
+    assert r.status_code == 201, r.text
+    out = r.json()
+    out["token"] = out["pass_url"].rsplit("/p/", 1)[1]
+    return out

@@ -1,0 +1,186 @@
+"""Fixtures for the server tests: a real database and a real MQTT broker.
+
+Database: SQLite file per test by default; PostgreSQL when ``OFFICEGATE_TEST_DATABASE_URL``
+or ``DATABASE_URL`` names one, in a fresh ``og_test_<random>`` database made for this test
+session (tables emptied between tests, database dropped at the end).
+Broker: Mosquitto (or any) at ``MQTT_URL``, else the embedded amqtt broker.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
+
+from officegate.mqtt import BrokerAddress, make_client, parse_mqtt_url
+from officegate.server.app import create_app
+from officegate.server.auth.service import create_user
+from officegate.server.bootstrap import database_session
+from officegate.server.devices.service import create_device
+from officegate.server.settings import Settings
+
+PASSWORD = "correct horse battery"
+PHONE_ID = "phone-0123456789abcdef"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("OFFICEGATE_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
+    return url if url and url.startswith("postgresql") else None
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id, with test-sized cost (production cost takes ~0.2 s per hash here)."""
+    from argon2 import PasswordHasher
+
+    from officegate.server.auth import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str | None]:
+    """A fresh PostgreSQL database for this test session, or None to use SQLite."""
+    base = _postgres_url()
+    if base is None:
+        yield None
+        return
+    name = f"og_test_{secrets.token_hex(4)}"
+    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(base).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
+    """The database of one test: emptied afterwards on PostgreSQL, a new file on SQLite."""
+    if postgres_url is None:
+        yield f"sqlite:///{tmp_path / 'officegate.db'}"
+        return
+    yield postgres_url
+    engine = create_engine(postgres_url)
+    with engine.begin() as conn:
+        tables = [r[0] for r in conn.execute(text(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename <> 'alembic_version'"))]
+        if tables:
+            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
+    engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def broker() -> Iterator[BrokerAddress]:
+    """A real MQTT broker: MQTT_URL when set, else an embedded one for the session."""
+    url = os.environ.get("MQTT_URL") or os.environ.get("OFFICEGATE_MQTT_URL")
+    if url:
+        yield parse_mqtt_url(url)
+        return
+    from officegate.mqtt.broker import EmbeddedBroker
+
+    embedded = EmbeddedBroker()
+    yield embedded.start()
+    embedded.stop()
+
+
+@pytest.fixture(scope="session")
+def site_code() -> str:
+    """A site id of our own, so retained topics never meet another suite's on a shared broker."""
+    return f"t{secrets.token_hex(4)}"
+
+
+@pytest.fixture(scope="session")
+def server_client_id(broker: BrokerAddress, site_code: str) -> Iterator[str]:
+    """The bridge's fixed client id; its persistent session is cleared after the run."""
+    client_id = f"og-test-server-{site_code}"
+    yield client_id
+    cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
+    try:
+        cleaner.connect(broker.host, broker.port, 10)
+        cleaner.loop_start()
+        cleaner.disconnect()
+        cleaner.loop_stop()
+    except OSError:
+        pass
+
+
+@pytest.fixture
+def settings(tmp_path: Path, database_url: str, site_code: str, server_client_id: str) -> Settings:
+    """Settings of a server with its own data directory."""
+    return Settings(data_dir=tmp_path / "data", database_url=database_url, site=site_code,
+                    site_name="Test Tower", base_url="http://testserver",
+                    mqtt_client_id=server_client_id, secret_key="test-secret-" + "x" * 32)
+
+
+@dataclass
+class Office:
+    """A prepared office: site with a lobby gate and a room door, three users."""
+
+    site: str
+    gate: str
+    door: str
+    admin: str = "admin@example.com"
+    staff: str = "staff@example.com"
+    host: str = "host@example.com"
+    other_host: str = "host2@example.com"
+
+
+@pytest.fixture
+def office(settings: Settings) -> Office:
+    """Users of every role and two devices, created through the service functions."""
+    suffix = secrets.token_hex(3)
+    o = Office(site=settings.site, gate=f"gate-{suffix}", door=f"door-{suffix}")
+    with database_session(settings) as db:
+        create_user(db=db, email=o.admin, password=PASSWORD, role="admin", name="Ada Admin")
+        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
+        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
+        create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
+        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
+        create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
+    return o
+
+
+@pytest.fixture
+def client(settings: Settings, office: Office, broker: BrokerAddress) -> Iterator[TestClient]:
+    """A running server (lifespan started: bridge connected to the broker)."""
+    app = create_app(settings, broker=broker)
+    with TestClient(app) as c:
+        yield c
+
+
+def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Authorization header for ``email``."""
+    r = client.post("/api/auth/token", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def visit_body(office: Office, **changes: object) -> dict[str, object]:
+    """A valid invitation for now, allowing the lobby zone and the room door."""
+    now = datetime.now(UTC)
+    body: dict[str, object] = {
+        "visitor_name": "佐藤 花子 Hanako Sato", "visitor_email": "hanako@example.org",
+        "starts_at": (now + timedelta(minutes=5)).isoformat(),
+        "ends_at": (now + timedelta(hours=1)).isoformat(),
+        "zones": ["lobby"], "doors": [office.door], "room": "3F Room Sakura",
+    }
+    body.update(changes)
+    return body
+
+
+def token_of(pass_url: str) -> str:
+    """The link token at the end of a pass URL."""
+    return pass_url.rsplit("/p/", 1)[1]

@@ -1,0 +1,216 @@
+"""Fixtures for the drink tests: a real server (bridge + vending link) on the session's real
+broker and database, real vending edges with gpiozero mock pins, real passes and QR frames."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import base45
+import pytest
+from fastapi.testclient import TestClient
+
+from officegate.edge.config import EdgeConfig
+from officegate.edge.decoders import make_decoder
+from officegate.edge.vending import VendingMachine, build_machine
+from officegate.firmware_sim.camera import SimulatedCamera
+from officegate.firmware_sim.vending import SimVendingBoard
+from officegate.firmware_sim.visitor import SimulatedVisitor
+from officegate.mqtt import BrokerAddress, make_client
+from officegate.protocol import topics
+from officegate.protocol.messages import AccessEvent
+from officegate.protocol.vending import Product, VendEvent
+from officegate.server.app import create_app
+from officegate.server.auth.service import create_user
+from officegate.server.bootstrap import database_session
+from officegate.server.devices.service import create_device
+from officegate.server.journey import JourneyEvent
+from officegate.server.settings import Settings
+
+PASSWORD = "correct horse battery"
+WAIT = 15.0  # a generous bound for a local broker, not a speed assertion
+MENU = [Product(0, "green-tea", "Green tea", "緑茶", 5),
+        Product(1, "coffee", "Black coffee", "ブラックコーヒー", 5),
+        Product(2, "water", "Water", "お水", 5)]
+
+
+def wait_until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
+    """Poll ``check`` until it returns something truthy (things arrive over MQTT)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if result := check():
+            return result
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with test-sized cost."""
+    from argon2 import PasswordHasher
+
+    from officegate.server.auth import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+@dataclass
+class Office:
+    """A site with a lobby gate, two vending machines in the lobby, an admin and a host."""
+
+    client: TestClient
+    broker: BrokerAddress
+    site: str
+    gate: str
+    machines: tuple[str, str]
+    tmp: Path
+    admin: dict[str, str] = field(default_factory=dict)
+    host: dict[str, str] = field(default_factory=dict)
+    journey: list[JourneyEvent] = field(default_factory=list)
+    edges: list[tuple[VendingMachine, SimVendingBoard]] = field(default_factory=list)
+    client_ids: list[str] = field(default_factory=list)
+    skew: float = 0.0  # moved by later(): the machines' and phones' clocks run ahead
+
+    def now(self) -> float:
+        """The time on the machines and phones."""
+        return time.time() + self.skew
+
+    def later(self, seconds: float) -> None:
+        """Let ``seconds`` pass for machines and phones (a new rotating code, a new visit
+        to the machine), without the test waiting for them."""
+        self.skew += seconds
+
+    def machine(self, name: str, *, cans: dict[int, int] | None = None,
+                jammed: set[int] | None = None, online: bool = True,
+                products: list[Product] | None = None) -> tuple[VendingMachine, SimVendingBoard]:
+        """Start the real vending edge ``name`` (data kept in tmp/name across restarts)."""
+        board = SimVendingBoard(cans=dict(cans or {0: 5, 1: 5, 2: 5}), jammed=jammed or set())
+        config = EdgeConfig(device=name, site=self.site, kind="vending", zone="lobby",
+                            mqtt_url=self.broker.url(with_password=True) if online else None,
+                            data_dir=self.tmp / name, camera="sim")
+        edge = build_machine(config, products=products or MENU, decoder=make_decoder("zxing"),
+                             pin_factory=board.factory, vend_timeout_s=0.3,
+                             clock=self.now)
+        edge.start()
+        self.edges.append((edge, board))
+        if online:
+            assert edge.link is not None
+            self.client_ids.append(name)
+            wait_until(lambda: edge.verifier.keys.keys and edge.verifier.config is not None)
+            wait_until(lambda: any(m["machine"] == name and m["slots"] for m in self.client.get(
+                "/api/vending/machines", headers=self.admin).json()))  # stock reached server
+        return edge, board
+
+    def invite(self, name: str = "田中 愛子 Aiko Tanaka") -> tuple[str, SimulatedVisitor, int]:
+        """The host invites a visitor who opens the pass: (link token, phone, visit id)."""
+        start = datetime.now(UTC) + timedelta(minutes=5)
+        r = self.client.post("/api/visits", headers=self.host, json={
+            "visitor_name": name, "starts_at": start.isoformat(),
+            "ends_at": (start + timedelta(hours=1)).isoformat(), "zones": ["lobby"]})
+        assert r.status_code == 201, r.text
+        made = r.json()
+        token = made["pass_url"].rsplit("/p/", 1)[1]
+        opened = self.client.post(f"/api/p/{token}/open",
+                                  json={"device_id": secrets.token_hex(16)}).json()
+        phone = SimulatedVisitor(base45.b45decode(opened["cose_b45"]),
+                                 base64.b64decode(opened["code_secret"]), self.now)
+        return token, phone, int(made["visit_id"])
+
+    def pass_gate(self, visit_id: int, pass_id: str | None = None) -> None:
+        """The lobby gate reports an accepted pass, exactly as a gate agent does."""
+        event = AccessEvent(id=uuid.uuid4().hex, device=self.gate, site=self.site,
+                            at=time.time(), reason="accepted", pass_id=pass_id,
+                            visit_id=visit_id, subject=None, kid=None, latency_ms=5.0,
+                            detail="test gate")
+        publisher = make_client(client_id=f"og-test-gate-{secrets.token_hex(4)}",
+                                broker=self.broker, clean_session=True)
+        publisher.connect(self.broker.host, self.broker.port, 30)
+        publisher.loop_start()
+        try:
+            publisher.publish(topics.device_events(self.gate), event.to_json(),
+                              qos=1).wait_for_publish(WAIT)
+        finally:
+            publisher.disconnect()
+            publisher.loop_stop()
+
+    def drink(self, token: str) -> dict[str, Any]:
+        """What the pass page shows about the drink."""
+        r = self.client.get(f"/api/p/{token}/drink")
+        assert r.status_code == 200, r.text
+        return dict(r.json())
+
+    def kinds(self, visit_id: int) -> list[str]:
+        """The drink journey events published for a visit, in order."""
+        return [e.kind for e in self.journey if e.visit_id == visit_id]
+
+
+def show(edge: VendingMachine, screen: Callable[[], Any] | None, frames: int = 6,
+         ) -> list[VendEvent]:
+    """Hold a phone screen up to the machine's camera for ``frames`` frames."""
+    camera = SimulatedCamera(seed=3)
+    camera.show(screen)
+    events: list[VendEvent] = []
+    for _ in range(frames):
+        frame = camera.read()
+        assert frame is not None
+        events.extend(edge.step(frame))
+    return events
+
+
+@pytest.fixture
+def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
+           topic_prefix: str) -> Iterator[Office]:
+    """A running server with a lobby gate and two registered vending machines."""
+    site = f"v{topic_prefix}"
+    settings = Settings(data_dir=tmp_path / "server", database_url=database_url, site=site,
+                        site_name="Drink Tower", base_url="http://testserver",
+                        mqtt_client_id=f"og-test-{site}", secret_key="s" * 40)
+    gate, machines = f"gate-{topic_prefix}", (f"vend-a-{topic_prefix}", f"vend-b-{topic_prefix}")
+    with database_session(settings) as db:
+        create_user(db=db, email="admin@example.com", password=PASSWORD, role="admin",
+                    name="Ada Admin")
+        create_user(db=db, email="host@example.com", password=PASSWORD, role="host",
+                    name="Hana Host")
+        create_device(db=db, name=gate, kind="gate", zone="lobby", site=site)
+        for name in machines:
+            create_device(db=db, name=name, kind="vending", zone="lobby", site=site)
+    app = create_app(settings, broker=mqtt_broker)
+    with TestClient(app) as client:
+        o = Office(client=client, broker=mqtt_broker, site=site, gate=gate, machines=machines,
+                   tmp=tmp_path, client_ids=[f"og-test-{site}", f"og-test-{site}-vending"])
+        app.state.officegate.journey.subscribe("*", lambda e: o.journey.append(e)
+                                               if e.kind.startswith("drink") else None)
+        for who, email in (("admin", "admin@example.com"), ("host", "host@example.com")):
+            r = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
+            setattr(o, who, {"Authorization": f"Bearer {r.json()['access_token']}"})
+        for label, name in zip(("1F lobby machine", "2F machine"), machines, strict=True):
+            r = client.post("/api/vending/machines", headers=o.admin,
+                            json={"device": name, "label_en": label, "label_ja": "自販機"})
+            assert r.status_code == 201, r.text
+        try:
+            yield o
+        finally:
+            for edge, board in o.edges:
+                edge.close()
+                board.close()
+    _forget_sessions(mqtt_broker, o.client_ids)
+
+
+def _forget_sessions(broker: BrokerAddress, client_ids: list[str]) -> None:
+    """Drop the persistent sessions this test made, so a shared broker does not keep them."""
+    for client_id in client_ids:
+        cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
+        try:
+            cleaner.connect(broker.host, broker.port, 10)
+            cleaner.loop_start()
+            cleaner.disconnect()
+            cleaner.loop_stop()
+        except OSError:
+            pass
