@@ -3,7 +3,9 @@ per presentation of a pass.
 
 A pass held in front of the camera is seen in many frames; only the first sighting is a
 decision. Accepted passes are held by the protocol's ReplayGuard; a denied code is held here
-(same text within ``hold_seconds``), so a screenshot waved at the gate beeps once, not 30 times.
+(same text, or the same signed pass denied for the same reason, within ``hold_seconds``), so
+a screenshot waved at the gate, or a revoked pass whose code rotates on the phone while it is
+held up, beeps once, not 30 times.
 
 A valid pass is then checked against the door's own rules, offline: its opening hours and
 holidays (outside them: WRONG_DOOR, detail "outside opening hours[ (holiday)]") and, at a
@@ -130,6 +132,17 @@ class EdgeVerifier:
                 decision = self._door_rules(decision, now)
                 if decision.accepted:
                     return decision
+            # A signed pass denied for the same reason is the same presentation even after
+            # its code rotated on the phone: one beep, one event (unsigned text keys by text).
+            same_pass = (f"pass:{decision.claims.pass_id_hex}:{decision.reason.value}"
+                         if decision.claims is not None else None)
+            if same_pass is not None:
+                held = self._held_denials.get(same_pass)
+                self._hold_denial(same_pass, now)
+                self._hold_denial(text, now)
+                if held is not None and 0 <= now - held <= self.hold_seconds:
+                    return None
+                return decision
             self._hold_denial(text, now)
             return decision
 

@@ -89,6 +89,32 @@ def test_revoked_pass_is_denied(gate: Gate, site: Site) -> None:
     assert [(e["reason"], e["pass_id"]) for e in gate.events()] == [("revoked", claims_id)]
 
 
+def test_revoked_pass_held_up_while_its_code_rotates_beeps_once(gate: Gate, site: Site) -> None:
+    # The phone keeps drawing a fresh code; the guard hears one denial, the log has one event.
+    gate.clock.advance(8)  # the 10 s code rotates 2 s into the 4 s hold
+    visitor = site.visitor(gate.clock)
+    gate.agent.verifier.update_revocations(
+        Revocations("hq", 2, (site.last_claims.pass_id_hex,)))  # type: ignore[union-attr]
+
+    decisions = gate.hold(visitor.screen, frames=40)
+
+    assert [d.reason for d in decisions] == [Reason.REVOKED]
+    assert gate.board.red_flashes() == 1
+    assert [e["reason"] for e in gate.events()] == ["revoked"]
+
+
+def test_revoked_pass_shown_again_later_is_denied_again(gate: Gate, site: Site) -> None:
+    visitor = site.visitor(gate.clock)
+    gate.agent.verifier.update_revocations(
+        Revocations("hq", 2, (site.last_claims.pass_id_hex,)))  # type: ignore[union-attr]
+
+    first = gate.hold(visitor.screen, frames=5)
+    gate.clock.advance(30)  # walked away, came back
+    second = gate.hold(visitor.screen, frames=5)
+
+    assert [d.reason for d in first + second] == [Reason.REVOKED, Reason.REVOKED]
+
+
 def test_pass_signed_by_an_unknown_key_is_denied(gate: Gate) -> None:
     stranger = Site()  # someone else's key, same site name
 
