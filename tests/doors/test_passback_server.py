@@ -58,6 +58,9 @@ def test_entries_and_exits_are_reconciled_and_relayed(
         ledgers.append(ledger)
     entry, exit_ = links
     try:
+        # Relays are commands, not retained: both gates must be subscribed first (a real gate
+        # keeps a persistent session, so later relays wait for it at the broker).
+        assert all(link.wait_connected(30) for link in links)
         now = time.time()
         ledgers[0].passed(PASS_ID, "entry", now)  # what the entry gate's agent records
         _passed(entry, office, now)
