@@ -9,14 +9,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
 
 from officegate.server.arrival import service as arrival
-from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
+from officegate.server.arrival import waiting
+from officegate.server.arrival.encryption import SecretSeal
+from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
@@ -43,8 +44,11 @@ class ArrivalHub:
         self.vapid_key = ensure_key(settings.data_dir / "vapid_private.pem")
         host = settings.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
         self.notifier = Notifier(feed=LiveFeed(), vapid_key=self.vapid_key,
-                                 vapid_subject=f"mailto:officegate@{_mail_host(host)}")
+                                 vapid_subject=f"mailto:officegate@{_mail_host(host)}",
+                                 outbound=settings.outbound_policy)
         self.notifier.on_gone = self._subscription_gone
+        # OwnTracks encryption keys are stored sealed with a key from the server's secret.
+        self.secret_seal = SecretSeal(session_secret(settings))
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self.owntracks: Any = None  # the OwnTracks MQTT listener, set by wiring
@@ -153,62 +157,29 @@ class ArrivalHub:
             except Exception:
                 log.exception("arrival sweep failed")
 
-    def _arrived_waiting(self, db: Session, now: datetime) -> list[Outgoing]:
-        """Arrived at the building but not checked in for too long: the host should know."""
-        out: list[Outgoing] = []
-        rows = db.execute(select(ArrivalTrack, Visit).join(Visit, Visit.id == ArrivalTrack.visit_id)
-                          .outerjoin(CheckIn, CheckIn.visit_id == Visit.id)
-                          .where(ArrivalTrack.arrived_at.is_not(None), CheckIn.id.is_(None),
-                                 Visit.ends_at > now)).all()
-        for track, visit in rows:
-            config = arrival.site_config(db=db, site_id=visit.site_id)
-            assert track.arrived_at is not None
-            minutes = _waiting_since(config, track.arrived_at, now)
-            if minutes is not None:
-                item = notify.notice_for_visit(db=db, key=f"waiting:{visit.id}", kind="waiting",
-                                               visit_id=visit.id, data={"minutes": minutes})
-                if item is not None:
-                    out.append(item)
-        return out
-
     def sweep(self, now: datetime) -> None:
-        """Escalate unanswered notices, tell hosts about long waits, check out at day end."""
+        """Escalate unanswered notices, tell and remind hosts of visitors waiting unmet,
+        check out at day end."""
         with session_scope(self.state.sessions) as db:
             escalations = notify.due_escalations(db=db, now=now)
         self.send(escalations)
-        waiting: list[Outgoing] = []
+        with session_scope(self.state.sessions) as db:
+            reminders = waiting.due_notices(db=db, now=now)
+        self.send(reminders)
         ended: list[tuple[int, str]] = []
         with session_scope(self.state.sessions) as db:
             rows = db.execute(select(CheckIn, Visit).join(Visit, Visit.id == CheckIn.visit_id)
                               .where(CheckIn.status == "checked_in")).all()
-            for record, visit in rows:
+            for _record, visit in rows:
                 config = arrival.site_config(db=db, site_id=visit.site_id)
-                minutes = None if record.checked_in_at is None else _waiting_since(
-                    config, record.checked_in_at, now)
-                if (record.gate_passed_at is None and record.waiting_notified_at is None
-                        and minutes is not None):
-                    record.waiting_notified_at = now
-                    item = notify.notice_for_visit(db=db, key=f"waiting:{visit.id}",
-                                                   kind="waiting", visit_id=visit.id,
-                                                   data={"minutes": minutes})
-                    if item is not None:
-                        waiting.append(item)
                 if arrival.local_day(config, now) > arrival.local_day(config, visit.ends_at):
                     if checkin.check_out(db=db, visit_id=visit.id, how="end_of_day", now=now):
                         ended.append((visit.id, self.state.settings.site))
-            waiting += self._arrived_waiting(db, now)
-        self.send(waiting)
         if ended:
             self.revocations_changed()
         for visit_id, site in ended:
             self.publish("checked_out", visit_id=visit_id, site=site,
                          data={"how": "end_of_day"})
-
-
-def _waiting_since(config: ArrivalSite | None, since: datetime, now: datetime) -> int | None:
-    """Minutes waited when that is longer than the site allows, else None."""
-    wait = timedelta(minutes=config.lobby_wait_minutes if config else 10)
-    return int((now - since).total_seconds() // 60) if now - since >= wait else None
 
 
 def _mail_host(host: str) -> str:

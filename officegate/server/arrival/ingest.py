@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from officegate.server.arrival import owntracks
+from officegate.server.arrival import encryption, owntracks
 from officegate.server.arrival import service as arrival
 from officegate.server.arrival.geofence import Fix
 from officegate.server.arrival.hub import ArrivalHub
@@ -24,14 +24,27 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
                       now: float) -> list[dict[str, Any]]:
     """One OwnTracks message (HTTP: with password; MQTT: broker-authenticated, None).
 
-    Returns the ``cmd`` objects for the phone: ``setWaypoints`` with the office region on
-    the first message. Raises NotFound (bad credentials), BadLocation (bad data) or
-    Conflict (not taken now) before anything is stored.
+    An ``encrypted`` payload is opened with the person's key and the reply is encrypted
+    the same way. Returns the ``cmd`` objects for the phone: ``setWaypoints`` with the
+    office region on the first message. Raises NotFound (bad credentials), BadLocation (bad
+    data, including CannotDecrypt and EncryptionRequired) or Conflict (not taken now)
+    before anything is stored.
     """
     at = datetime.fromtimestamp(now, UTC)
     with session_scope(hub.state.sessions) as db:
         track = arrival.owntracks_track(db=db, user=user, password=password)
+        key = None
+        data = encryption.encrypted_data(payload)
+        if data is not None:
+            key = arrival.owntracks_key(track=track, seal=hub.secret_seal)
+            payload = encryption.open_payload(data, key)
         message = owntracks.parse(payload, now=now)
+        if data is None and message.fix is not None and track.owntracks_encrypts:
+            # This phone encrypts: a plain location under its name is not from it.
+            raise encryption.EncryptionRequired(
+                "this phone sends encrypted payloads; a plain location is refused")
+        if data is not None:
+            track.owntracks_encrypts = True
         visit = db.get(Visit, track.visit_id)
         assert visit is not None
         site = db.get(Site, visit.site_id)
@@ -48,6 +61,8 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
             cmds.append(owntracks.set_waypoints_cmd(fence=arrival.fence_of(config),
                                                     site_name=site.name,
                                                     created=int(config.updated_at.timestamp())))
+        if key is not None:
+            cmds = [encryption.seal_payload(cmd, key) for cmd in cmds]
     with session_scope(hub.state.sessions) as db:
         arrival.publish(db=db, journey=hub.state.journey, decided=decided)
     return cmds

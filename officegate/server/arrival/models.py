@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, Float, ForeignKey, Integer, String, Text
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officegate.server.db import Base, UTCDateTime, utcnow
@@ -28,6 +28,10 @@ class ArrivalSite(Base):
     exit_devices: Mapped[list[str]] = mapped_column(JSON, default=list)
     timezone: Mapped[str] = mapped_column(String(64), default="Asia/Tokyo")
     lobby_wait_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    # After the first "waiting" notice: remind the host every N minutes, at most M times,
+    # until someone meets the visitor (see arrival/waiting.py).
+    lobby_remind_minutes: Mapped[int] = mapped_column(Integer, default=10)
+    lobby_reminders: Mapped[int] = mapped_column(Integer, default=3)
     ack_version: Mapped[str | None] = mapped_column(String(32), nullable=True)
     ack_text_en: Mapped[str | None] = mapped_column(Text, nullable=True)
     ack_text_ja: Mapped[str | None] = mapped_column(Text, nullable=True)
@@ -45,6 +49,10 @@ class ArrivalTrack(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     owntracks_user: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     owntracks_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # The payload encryption secret (encryptionKey), sealed with the server's key; and
+    # whether the phone has sent encrypted messages (then plain ones are refused).
+    owntracks_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)
+    owntracks_encrypts: Mapped[bool] = mapped_column(Boolean, default=False)
     # First message from the app since set-up: it is sent the office region then.
     owntracks_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     # The decision state: counts, the newest fix time and distance, never coordinates.
@@ -59,3 +67,7 @@ class ArrivalTrack(Base):
     arrival_distance_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     arrival_accuracy_m: Mapped[float | None] = mapped_column(Float, nullable=True)
     arrival_source: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # Someone (the host, staff) met the visitor: no more "waiting" reminders.
+    met_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    met_by: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"),
+                                               nullable=True)

@@ -25,6 +25,9 @@ REGION_PREFIX = "OfficeGate "
 class BadLocation(ValueError):
     """A location message we refuse, with a reason safe to show the sender."""
 
+    code = "bad_location"
+    message_ja = "位置情報が不正です"
+
 
 @dataclass(frozen=True, slots=True)
 class OwnTracksMessage:
@@ -115,16 +118,25 @@ def set_waypoints_cmd(*, fence: Geofence, site_name: str, created: int) -> dict[
                                                  created=created)]}}
 
 
-def config_link(*, http_url: str, username: str, password: str, device: str,
-                fence: Geofence | None, site_name: str, created: int) -> str:
-    """``owntracks:///config?inline=<base64 json>``: one tap sets up the app in HTTP mode."""
+def configuration(*, http_url: str, username: str, password: str, device: str,
+                  fence: Geofence | None, site_name: str, created: int,
+                  encryption_key: str | None = None) -> dict[str, Any]:
+    """The app's configuration (what an ``.otrc`` file holds): HTTP mode, our credentials,
+    the office region and, when given, the payload ``encryptionKey``."""
     config: dict[str, Any] = {
         "_type": "configuration", "mode": 3, "url": http_url, "auth": True,
         "username": username, "password": password, "deviceId": device, "tid": "OG",
         "monitoring": 2, "locatorInterval": 30, "locatorDisplacement": 20, "cmd": True,
     }
+    if encryption_key is not None:
+        config["encryptionKey"] = encryption_key
     if fence is not None:
         config["waypoints"] = [waypoint(fence=fence, site_name=site_name, created=created)]
+    return config
+
+
+def config_link(config: dict[str, Any]) -> str:
+    """``owntracks:///config?inline=<base64 json>``: one tap loads ``config`` into the app."""
     raw = json.dumps(config, separators=(",", ":")).encode()
     # Standard base64 (the apps refuse the URL-safe alphabet), percent-encoded for the URL.
     return "owntracks:///config?inline=" + quote(base64.b64encode(raw).decode(), safe="")

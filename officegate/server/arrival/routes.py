@@ -5,18 +5,19 @@ from __future__ import annotations
 import base64
 import binascii
 import time
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
-from officegate.server.arrival import ingest, owntracks
+from officegate.server.arrival import ingest, owntracks, waiting
 from officegate.server.arrival import service as arrival
 from officegate.server.arrival.hub import ArrivalHub
 from officegate.server.arrival.owntracks import BadLocation
 from officegate.server.checkin import service as checkin
-from officegate.server.db import utcnow
+from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import InvalidInput, NotAuthenticated, NotFound
 from officegate.server.sites import service as sites
@@ -48,7 +49,12 @@ class SiteArrivalIn(BaseModel):
                                      description="zones a pass gets only at check-in")
     exit_devices: list[str] = Field(default_factory=list, max_length=50)
     timezone: str = Field(default="Asia/Tokyo", max_length=64)
-    lobby_wait_minutes: int = Field(default=10, ge=1, le=240)
+    lobby_wait_minutes: int = Field(default=10, ge=1, le=240,
+                                    description="tell the host after a visitor waits this long")
+    lobby_remind_minutes: int = Field(default=10, ge=1, le=240,
+                                      description="then remind the host this often")
+    lobby_reminders: int = Field(default=3, ge=0, le=20,
+                                 description="at most this many reminders (0: tell once)")
     ack_version: str | None = Field(default=None, max_length=32)
     ack_text_en: str | None = Field(default=None, max_length=20_000)
     ack_text_ja: str | None = Field(default=None, max_length=20_000)
@@ -85,12 +91,22 @@ class ArrivalStateOut(BaseModel):
 
 
 class OwnTracksSetupOut(BaseModel):
-    """Credentials (shown once) and the one-tap configuration link."""
+    """Credentials and payload encryption key (shown once), the one-tap configuration link
+    and the same configuration as an ``.otrc`` file's content."""
 
     username: str
     password: str
+    encryption_key: str
     http_url: str
     config_link: str
+    otrc: dict[str, Any]
+
+
+class MetOut(BaseModel):
+    """When the visitor was met."""
+
+    visit_id: int
+    met_at: datetime
 
 
 def _out(site: str, row: Any) -> SiteArrivalOut:
@@ -133,6 +149,14 @@ def arrival_state(token: str, db: SessionDep) -> ArrivalStateOut:
         pass_id=current.pass_id if current else row.pass_id)
 
 
+@router.post("/api/visits/{visit_id}/met", response_model=MetOut)
+def visitor_met(visit_id: RowId, db: SessionDep, user: CurrentUser) -> MetOut:
+    """The host (or staff) has met the visitor: the "waiting" reminders stop."""
+    track = waiting.mark_met(db=db, visit_id=visit_id, user=user, now=utcnow())
+    assert track.met_at is not None
+    return MetOut(visit_id=visit_id, met_at=track.met_at)
+
+
 @router.post("/api/p/{token}/arrival/consent", response_model=ArrivalStateOut,
              tags=["pass page"])
 def consent(token: str, db: SessionDep) -> ArrivalStateOut:
@@ -154,19 +178,23 @@ def browser_location(token: str, body: LocationIn, hub: HubDep) -> dict[str, Any
 
 
 @router.post("/api/p/{token}/owntracks", response_model=OwnTracksSetupOut, tags=["pass page"])
-def owntracks_setup(token: str, db: SessionDep, state: StateDep) -> OwnTracksSetupOut:
-    """OwnTracks credentials and its configuration link (asking again replaces the password)."""
+def owntracks_setup(token: str, db: SessionDep, state: StateDep,
+                    hub: HubDep) -> OwnTracksSetupOut:
+    """OwnTracks credentials, payload encryption key and configuration link (asking again
+    replaces the password and the key)."""
     row = find_pass(db=db, token=token)
     visit, site, config = arrival.visit_of_pass(db=db, row=row)
     track = arrival.track_of(db=db, visit=visit)
-    user, password = arrival.issue_owntracks(db=db, track=track)
+    made = arrival.issue_owntracks(db=db, track=track, seal=hub.secret_seal)
     http_url = f"{state.settings.base_url.rstrip('/')}/owntracks"
-    link = owntracks.config_link(
-        http_url=http_url, username=user, password=password, device="phone",
+    otrc = owntracks.configuration(
+        http_url=http_url, username=made.username, password=made.password, device="phone",
         fence=arrival.fence_of(config) if config else None, site_name=site.name,
-        created=int(config.updated_at.timestamp()) if config else 0)
-    return OwnTracksSetupOut(username=user, password=password, http_url=http_url,
-                             config_link=link)
+        created=int(config.updated_at.timestamp()) if config else 0,
+        encryption_key=made.encryption_key)
+    return OwnTracksSetupOut(username=made.username, password=made.password,
+                             encryption_key=made.encryption_key, http_url=http_url,
+                             config_link=owntracks.config_link(otrc), otrc=otrc)
 
 
 def _basic_auth(request: Request) -> tuple[str, str]:
@@ -194,8 +222,8 @@ async def owntracks_http(request: Request, hub: HubDep) -> Response:
         # Same 401 for an unknown user and a wrong password: no account oracle.
         raise NotAuthenticated("owntracks_auth", exc.message_en, exc.message_ja) from exc
     except BadLocation as exc:
-        return JSONResponse({"detail": {"code": "bad_location", "message_en": str(exc),
-                                        "message_ja": "位置情報が不正です"}}, status_code=400)
+        return JSONResponse({"detail": {"code": exc.code, "message_en": str(exc),
+                                        "message_ja": exc.message_ja}}, status_code=400)
     return JSONResponse(cmds)
 
 

@@ -12,6 +12,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.arrival import encryption
+from officegate.server.arrival.encryption import SecretSeal
 from officegate.server.arrival.geofence import Crossing, Fix, Geofence, TrackState, observe
 from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
 from officegate.server.auth.models import User
@@ -37,6 +39,7 @@ def configure_site(*, db: Session, site: str, lat: float, lon: float, radius_m: 
                    approach_m: float, polygon: list[list[float]] | None = None,
                    checkin_zones: list[str] | None = None, exit_devices: list[str] | None = None,
                    timezone: str = "Asia/Tokyo", lobby_wait_minutes: int = 10,
+                   lobby_remind_minutes: int = 10, lobby_reminders: int = 3,
                    ack_version: str | None = None, ack_text_en: str | None = None,
                    ack_text_ja: str | None = None) -> ArrivalSite:
     """Create or replace a site's arrival settings; InvalidInput when they make no sense."""
@@ -63,6 +66,7 @@ def configure_site(*, db: Session, site: str, lat: float, lon: float, radius_m: 
     row.checkin_zones = sorted(set(checkin_zones or []))
     row.exit_devices = sorted(set(exit_devices or []))
     row.timezone, row.lobby_wait_minutes = timezone, lobby_wait_minutes
+    row.lobby_remind_minutes, row.lobby_reminders = lobby_remind_minutes, lobby_reminders
     row.ack_version, row.ack_text_en, row.ack_text_ja = ack_version, ack_text_en, ack_text_ja
     row.updated_at = utcnow()
     db.flush()
@@ -198,19 +202,38 @@ def _secret_hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def issue_owntracks(*, db: Session, track: ArrivalTrack) -> tuple[str, str]:
-    """New OwnTracks credentials (user, password) for a consenting visit; the password is
-    returned only now (its hash is kept), and asking again replaces it."""
+@dataclass(frozen=True, slots=True)
+class OwnTracksCredentials:
+    """What the app is set up with; shown once (only a hash and a sealed copy are kept)."""
+
+    username: str
+    password: str
+    encryption_key: str
+
+
+def issue_owntracks(*, db: Session, track: ArrivalTrack,
+                    seal: SecretSeal) -> OwnTracksCredentials:
+    """New OwnTracks credentials for a consenting visit: user, password (its hash is kept)
+    and the payload encryption key (kept sealed with ``seal``, readable by the server only).
+    Asking again replaces the password and the key."""
     if track.consent_at is None:
         raise Forbidden("no_consent", "agree to location sharing first",
                         "先に位置情報の共有に同意してください")
     if track.owntracks_user is None:
         track.owntracks_user = "og" + secrets.token_hex(8)
     password = secrets.token_urlsafe(18)
+    key = encryption.new_secret()
     track.owntracks_secret_hash = _secret_hash(password)
+    track.owntracks_key_sealed = seal.seal(key)
+    track.owntracks_encrypts = False  # the newly set-up app proves itself again
     track.owntracks_seen_at = None  # a newly set-up app gets the office region again
     db.flush()
-    return track.owntracks_user, password
+    return OwnTracksCredentials(track.owntracks_user, password, key)
+
+
+def owntracks_key(*, track: ArrivalTrack, seal: SecretSeal) -> str | None:
+    """The phone's payload encryption key, None when it has none (or it cannot be read)."""
+    return seal.open(track.owntracks_key_sealed) if track.owntracks_key_sealed else None
 
 
 def owntracks_track(*, db: Session, user: str, password: str | None) -> ArrivalTrack:

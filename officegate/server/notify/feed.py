@@ -6,10 +6,12 @@ import asyncio
 import json
 import threading
 from collections import defaultdict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
 KEEPALIVE_S = 15.0
+# The notices a reconnecting page missed, oldest first.
+Missed = Callable[[], Awaitable[list[dict[str, Any]]]]
 
 
 class LiveFeed:
@@ -36,22 +38,40 @@ class LiveFeed:
         with self._lock:
             return len(self._listeners.get(user_id, ()))
 
-    async def stream(self, user_id: int) -> AsyncIterator[str]:
-        """The SSE text of one connection: notices as ``event: notice``, keepalive comments."""
+    async def stream(self, user_id: int, *, missed: Missed | None = None) -> AsyncIterator[str]:
+        """The SSE text of one connection: notices as ``event: notice`` (``id`` = notice id),
+        keepalive comments. ``missed`` gives the notices a reconnecting page did not see
+        (after its ``Last-Event-ID``); they come first, and nothing is sent twice."""
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
             self._listeners[user_id].append(entry)
         try:
             yield ": connected\n\n"
+            # Listening already, so a notice made while the backlog is read is not lost.
+            newest = 0
+            for item in await missed() if missed is not None else []:
+                newest = max(newest, _id(item))
+                yield _event(item)
             while True:
                 try:
                     item = await asyncio.wait_for(queue.get(), KEEPALIVE_S)
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
-                data = json.dumps(item, ensure_ascii=False)
-                yield f"event: notice\nid: {item.get('id', '')}\ndata: {data}\n\n"
+                if 0 < _id(item) <= newest:
+                    continue  # already sent from the backlog
+                yield _event(item)
         finally:
             with self._lock:
                 self._listeners[user_id].remove(entry)
+
+
+def _id(item: dict[str, Any]) -> int:
+    value = item.get("id")
+    return value if isinstance(value, int) else 0
+
+
+def _event(item: dict[str, Any]) -> str:
+    data = json.dumps(item, ensure_ascii=False)
+    return f"event: notice\nid: {item.get('id', '')}\ndata: {data}\n\n"

@@ -42,9 +42,13 @@ def compose(kind: str, *, visitor: str, data: dict[str, Any]) -> Text:
                     f"{visitor} 様のチェックインは承認待ちです。理由: {reason}")
     if kind == "waiting":
         m = int(data.get("minutes") or 0)
-        return Text(f"{visitor} has been waiting {m} min", f"{visitor} 様が{m}分お待ちです",
-                    f"{visitor} has been waiting in the lobby for {m} minutes.",
-                    f"{visitor} 様がロビーで{m}分お待ちです。")
+        again_en, again_ja = ("Reminder: ", "再通知: ") if data.get("reminder") else ("", "")
+        return Text(f"{again_en}{visitor} has been waiting {m} min",
+                    f"{again_ja}{visitor} 様が{m}分お待ちです",
+                    f"{visitor} has been waiting in the lobby for {m} minutes. Acknowledge "
+                    "this notice or mark them met to stop the reminders.",
+                    f"{visitor} 様がロビーで{m}分お待ちです。この通知を確認するか、"
+                    "お迎え済みにするとリマインドは止まります。")
     if kind == "checked_out":
         return Text(f"{visitor} checked out", f"{visitor} 様がチェックアウトしました",
                     f"{visitor} has left the building.", f"{visitor} 様が退館しました。")

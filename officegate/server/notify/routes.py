@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from officegate.server.arrival.routes import HubDep
-from officegate.server.db import RowId
+from officegate.server.db import RowId, session_scope
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StateDep
 from officegate.server.errors import InvalidInput
 from officegate.server.notify import service as notify
@@ -71,12 +72,14 @@ def vapid_key(hub: HubDep) -> dict[str, str]:
 
 
 @router.post("/api/notify/targets", response_model=TargetOut, status_code=201)
-def add_target(body: TargetIn, db: SessionDep, user: CurrentUser) -> TargetOut:
-    """Add a notification target for yourself."""
+def add_target(body: TargetIn, db: SessionDep, state: StateDep,
+               user: CurrentUser) -> TargetOut:
+    """Add a notification target for yourself (422 when it points inside the network)."""
+    outbound = state.settings.outbound_policy
     if body.kind == "apprise":
-        address = notify.check_apprise_url(body.url or "")
+        address = notify.check_apprise_url(body.url or "", outbound=outbound)
     elif body.subscription is not None:
-        address = notify.check_subscription(body.subscription)
+        address = notify.check_subscription(body.subscription, outbound=outbound)
     else:
         raise InvalidInput("bad_subscription", "webpush needs 'subscription'",
                            "プッシュ購読がありません")
@@ -99,10 +102,12 @@ def remove_target(target_id: RowId, db: SessionDep, user: CurrentUser) -> Respon
 
 
 @router.put("/api/notify/prefs")
-def set_prefs(body: PrefsIn, db: SessionDep, user: CurrentUser) -> dict[str, Any]:
+def set_prefs(body: PrefsIn, db: SessionDep, state: StateDep,
+              user: CurrentUser) -> dict[str, Any]:
     """Set your fallback contact and acknowledgement time."""
     row = notify.set_prefs(db=db, user=user, fallback_url=body.fallback_url,
-                           ack_minutes=body.ack_minutes)
+                           ack_minutes=body.ack_minutes,
+                           outbound=state.settings.outbound_policy)
     return {"fallback": row.fallback_url is not None, "ack_minutes": row.ack_minutes}
 
 
@@ -119,9 +124,28 @@ def acknowledge(notice_id: RowId, db: SessionDep, user: CurrentUser) -> NoticeOu
 
 
 @router.get("/api/notify/feed")
-async def feed(hub: HubDep, user: CurrentUser) -> StreamingResponse:
-    """Server-Sent Events: your notices as they happen."""
-    return StreamingResponse(hub.notifier.feed.stream(user.id), media_type="text/event-stream",
+async def feed(hub: HubDep, user: CurrentUser,
+               last_event_id: Annotated[str | None, Header()] = None) -> StreamingResponse:
+    """Server-Sent Events: your notices as they happen. A page reconnecting with
+    ``Last-Event-ID`` (browsers send it by themselves) first gets what it missed."""
+    missed = None
+    if last_event_id is not None and last_event_id.strip():
+        if not last_event_id.strip().isdigit() or len(last_event_id.strip()) > 18:
+            raise InvalidInput("bad_last_event_id", "Last-Event-ID must be a notice id",
+                               "Last-Event-ID が不正です")
+        seen, user_id, sessions = int(last_event_id), user.id, hub.state.sessions
+
+        def read() -> list[dict[str, Any]]:
+            with session_scope(sessions) as db:
+                return [notify.payload(n)
+                        for n in notify.after(db=db, user_id=user_id, notice_id=seen)]
+
+        async def missed_notices() -> list[dict[str, Any]]:
+            return await run_in_threadpool(read)
+
+        missed = missed_notices
+    return StreamingResponse(hub.notifier.feed.stream(user.id, missed=missed),
+                             media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
 

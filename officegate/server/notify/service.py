@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from datetime import datetime, timedelta
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -17,13 +17,20 @@ from officegate.server.errors import InvalidInput, NotFound
 from officegate.server.notify.messages import Text, compose, escalation
 from officegate.server.notify.models import Notice, NotifyPrefs, NotifyTarget
 from officegate.server.notify.sender import Outgoing
+from officegate.server.outbound import (
+    APPRISE_HOST_SCHEMES,
+    APPRISE_SCHEMES,
+    HTTP_SCHEMES,
+    OutboundPolicy,
+)
 from officegate.server.visits.models import Visit, Visitor
 
 MAX_TARGETS = 20
 
 
-def check_apprise_url(url: str) -> str:
-    """``url`` when apprise understands it; InvalidInput otherwise."""
+def check_apprise_url(url: str, *, outbound: OutboundPolicy | None = None) -> str:
+    """``url`` when apprise understands it and it does not point inside the network
+    (``outbound`` allows inside addresses; default: none); InvalidInput otherwise."""
     import apprise
 
     url = url.strip()
@@ -31,11 +38,20 @@ def check_apprise_url(url: str) -> str:
         raise InvalidInput("bad_apprise_url", "not a notification URL apprise understands "
                            "(e.g. mailto://, slack://, ntfy://, json://)",
                            "通知先 URL の形式が正しくありません")
+    outbound = outbound or OutboundPolicy()
+    scheme = url.split("://", 1)[0].lower()
+    outbound.check_url(url, schemes=APPRISE_SCHEMES, check_host=scheme in APPRISE_HOST_SCHEMES,
+                       what="notification URL")
+    smtp = parse_qs(urlsplit(url).query).get("smtp")
+    if scheme.startswith("mailto") and smtp:  # the mail server the message goes through
+        outbound.check_url(f"smtp://{smtp[0]}", schemes=frozenset({"smtp"}),
+                           what="notification URL")
     return url
 
 
-def check_subscription(sub: dict[str, Any]) -> str:
-    """A browser PushSubscription as stored JSON; InvalidInput when it is not one."""
+def check_subscription(sub: dict[str, Any], *, outbound: OutboundPolicy | None = None) -> str:
+    """A browser PushSubscription as stored JSON; InvalidInput when it is not one or its
+    endpoint points inside the network (``outbound`` allows inside addresses)."""
     endpoint = sub.get("endpoint")
     keys = sub.get("keys")
     if (not isinstance(endpoint, str) or urlsplit(endpoint).scheme not in ("https", "http")
@@ -43,6 +59,8 @@ def check_subscription(sub: dict[str, Any]) -> str:
             or not isinstance(keys.get("p256dh"), str) or not isinstance(keys.get("auth"), str)):
         raise InvalidInput("bad_subscription", "a push subscription needs endpoint and keys "
                            "p256dh and auth", "プッシュ購読の形式が正しくありません")
+    (outbound or OutboundPolicy()).check_url(endpoint, schemes=HTTP_SCHEMES,
+                                             what="push endpoint")
     return json.dumps({"endpoint": endpoint, "keys": {"p256dh": keys["p256dh"],
                                                       "auth": keys["auth"]}})
 
@@ -85,11 +103,12 @@ def forget_subscription(*, db: Session, address: str) -> int:
     return len(rows)
 
 
-def set_prefs(*, db: Session, user: User, fallback_url: str | None,
-              ack_minutes: int) -> NotifyPrefs:
+def set_prefs(*, db: Session, user: User, fallback_url: str | None, ack_minutes: int,
+              outbound: OutboundPolicy | None = None) -> NotifyPrefs:
     """Set the fallback contact (an apprise URL) and the acknowledgement time."""
     row = db.get(NotifyPrefs, user.id) or NotifyPrefs(user_id=user.id)
-    row.fallback_url = check_apprise_url(fallback_url) if fallback_url else None
+    row.fallback_url = (check_apprise_url(fallback_url, outbound=outbound) if fallback_url
+                        else None)
     row.ack_minutes = ack_minutes
     db.add(row)
     db.flush()
@@ -120,9 +139,10 @@ def _outgoing(db: Session, notice: Notice, text: Text, *, urls: tuple[str, ...] 
 
 
 def notice_for_visit(*, db: Session, key: str, kind: str, visit_id: int,
-                     data: dict[str, Any]) -> Outgoing | None:
-    """Store the notice to the visit's host for a journey step; None when ``key`` was
-    already notified (a duplicate event). Commit before sending the returned Outgoing."""
+                     data: dict[str, Any], at: datetime | None = None) -> Outgoing | None:
+    """Store the notice to the visit's host for a journey step (made ``at``, default now);
+    None when ``key`` was already notified (a duplicate event). Commit before sending the
+    returned Outgoing."""
     visit = db.get(Visit, visit_id)
     if visit is None:
         return None
@@ -132,7 +152,7 @@ def notice_for_visit(*, db: Session, key: str, kind: str, visit_id: int,
         return None
     notice = Notice(key=key[:160], visit_id=visit.id, user_id=visit.host_id, kind=kind,
                     title_en=text.title_en, title_ja=text.title_ja, body_en=text.body_en,
-                    body_ja=text.body_ja, created_at=utcnow())
+                    body_ja=text.body_ja, created_at=at or utcnow())
     try:
         with db.begin_nested():
             db.add(notice)
@@ -155,6 +175,13 @@ def recent(*, db: Session, user_id: int, limit: int = 50) -> list[Notice]:
     """A user's newest notices."""
     return list(db.scalars(select(Notice).where(Notice.user_id == user_id)
                            .order_by(Notice.id.desc()).limit(limit)))
+
+
+def after(*, db: Session, user_id: int, notice_id: int, limit: int = 100) -> list[Notice]:
+    """A user's notices newer than ``notice_id``, oldest first (what a live feed missed)."""
+    return list(db.scalars(select(Notice).where(Notice.user_id == user_id,
+                                                Notice.id > notice_id)
+                           .order_by(Notice.id).limit(limit)))
 
 
 def due_escalations(*, db: Session, now: datetime) -> list[Outgoing]:
