@@ -10,7 +10,14 @@ import tomllib
 from pathlib import Path
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from officegate.mqtt.client import parse_mqtt_url
 
@@ -52,6 +59,40 @@ class VendingSlot(BaseModel):
     name_en: str = Field(min_length=1, max_length=80, description="Name shown in English.")
     name_ja: str = Field(min_length=1, max_length=80, description="Name shown in Japanese.")
     count: int = Field(ge=0, le=10_000, description="How many are loaded.")
+
+
+class VendingPinsConfig(BaseModel):
+    """BCM pins of a vending machine: a motor, a button and (optionally) a button lamp per
+    slot, and the "vend done" drop sensor. Slot n uses the n-th pin of each list."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    motors: tuple[int, ...] = Field(
+        default=(5, 6, 13, 19), min_length=1, max_length=16, title="Slot motors",
+        description="BCM pin of each slot's motor (relay or driver input), slot 0 first.")
+    done: int = Field(default=21, ge=0, le=27, title="Drop sensor",
+                      description="BCM pin of the \"vend done\" drop sensor (high = a can fell).")
+    buttons: tuple[int, ...] = Field(
+        default=(12, 16, 20, 26), max_length=16, title="Slot buttons",
+        description="BCM pin of each slot's selection button (to GND when pressed), slot 0 "
+        "first; as many as motors, or none for a machine without buttons.")
+    lamps: tuple[int, ...] = Field(
+        default=(4, 18, 24, 25), max_length=16, title="Button lamps",
+        description="BCM pin of the LED in each slot's button, lit while the menu is shown "
+        "for slots with a drink left; as many as buttons, or none.")
+
+    @model_validator(mode="after")
+    def _one_per_slot(self) -> VendingPinsConfig:
+        pins = (*self.motors, self.done, *self.buttons, *self.lamps)
+        if any(not 0 <= p <= 27 for p in pins):
+            raise ValueError("BCM pins are 0 to 27")
+        if len(set(pins)) != len(pins):
+            raise ValueError("a pin is used twice")
+        if self.buttons and len(self.buttons) != len(self.motors):
+            raise ValueError("give one button per motor (or none)")
+        if self.lamps and len(self.lamps) != len(self.buttons):
+            raise ValueError("give one lamp per button (or none)")
+        return self
 
 
 class EdgeConfig(BaseModel):
@@ -136,6 +177,10 @@ class EdgeConfig(BaseModel):
     products: tuple[VendingSlot, ...] = Field(
         default=(), title="Vending products",
         description="kind = \"vending\" only: what each slot holds ([[products]] tables).",
+    )
+    vending_pins: VendingPinsConfig = Field(
+        default=VendingPinsConfig(), title="Vending pins",
+        description="kind = \"vending\" only: motors, drop sensor, buttons and lamps.",
     )
 
     @field_validator("mqtt_url")

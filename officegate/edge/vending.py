@@ -2,8 +2,10 @@
 
 The machine holds the orders the server sent it (on disk, so a restart or a dead network
 changes nothing) and decides alone from the signed pass and the order for that pass: it needs
-no network to serve. Without an order it shows its menu; the visitor picks on its buttons and
-the machine asks the server (which holds the visit's quota) for an order.
+no network to serve. Without an order it shows its menu (the names on its display, the lamps
+of the buttons with a drink left); the visitor presses a slot's button (a gpiozero Button,
+see vending_panel.py) and the machine asks the server, which holds the visit's quota, for an
+order. A press with no pass shown, or after the button window, serves nothing.
 
 Everything it reports (vend results, stock) goes through the same durable outbox and MQTT
 link as a gate's access events, on its ``events`` topic with ``kind`` "vend" or "stock".
@@ -17,7 +19,7 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,11 @@ from gpiozero.pins import Factory
 
 from officegate.edge.agent import build_verifier
 from officegate.edge.cache import EdgeCache
-from officegate.edge.config import EdgeConfig
+from officegate.edge.config import EdgeConfig, VendingPinsConfig
 from officegate.edge.decoders import Decoder
 from officegate.edge.link import EdgeLink
 from officegate.edge.outbox import Outbox
+from officegate.edge.vending_panel import ButtonPanel
 from officegate.edge.verifier import EdgeVerifier
 from officegate.mqtt.client import parse_mqtt_url
 from officegate.protocol.messages import new_event_id
@@ -41,7 +44,7 @@ log = logging.getLogger(__name__)
 #: A visitor who showed a pass without an order may pick on the buttons for this long.
 BUTTON_WINDOW_S = 60.0
 
-MENU = ("メニューからお選びください（ボタンを押してください）", "Choose a drink with the buttons")
+MENU = ("ボタンでお選びください", "Choose a drink with the buttons")
 SCREENS: dict[str, tuple[str, str]] = {
     "idle": ("パスのQRコードをかざしてください", "Show your pass QR code"),
     "served": ("お飲み物をどうぞ！", "Enjoy your drink!"),
@@ -56,15 +59,45 @@ SCREENS: dict[str, tuple[str, str]] = {
     "show_pass": ("先にパスのQRコードをかざしてください", "Please show your pass QR code first"),
     "offline": ("ただいま無料ドリンクを確認できません。スタッフにお声がけください",
                 "Cannot check your free drink right now. Please ask a member of staff"),
+    "button_sold_out": ("その商品は売り切れです。点灯しているボタンからお選びください",
+                        "That one is sold out. Please press a lit button"),
+    "all_sold_out": ("申し訳ありません。すべて売り切れです", "Sorry, everything is sold out"),
+    "order_on_phone": ("スマートフォンのパスのページでご注文ください",
+                       "Please order on your pass page"),
 }
 
 
 @dataclass(frozen=True, slots=True)
 class VendingPins:
-    """BCM pins: one motor output per slot and the "vend done" drop sensor."""
+    """BCM pins: per slot a motor output, a button and its lamp; the "vend done" sensor."""
 
     slots: tuple[int, ...] = (5, 6, 13, 19)
     done: int = 21
+    buttons: tuple[int, ...] = (12, 16, 20, 26)
+    lamps: tuple[int, ...] = (4, 18, 24, 25)
+
+    @classmethod
+    def from_config(cls, pins: VendingPinsConfig) -> VendingPins:
+        """The pins of an edge config's ``[vending_pins]`` table."""
+        return cls(slots=pins.motors, done=pins.done, buttons=pins.buttons, lamps=pins.lamps)
+
+
+@dataclass(slots=True)
+class Presented:
+    """A valid pass shown with no order: the menu is up for it until ``at`` + the window."""
+
+    pass_id: str
+    visit_id: int | None
+    at: float
+    asked: int | None = None  # the slot chosen on the buttons, while the server answers
+    menu: dict[int, Product] = field(default_factory=dict)
+
+
+def menu_screen(menu: dict[int, Product]) -> tuple[str, str]:
+    """The display while the menu is up: each drink with its button number (slot + 1)."""
+    ja = "　".join(f"{slot + 1} {p.name_ja}" for slot, p in menu.items())
+    en = " / ".join(f"{slot + 1} {p.name_en}" for slot, p in menu.items())
+    return f"{MENU[0]}：{ja}", f"{MENU[1]}: {en}"
 
 
 class Dispenser:
@@ -108,14 +141,18 @@ def _write_json(path: Path, doc: Any) -> None:
 
 
 class VendingMachine:
-    """One machine. Feed frames with :meth:`step`; buttons with :meth:`press`."""
+    """One machine. Feed frames with :meth:`step`; its ``panel`` buttons call :meth:`press`."""
 
     def __init__(self, *, device: str, site: str, decoder: Decoder, dispenser: Dispenser,
                  verifier: EdgeVerifier, outbox: Outbox, data_dir: Path,
                  products: list[Product], link: EdgeLink | None = None,
+                 panel: ButtonPanel | None = None,
                  clock: Callable[[], float] = time.time) -> None:
         self.device, self.site = device, site
         self.decoder, self.dispenser, self.verifier = decoder, dispenser, verifier
+        self.panel = panel
+        if panel is not None:
+            panel.on_press = self.press
         self.outbox, self.link, self.clock = outbox, link, clock
         data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._orders_path = data_dir / "orders.json"
@@ -132,7 +169,7 @@ class VendingMachine:
             self.stock = {p.slot: p for p in saved}
         self.screen = SCREENS["idle"]
         self.menu_shown = False
-        self._presented: tuple[str, int | None, float] | None = None  # pass, visit, when
+        self._presented: Presented | None = None
         self.on_event: Callable[[VendEvent], None] | None = None
         if link is not None:
             link.commands.update(order=self._order_command, cancel_order=self._cancel_command,
@@ -149,12 +186,15 @@ class VendingMachine:
         """Stop the link, release the pins, close the outbox."""
         if self.link is not None:
             self.link.stop()
+        if self.panel is not None:
+            self.panel.close()
         self.dispenser.close()
         self.outbox.close()
 
     # The pipeline ----------------------------------------------------------------------
     def step(self, frame: np.ndarray) -> list[VendEvent]:
         """Decode one frame and act on each new pass decision; returns the events made."""
+        self.expire_menu()
         try:
             texts = self.decoder.decode(frame)
         except Exception:  # one odd frame must not stop the machine
@@ -173,7 +213,8 @@ class VendingMachine:
         if decision is None:
             return None  # the same presentation, still in front of the camera
         if not decision.accepted:
-            self.screen, self.menu_shown = SCREENS["denied"], False
+            with self._lock:
+                self._show(SCREENS["denied"])
             c = decision.claims  # None when the pass is forged: then it names nobody
             return self._report("denied", pass_id=c.pass_id_hex if c else None,
                                 visit_id=c.visit_id if c else None,
@@ -185,28 +226,69 @@ class VendingMachine:
                          None)
             if order is not None:
                 return self._serve(order)
-            self._presented = (claims.pass_id_hex, claims.visit_id, now)
-            self.screen, self.menu_shown = MENU, True
-            return self._report("no_order", pass_id=claims.pass_id_hex,
-                                visit_id=claims.visit_id, detail="no order: menu shown")
+            return self._show_menu(Presented(claims.pass_id_hex, claims.visit_id, now))
+
+    def _show_menu(self, presented: Presented) -> VendEvent:
+        """No order for this pass: list the drinks and light their buttons (caller locks)."""
+        buttons = self.panel.slots if self.panel is not None else 0
+        presented.menu = {slot: p for slot, p in sorted(self.stock.items())
+                          if p.count > 0 and slot < buttons}
+        if not buttons:
+            self._show(SCREENS["order_on_phone"])
+            detail = "no order; this machine has no buttons"
+        elif not presented.menu:
+            self._show(SCREENS["all_sold_out"])
+            detail = "no order; nothing left to choose"
+        else:
+            self._show(menu_screen(presented.menu), presented)
+            detail = "no order: menu shown"
+        return self._report("no_order", pass_id=presented.pass_id,
+                            visit_id=presented.visit_id, detail=detail)
+
+    def _show(self, screen: tuple[str, str], presented: Presented | None = None,
+              lit: set[int] | None = None) -> None:
+        """Put ``screen`` on the display; the menu stays up only with a ``presented`` pass,
+        and the button lamps light its drinks (or just ``lit``). The caller holds the lock."""
+        self.screen, self._presented = screen, presented
+        self.menu_shown = presented is not None and presented.asked is None
+        if self.panel is not None:
+            self.panel.light(lit if lit is not None else
+                             presented.menu if self.menu_shown and presented else ())
+
+    def expire_menu(self) -> None:
+        """Put the menu away once the button window has passed (called with every frame)."""
+        with self._lock:
+            shown = self._presented
+            if shown is not None and self.clock() - shown.at > BUTTON_WINDOW_S:
+                self._show(SCREENS["idle"])
 
     def press(self, slot: int) -> VendEvent | None:
-        """A button: after a pass without an order, ask the server for ``slot``."""
+        """A slot's button was pressed: after a pass without an order, ask the server for
+        that drink; returns the request, or None when nothing is asked (and the screen says
+        why)."""
         with self._lock:
+            self.expire_menu()
             presented = self._presented
-            if presented is None or self.clock() - presented[2] > BUTTON_WINDOW_S:
-                self.screen = SCREENS["show_pass"]
+            if presented is None:
+                self._show(SCREENS["show_pass"])
+                return None
+            if presented.asked is not None:
+                return None  # already asking for this visitor: a second press changes nothing
+            if slot not in presented.menu:
+                self._show(SCREENS["button_sold_out"], presented)
                 return None
             if self.link is None or not self.link.connected.is_set():
                 # Only the server knows the visit's quota; a request queued now would be
                 # served long after the visitor walked away.
-                self.screen, self.menu_shown = SCREENS["offline"], False
+                self._show(SCREENS["offline"])
                 return None
-            self.screen, self.menu_shown = SCREENS["asking"], False
+            presented.asked = slot
+            self._show(SCREENS["asking"], presented, lit={slot})
             event = VendEvent(id=new_event_id(), machine=self.device, site=self.site,
                               at=self.clock(), outcome="requested", order_id=None,
-                              pass_id=presented[0], visit_id=presented[1], slot=slot,
-                              reason="", detail="chosen on the machine's buttons")
+                              pass_id=presented.pass_id, visit_id=presented.visit_id,
+                              slot=slot, reason="",
+                              detail=f"{presented.menu[slot].product} chosen on the buttons")
             self._put(event)
             return event
 
@@ -223,7 +305,7 @@ class VendingMachine:
             self.stock[order.slot] = replace(product, count=product.count - 1)
         else:
             outcome = "jammed"
-        self.screen, self.menu_shown, self._presented = SCREENS[outcome], False, None
+        self._show(SCREENS[outcome])
         event = self._report(outcome, pass_id=order.pass_id, visit_id=order.visit_id,
                              order=order, detail=f"{order.product} from slot {order.slot}")
         if outcome == "served":
@@ -266,7 +348,11 @@ class VendingMachine:
 
     # Commands from the server (paho's thread) -----------------------------------------
     def _order_command(self, command: dict[str, Any]) -> None:
-        order = DrinkOrder.from_json(command)
+        self.hold_order(DrinkOrder.from_json(command))
+
+    def hold_order(self, order: DrinkOrder) -> None:
+        """Keep the server's ``order`` (on disk) until its pass is shown; serve it at once
+        when that visitor is at the machine after choosing on the buttons."""
         if order.machine != self.device:
             raise ValueError(f"order is for {order.machine!r}, not {self.device!r}")
         with self._lock:
@@ -274,8 +360,8 @@ class VendingMachine:
             self._save_orders()
             presented = self._presented
         log.info("%s: order %s for slot %d", self.device, order.order_id, order.slot)
-        if presented is not None and presented[0] == order.pass_id and \
-                self.clock() - presented[2] <= BUTTON_WINDOW_S:
+        if presented is not None and presented.pass_id == order.pass_id and \
+                self.clock() - presented.at <= BUTTON_WINDOW_S:
             # The visitor is at the machine and chose on its buttons: serve now, off the
             # network thread (a vend takes seconds).
             threading.Thread(target=self._serve_waiting, args=(order.order_id,),
@@ -285,7 +371,7 @@ class VendingMachine:
         with self._lock:
             order = self.orders.get(order_id)
             presented = self._presented
-            if order is None or presented is None or presented[0] != order.pass_id:
+            if order is None or presented is None or presented.pass_id != order.pass_id:
                 return
             self._serve(order)
 
@@ -302,8 +388,8 @@ class VendingMachine:
         if not isinstance(en, str) or not isinstance(ja, str):
             raise ValueError("refuse needs message_en and message_ja")
         with self._lock:
-            if self._presented is not None and self._presented[0] == command.get("pass_id"):
-                self.screen, self.menu_shown, self._presented = (ja[:200], en[:200]), False, None
+            if self._presented is not None and self._presented.pass_id == command.get("pass_id"):
+                self._show((ja[:200], en[:200]))
 
     def _save_orders(self) -> None:
         _write_json(self._orders_path, [json.loads(o.to_json()) for o in self.orders.values()])
@@ -311,10 +397,12 @@ class VendingMachine:
 
 
 def build_machine(config: EdgeConfig, *, products: list[Product], decoder: Decoder,
-                  pin_factory: Factory | None = None, pins: VendingPins = VendingPins(),
+                  pin_factory: Factory | None = None, pins: VendingPins | None = None,
                   vend_timeout_s: float = 5.0,
                   clock: Callable[[], float] = time.time) -> VendingMachine:
-    """Wire a machine from an edge config: cached verifier, outbox, MQTT link, dispenser."""
+    """Wire a machine from an edge config: cached verifier, outbox, MQTT link, dispenser and
+    buttons (pins from the config's ``[vending_pins]`` unless ``pins`` is given)."""
+    pins = pins or VendingPins.from_config(config.vending_pins)
     cache = EdgeCache(config.data_dir / "cache")
     verifier = build_verifier(config, cache)
     outbox = Outbox(config.data_dir / "outbox.db")
@@ -327,4 +415,6 @@ def build_machine(config: EdgeConfig, *, products: list[Product], decoder: Decod
                           dispenser=Dispenser(pins, pin_factory=pin_factory,
                                               timeout_s=vend_timeout_s),
                           verifier=verifier, outbox=outbox, data_dir=config.data_dir,
-                          products=products, link=link, clock=clock)
+                          products=products, link=link, clock=clock,
+                          panel=ButtonPanel(pins.buttons, pins.lamps, pin_factory=pin_factory)
+                          if pins.buttons else None)

@@ -8,14 +8,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from typing import TYPE_CHECKING
 
 from gpiozero.pins import Factory
 
 from officegate.edge.camera import FrameSource, OpenCVCamera
 from officegate.edge.config import EdgeConfig
 from officegate.edge.decoders import make_decoder
-from officegate.edge.vending import VendingMachine, build_machine
+from officegate.edge.vending import VendingMachine, VendingPins, build_machine
 from officegate.protocol.vending import Product
+
+if TYPE_CHECKING:
+    from officegate.firmware_sim.vending import SimVendingBoard
 
 log = logging.getLogger(__name__)
 
@@ -34,12 +38,16 @@ class VendingService:
                 frames = SimulatedCamera(fps=15)
             else:
                 frames = OpenCVCamera(config.camera)
-        if pin_factory is None and config.camera == "sim":
-            from gpiozero.pins.mock import MockFactory
-
-            pin_factory = MockFactory()
         products = [Product(slot=p.slot, product=p.product, name_en=p.name_en,
                             name_ja=p.name_ja, count=p.count) for p in config.products]
+        self.board: SimVendingBoard | None = None
+        if pin_factory is None and config.camera == "sim":
+            # A simulated machine: mock pins wired to simulated motors, drop sensor, buttons.
+            from officegate.firmware_sim.vending import SimVendingBoard
+
+            self.board = SimVendingBoard(VendingPins.from_config(config.vending_pins),
+                                         cans={p.slot: p.count for p in products})
+            pin_factory = self.board.factory
         self.frames = frames
         self.machine: VendingMachine = build_machine(
             config, products=products, decoder=make_decoder(config.decoder),
@@ -65,3 +73,5 @@ class VendingService:
         self.stop()
         self.machine.close()
         self.frames.close()
+        if self.board is not None:
+            self.board.close()

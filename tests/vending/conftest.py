@@ -17,9 +17,9 @@ import base45
 import pytest
 from fastapi.testclient import TestClient
 
-from officegate.edge.config import EdgeConfig
+from officegate.edge.config import EdgeConfig, VendingPinsConfig
 from officegate.edge.decoders import make_decoder
-from officegate.edge.vending import VendingMachine, build_machine
+from officegate.edge.vending import VendingMachine, VendingPins, build_machine
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.vending import SimVendingBoard
 from officegate.firmware_sim.visitor import SimulatedVisitor
@@ -89,12 +89,15 @@ class Office:
 
     def machine(self, name: str, *, cans: dict[int, int] | None = None,
                 jammed: set[int] | None = None, online: bool = True,
-                products: list[Product] | None = None) -> tuple[VendingMachine, SimVendingBoard]:
+                products: list[Product] | None = None,
+                pins: VendingPinsConfig | None = None) -> tuple[VendingMachine, SimVendingBoard]:
         """Start the real vending edge ``name`` (data kept in tmp/name across restarts)."""
-        board = SimVendingBoard(cans=dict(cans or {0: 5, 1: 5, 2: 5}), jammed=jammed or set())
+        pins = pins or VendingPinsConfig()
+        board = SimVendingBoard(VendingPins.from_config(pins),
+                                cans=dict(cans or {0: 5, 1: 5, 2: 5}), jammed=jammed or set())
         config = EdgeConfig(device=name, site=self.site, kind="vending", zone="lobby",
                             mqtt_url=self.broker.url(with_password=True) if online else None,
-                            data_dir=self.tmp / name, camera="sim")
+                            data_dir=self.tmp / name, camera="sim", vending_pins=pins)
         edge = build_machine(config, products=products or MENU, decoder=make_decoder("zxing"),
                              pin_factory=board.factory, vend_timeout_s=0.3,
                              clock=self.now)

@@ -1,10 +1,16 @@
 """Chapter: a free drink on the way. After the inner gate the phone offers a drink, Aiko
-orders a coffee on the pass page, and the vending machine serves it when shown the pass QR."""
+orders a coffee on the pass page, and the vending machine serves it when shown the pass QR.
+Then a visitor who ordered nothing shows a pass: the machine lists its drinks and lights their
+buttons, and a press on a button (a gpiozero Button on a mock pin) serves that drink."""
 
 from __future__ import annotations
 
+import base64
+import re
 import time
 from typing import Any
+
+import base45
 
 from officegate.demo.chapters.context import GATE, LOBBY, Story
 from officegate.demo.stack import StoryError, wait_for
@@ -13,6 +19,7 @@ from officegate.edge.decoders import make_decoder
 from officegate.edge.vending import VendingMachine, build_machine
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.vending import SimVendingBoard
+from officegate.firmware_sim.visitor import SimulatedVisitor
 from officegate.protocol.vending import Product
 
 INNER_GATE = "gate-2"
@@ -39,6 +46,7 @@ def play(story: Story) -> None:
     machine, board = _start_machine(story)
     try:
         _offer_order_serve(story, machine, board, token, admin)
+        _chosen_on_the_buttons(story, machine, board)
     finally:
         machine.close()
         board.close()
@@ -111,6 +119,56 @@ def _offer_order_serve(story: Story, machine: VendingMachine, board: SimVendingB
     story.step("vending log", f"served recorded; a second free drink is refused "
                f"({again.json()['detail']['code']}); offered {figures['offered']} -> ordered "
                f"{figures['ordered']} -> served {figures['served']}")
+
+
+def _chosen_on_the_buttons(story: Story, machine: VendingMachine,
+                           board: SimVendingBoard) -> None:
+    """A second visitor, with no order, picks a drink on the machine's own buttons."""
+    ben = _checked_in(story, "Ben Walker")
+    camera = SimulatedCamera(seed=11)
+    camera.show(ben.screen)
+    outcomes = [e.outcome for _ in range(10) if (f := camera.read()) is not None
+                for e in machine.step(f)]
+    if outcomes != ["no_order"] or not board.lit():
+        raise StoryError(f"the machine should show its menu to Ben, got {outcomes}")
+    story.step(MACHINE, f"Ben shows his pass with no order; display: {machine.screen[1]}; "
+               f"lit buttons: {', '.join(str(s + 1) for s in sorted(board.lit()))}")
+    before = board.served()
+    board.press(2)  # the mineral water button
+    wait_for("the water chosen on the buttons to be served",
+             lambda: board.served() == before + 1)
+    if board.drops.get(2) != 1:
+        raise StoryError(f"the machine should serve one water, got {board.drops}")
+    story.step(MACHINE, "Ben presses button 3: the machine asks the server (which holds his "
+               f"free drink), gets the order and serves it; display: {machine.screen[1]}",
+               ok=True)
+
+
+def _checked_in(story: Story, name: str) -> SimulatedVisitor:
+    """Another visitor, invited and checked in at the lobby poster (which gives the zone the
+    machine serves): the phone's pass after check-in."""
+    stack = story.stack
+    visit = stack.invite(host_token=stack.token("host"), visitor_name=name, zones=[LOBBY])
+    token = visit["pass_url"].rstrip("/").rsplit("/", 1)[-1]
+    invited, _opened = stack.open_pass(visit["pass_url"])
+    account = stack.accounts["admin"]
+    stack.http.post("/login", data={"email": account.email, "password": account.password})
+    poster = stack.http.get("/staff/poster")
+    stack.http.post("/logout")
+    match = re.search(r'data-url="([^"]+)"', poster.text)
+    if poster.status_code != 200 or match is None:
+        raise StoryError(f"no lobby poster: {poster.status_code}")
+    site, query = match.group(1).replace("&amp;", "&").split("/c/", 1)[1].split("?", 1)
+    params = dict(p.split("=", 1) for p in query.split("&"))
+    r = stack.http.post("/api/checkin", json={
+        "site": site, "day": params["d"], "poster_code": params["k"], "token": token,
+        "code": invited.text()[4:12]})
+    new = r.json().get("new_pass") if r.status_code == 200 else None
+    if not new:
+        raise StoryError(f"{name} could not check in: {r.status_code} {r.text}")
+    return SimulatedVisitor(base45.b45decode(new["cose_b45"]),
+                            base64.b64decode(new["code_secret"]),
+                            period=int(new["code_period"]))
 
 
 WALK_S = 10.0  # lobby gate to inner gate; the server flags one code at two doors within 10 s

@@ -13,13 +13,16 @@
   if (!box || !token) return;
   const base = `/api/p/${encodeURIComponent(token)}/drink`;
   const POLL_MS = 10000;
+  const WAITING_POLL_MS = 3000; // an order waits: the visitor may be at the machine now
   const T = {
-    ja: { offer: "お飲み物はいかがですか？", free: (n) => `無料（ご訪問につき ${n} 本まで）`, left: (n) => `残り ${n}`,
-          order: "注文する", cancel: "注文を取り消す", waiting: "受け取り待ち",
-          again: "別のお飲み物を選ぶ", failed: "ご注文できませんでした", retry: "通信できませんでした。もう一度お試しください。" },
-    en: { offer: "Would you like a drink?", free: (n) => (n === 1 ? "Free, one per visit" : `Free, up to ${n} per visit`), left: (n) => `${n} left`,
-          order: "Order", cancel: "Cancel the order", waiting: "Waiting for you",
-          again: "Choose another drink", failed: "Could not order", retry: "No connection. Please try again." },
+    ja: { offer: "お飲み物はいかがですか？", yours: "無料ドリンク",
+          free: (n) => `無料（ご訪問につき ${n} 本まで）。お選びいただくと注文します。`, left: (n) => `残り ${n}`,
+          cancel: "注文を取り消す", waiting: "受け取り待ち", served: "お受け取り済み", notServed: "お出しできませんでした",
+          again: "別のお飲み物をお選びいただけます", failed: "ご注文できませんでした", retry: "通信できませんでした。もう一度お試しください。" },
+    en: { offer: "Would you like a drink?", yours: "Your free drink",
+          free: (n) => (n === 1 ? "Free, one per visit. Tap one to order it." : `Free, up to ${n} per visit. Tap one to order it.`), left: (n) => `${n} left`,
+          cancel: "Cancel the order", waiting: "Waiting for you", served: "Served", notServed: "Not served",
+          again: "You can choose another drink", failed: "Could not order", retry: "No connection. Please try again." },
   };
   let status = null;
   let notice = null; // { en, ja } from a refused order
@@ -59,11 +62,15 @@
     if (!status || !status.offered) { box.hidden = true; return; }
     const t = T[lang()];
     box.hidden = false;
-    box.appendChild(pair(T.en.offer, T.ja.offer, "pair title"));
     const order = status.order;
+    // The question while there is a choice to make; once ordered or served, "your drink".
+    const asking = !order || status.machines.length > 0;
+    box.appendChild(asking ? pair(T.en.offer, T.ja.offer, "pair title") : pair(T.en.yours, T.ja.yours, "pair title"));
     if (order) {
       const cls = order.status === "served" ? "order ok" : order.status === "ordered" ? "order" : "order bad";
       const card = el("div", cls);
+      const state = order.status === "ordered" ? t.waiting : order.status === "served" ? t.served : t.notServed;
+      card.appendChild(el("p", "state", state));
       card.appendChild(el("p", "drink-name", lang() === "ja" ? order.name_ja : order.name_en));
       card.appendChild(pair(order.message_en, order.message_ja));
       if (order.status === "ordered") {
@@ -79,7 +86,8 @@
       if (!order) box.appendChild(pair(status.message_en, status.message_ja));
       return;
     }
-    if (!order || order.status !== "ordered") box.appendChild(el("p", "note", t.free(status.drinks_per_visit)));
+    if (order && order.status !== "ordered" && order.status !== "served") box.appendChild(el("p", "note", t.again));
+    box.appendChild(el("p", "note", t.free(status.drinks_per_visit)));
     for (const m of status.machines) {
       box.appendChild(el("h3", "machine", lang() === "ja" ? m.label_ja : m.label_en));
       const list = el("div", "menu");
@@ -143,6 +151,10 @@
   const toggle = document.getElementById("lang-toggle");
   if (toggle) toggle.addEventListener("click", () => setTimeout(render, 0));
   document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
-  setInterval(poll, POLL_MS);
-  poll();
+  async function loop() {
+    await poll();
+    const waiting = status && status.order && status.order.status === "ordered";
+    setTimeout(loop, waiting ? WAITING_POLL_MS : POLL_MS);
+  }
+  loop();
 })();
