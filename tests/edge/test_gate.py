@@ -39,8 +39,9 @@ def test_old_screenshot_is_denied_stale_code_with_red_and_no_relay(gate: Gate, s
 
     assert [d.reason for d in decisions] == [Reason.STALE_CODE]
     assert gate.board.relay_openings() == []
-    assert gate.board.red_on and not gate.board.green_on
-    assert gate.board.red_flashes() == 1
+    # Counted from the board's log, not "is the LED lit now": on a loaded machine the red
+    # flash may already be over when the 20 frames are done.
+    assert gate.board.red_flashes() == 1 and gate.board.green_flashes() == 0
     assert [e["reason"] for e in gate.events()] == ["stale_code"]
 
 
