@@ -73,7 +73,7 @@ def test_door_closed_in_time_raises_nothing(door: Gate) -> None:
 
 def test_exit_button_opens_the_door_and_is_logged(door: Gate) -> None:
     door.board.press_exit()
-    assert door.board.relay_on
+    assert door.board.relay_energised() == 1  # from the board's log: the pulse may be over
     events = [json.loads(e.payload) for e in door.agent.outbox.pending(10)]
     assert [(e["kind"], e["reason"]) for e in events] == [("exit", "accepted")]
     assert events[0]["pass_id"] is None
