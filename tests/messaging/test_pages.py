@@ -155,3 +155,38 @@ def test_absurd_ids_and_assignees_are_refused_not_500(client: TestClient, office
         r = client.post(f"/staff/inbox/{cid}", data={"action": "assign", "value": value},
                         follow_redirects=False)
         assert r.status_code == 303, (value, r.status_code)
+
+
+def test_switching_the_pass_page_to_english_makes_notices_english(live_server: str,
+                                                                  office: Office) -> None:
+    """The real pass page in chromium: the language switch is stored for the notices."""
+    import os
+
+    if not os.path.exists("/usr/bin/chromium"):
+        pytest.skip("/usr/bin/chromium is absent")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with httpx.Client(base_url=live_server, timeout=10) as http:
+        token = http.post("/api/auth/token", json={"email": office.host,
+                                                    "password": PASSWORD}).json()["access_token"]
+        visit = http.post("/api/visits", headers={"Authorization": f"Bearer {token}"}, json={
+            "visitor_name": "佐藤 花子", "starts_at": "2030-01-01T10:00:00+09:00",
+            "ends_at": "2030-01-01T11:00:00+09:00", "zones": ["lobby"], "doors": []}).json()
+        link = visit["pass_url"].rsplit("/p/", 1)[1]
+        http.post(f"/api/chat/{link}/messages", json={"text": "トイレはどこですか"})
+        assert http.get(f"/api/chat/{link}").json()["notice_lang"] == "ja"
+        with sync_api.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+                "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+            try:
+                page = browser.new_context(locale="ja-JP", viewport={"width": 390,
+                                                                     "height": 844}).new_page()
+                page.goto(f"{live_server}/p/{link}")
+                page.wait_for_function("document.documentElement.lang === 'ja'")
+                page.click("#lang-toggle")
+                page.wait_for_function("document.documentElement.lang === 'en'")
+                deadline = time.monotonic() + 30
+                while http.get(f"/api/chat/{link}").json()["notice_lang"] != "en":
+                    assert time.monotonic() < deadline, "the switch never reached the server"
+                    time.sleep(0.1)
+            finally:
+                browser.close()

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.channels.mail_reader import IncomingMail
 from officegate.server.messaging import contacts, service
-from officegate.server.messaging.models import Contact, Message, WebhookReceipt
+from officegate.server.messaging.models import (
+    Channel,
+    Contact,
+    Conversation,
+    Message,
+    WebhookReceipt,
+)
 from officegate.server.messaging.runtime import Messaging
 
 _DELIVERY_ORDER = {"sent": 1, "delivered": 2, "read": 3, "failed": 4}
@@ -62,3 +70,53 @@ def update_delivery(db: Session, *, external_id: str, status: str) -> bool:
     if _DELIVERY_ORDER.get(msg.delivery or "", 0) < _DELIVERY_ORDER[status]:
         msg.delivery = status
     return True
+
+
+class MailOutcome(StrEnum):
+    """What became of an incoming e-mail."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # its Message-ID was received before
+    UNKNOWN = "unknown"  # no signed reply address and a sender who is no visitor
+    AUTOMATIC = "automatic"  # an out-of-office reply: not the visitor talking, not answered
+
+
+def _answered(db: Session, contact: Contact, message_ids: tuple[str, ...]) -> Conversation | None:
+    """The conversation of the first of our sent mails the reply names (In-Reply-To, ...)."""
+    for message_id in message_ids:
+        sent = db.scalar(select(Message).where(Message.external_id == message_id,
+                                               Message.channel == Channel.EMAIL).limit(1))
+        conv = db.get(Conversation, sent.conversation_id) if sent and sent.conversation_id \
+            else None
+        if conv is not None and conv.contact_id == contact.id:
+            return conv
+    return None
+
+
+def receive_mail(db: Session, rt: Messaging, *, mail: IncomingMail,
+                 conversation_ids: list[int]) -> MailOutcome:
+    """A visitor's e-mail onto their timeline, once per Message-ID.
+
+    The contact and conversation come from a signed reply address when the mail was sent to
+    one, else from the sender's address (a visitor's e-mail) and the mail it answers.
+    """
+    conv = next((c for c in (db.get(Conversation, i) for i in conversation_ids) if c), None)
+    if conv is not None:
+        contact: Contact | None = contacts.get_contact(db=db, contact_id=conv.contact_id)
+    else:
+        found = contacts.find_by_identity(db=db, channel=Channel.EMAIL, address=mail.sender)
+        contact = contacts.get_contact(db=db, contact_id=found.id) if found else None
+        if contact is not None:
+            conv = _answered(db, contact, mail.answers)
+    if contact is None:
+        return MailOutcome.UNKNOWN
+    if mail.automatic:
+        return MailOutcome.AUTOMATIC  # answering it could start a loop of machines
+    if not first_time(db, Channel.EMAIL, mail.message_id):
+        return MailOutcome.DUPLICATE
+    text = mail.text or ("(添付ファイルのみ / attachments only)" if mail.attachments
+                         else "(本文なし / no text)")
+    turn = service.receive(db=db, contact=contact, channel=Channel.EMAIL, text=text,
+                           matcher=rt.matcher(db, contact.site), conversation=conv,
+                           dedup_key=f"email:{mail.message_id}"[:200], data=mail.data())
+    return MailOutcome.DUPLICATE if turn.duplicate else MailOutcome.STORED

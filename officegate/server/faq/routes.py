@@ -2,18 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from datetime import datetime
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Request
+from fastapi import APIRouter, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
-from officegate.server.auth.models import Role
+from officegate.server.auth.models import Role, User
 from officegate.server.deps import StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, OfficeGateError
 from officegate.server.faq import service
-from officegate.server.faq.models import FaqEntry
+from officegate.server.faq.models import FaqChange, FaqEntry
 from officegate.server.messaging.deps import MessagingDep
 
 router = APIRouter(tags=["faq"])
@@ -41,6 +42,29 @@ def _out(e: FaqEntry) -> FaqOut:
                   answer_ja=e.answer_ja, answer_en=e.answer_en, active=e.active)
 
 
+class FaqChangeOut(BaseModel):
+    """One edit of a topic: who, when, and the entry before and after."""
+
+    topic: str
+    action: str
+    user_id: int | None
+    user: str
+    at: datetime
+    before: dict[str, Any] | None
+    after: dict[str, Any] | None
+    changed: list[str]
+
+
+def _change_out(c: FaqChange) -> FaqChangeOut:
+    return FaqChangeOut(topic=c.topic, action=c.action, user_id=c.user_id, user=c.user_name,
+                        at=c.created_at, before=c.before, after=c.after,
+                        changed=[f for f, _, _ in service.changed_fields(c)])
+
+
+def _me(db: Session, user: User) -> User:
+    return db.get(User, user.id) or user
+
+
 @router.get("/api/faq", response_model=list[FaqOut])
 def list_faq(rt: MessagingDep, _user: StaffUser) -> list[FaqOut]:
     """The site's FAQ."""
@@ -48,30 +72,59 @@ def list_faq(rt: MessagingDep, _user: StaffUser) -> list[FaqOut]:
 
 
 @router.put("/api/faq/{topic}", response_model=FaqOut)
-def put_faq(topic: str, body: FaqIn, rt: MessagingDep, _user: StaffUser) -> FaqOut:
+def put_faq(topic: str, body: FaqIn, rt: MessagingDep, user: StaffUser) -> FaqOut:
     """Create or replace a topic; the bot uses it from the next question on."""
     def work(db: Session) -> FaqOut:
-        return _out(service.save_entry(db=db, site=rt.site, topic=topic, **body.model_dump()))
+        return _out(service.save_entry(db=db, site=rt.site, topic=topic, by=_me(db, user),
+                                       **body.model_dump()))
     result = rt.run(work)
     rt.matchers.forget(rt.site)
     return result
 
 
 @router.delete("/api/faq/{topic}", status_code=204)
-def delete_faq(topic: str, rt: MessagingDep, _user: StaffUser) -> Response:
-    """Remove a topic."""
-    rt.run(lambda db: service.delete_entry(db=db, site=rt.site, topic=topic))
+def delete_faq(topic: str, rt: MessagingDep, user: StaffUser) -> Response:
+    """Remove a topic (its history stays)."""
+    rt.run(lambda db: service.delete_entry(db=db, site=rt.site, topic=topic, by=_me(db, user)))
     rt.matchers.forget(rt.site)
     return Response(status_code=204)
+
+
+@router.get("/api/faq-history", response_model=list[FaqChangeOut])
+def faq_history(rt: MessagingDep, _user: StaffUser,
+                topic: Annotated[str | None, Query(max_length=64)] = None,
+                limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[FaqChangeOut]:
+    """Who changed which topic when, newest first (deleted topics included)."""
+    return rt.run(lambda db: [_change_out(c) for c in service.history(
+        db=db, site=rt.site, topic=topic, limit=limit)])
+
+
+def _history_rows(changes: list[FaqChange]) -> list[dict[str, Any]]:
+    """The history as the FAQ page shows it: each changed field's values as text."""
+    def shown(value: Any) -> str:
+        if isinstance(value, list):
+            return "\n".join(str(v) for v in value)
+        if isinstance(value, bool):
+            return "はい / yes" if value else "いいえ / no"
+        return "" if value is None else str(value)
+
+    return [{"topic": c.topic, "action": c.action, "user": c.user_name,
+             "at": c.created_at,
+             "fields": [(f, shown(b), shown(a)) for f, b, a in service.changed_fields(c)]}
+            for c in changes]
 
 
 @router.get("/staff/faq", response_class=HTMLResponse, include_in_schema=False)
 def faq_page(request: Request, rt: MessagingDep, state: StateDep,
              user: StaffPageUser) -> Response:
-    """The FAQ editor: one form per topic, one line per question variant."""
-    entries = rt.run(lambda db: service.list_entries(db=db, site=rt.site))
+    """The FAQ editor: one form per topic, one line per question variant; the change history."""
+    def work(db: Session) -> tuple[list[FaqEntry], list[dict[str, Any]]]:
+        entries = service.list_entries(db=db, site=rt.site)
+        return entries, _history_rows(service.history(db=db, site=rt.site, limit=50))
+    entries, changes = rt.run(work)
     return state.templates.TemplateResponse(request, "messaging_faq.html", {
-        "user": user, "entries": entries, "error": request.query_params.get("error")})
+        "user": user, "entries": entries, "changes": changes,
+        "error": request.query_params.get("error")})
 
 
 @router.post("/staff/faq", include_in_schema=False)
@@ -86,7 +139,7 @@ def faq_save(rt: MessagingDep, user: StaffPageUser, topic: Annotated[str, Form()
         rt.run(lambda db: service.save_entry(
             db=db, site=rt.site, topic=topic, questions_ja=questions_ja.splitlines(),
             questions_en=questions_en.splitlines(), answer_ja=answer_ja, answer_en=answer_en,
-            active=bool(active)))
+            active=bool(active), by=_me(db, user)))
     except OfficeGateError as exc:
         return RedirectResponse(f"/staff/faq?error={exc.code}", status_code=303)
     rt.matchers.forget(rt.site)

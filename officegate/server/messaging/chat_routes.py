@@ -20,10 +20,12 @@ from officegate.server.messaging.schemas import (
     ChatIn,
     ChatOut,
     CsatIn,
+    LanguageIn,
     MessageOut,
     OptOutIn,
     TurnOut,
 )
+from officegate.server.proactive.service import notice_language
 from officegate.server.visits import pass_page
 from officegate.server.visits.models import Visit
 
@@ -58,7 +60,8 @@ def chat_history(token: str, rt: MessagingDep) -> ChatOut:
     """The visitor's timeline (no staff notes) and chat settings."""
     def work(db: Session) -> ChatOut:
         contact = contact_for_token(db, token)
-        return ChatOut(lang=contact.lang, link_code=contact.link_code,
+        lang = notice_language(db=db, contact=contact, default=rt.config.default_lang)
+        return ChatOut(lang=contact.lang, notice_lang=lang, link_code=contact.link_code,
                        opted_out=contact.opted_out_at is not None,
                        survey_pending=surveys.pending_survey(db=db, contact=contact) is not None,
                        messages=[out(m) for m in service.timeline(db=db, contact=contact,
@@ -98,6 +101,16 @@ def chat_opt_out(token: str, body: OptOutIn, rt: MessagingDep) -> dict[str, bool
         contact = contact_for_token(db, token)
         contact.opted_out_at = (contact.opted_out_at or utcnow()) if body.opt_out else None
         return {"opted_out": body.opt_out}
+    return rt.run(work)
+
+
+@router.put("/api/chat/{token}/language")
+def chat_language(token: str, body: LanguageIn, rt: MessagingDep) -> dict[str, str]:
+    """The pass page's language switch: notices to this visitor speak it from now on."""
+    def work(db: Session) -> dict[str, str]:
+        contact = contact_for_token(db, token)
+        contact.pass_lang = body.lang
+        return {"lang": body.lang}
     return rt.run(work)
 
 

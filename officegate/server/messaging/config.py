@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
@@ -22,6 +24,18 @@ class MessagingConfig(BaseSettings):
     smtp_username: str | None = Field(default=None, title="SMTP user")
     smtp_password: SecretStr | None = Field(default=None, title="SMTP password")
     mail_from: str = Field(default="officegate@localhost", title="From address")
+    smtp_listen_port: int | None = Field(
+        default=None, ge=1, le=65535, title="Inbound SMTP port",
+        description="Run the built-in SMTP receiver for replies on this port; empty: off "
+        "(replies then come only through the mail gateway webhook).")
+    smtp_listen_host: str = Field(default="127.0.0.1", title="Inbound SMTP listen address",
+                                  description="0.0.0.0 to take mail from other machines.")
+    reply_address: str | None = Field(
+        default=None, title="Reply address",
+        description="The mailbox replies go to (default: the From address); outgoing mail "
+        "carries it with a signed sub-address per conversation as Reply-To.")
+    inbound_mail_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1024, le=100 * 1024 * 1024,
+                                        title="Largest incoming mail (bytes)")
     inbound_mail_token: SecretStr | None = Field(
         default=None, title="Inbound mail webhook token",
         description="Shared secret the mail gateway sends as 'Authorization: Bearer ...'.")
@@ -35,7 +49,11 @@ class MessagingConfig(BaseSettings):
     whatsapp_phone_number_id: str = Field(default="", title="WhatsApp phone number id")
     whatsapp_api_base: str = Field(default="https://graph.facebook.com/v21.0",
                                    title="WhatsApp Cloud API base URL")
-    timezone: str = Field(default="Asia/Tokyo", title="Office time zone (quiet hours)")
+    # Quiet hours are read in the site's time zone (OFFICEGATE_TIMEZONE / PUT /api/site/timezone).
     quiet_start_hour: int = Field(default=21, ge=0, le=23, title="Quiet hours start")
     quiet_end_hour: int = Field(default=8, ge=0, le=23, title="Quiet hours end")
+    default_lang: Literal["ja", "en"] = Field(
+        default="ja", title="Site default language",
+        description="Language of notices to a visitor who neither chose one on the pass page "
+        "nor wrote to us yet.")
     faq_threshold: float = Field(default=0.45, ge=0.0, le=1.0, title="FAQ confidence threshold")

@@ -126,6 +126,7 @@ def merge(*, db: Session, keep: Contact, gone: Contact | None) -> Contact:
         db.flush()  # the unique visitor id must leave ``gone`` before ``keep`` takes it
         keep.visitor_id, keep.visit_id = visitor_id, gone.visit_id
     keep.name = keep.name or gone.name
+    keep.pass_lang = keep.pass_lang or gone.pass_lang
     gone.merged_into_id = keep.id
     db.flush()
     db.expire_all()

@@ -67,6 +67,8 @@ class Contact(Base):
     visit_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # latest
     name: Mapped[str] = mapped_column(String(200), default="")
     lang: Mapped[str] = mapped_column(String(2), default="ja")
+    # The language the visitor picked with the pass page's switch: notices speak it.
+    pass_lang: Mapped[str | None] = mapped_column(String(2), nullable=True)
     # A short code the visitor sends from LINE/WhatsApp to join that chat to this timeline.
     link_code: Mapped[str] = mapped_column(String(16), unique=True)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

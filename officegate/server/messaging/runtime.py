@@ -7,6 +7,8 @@ and every new timeline entry is pushed to open chat windows and inboxes.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -16,6 +18,7 @@ from sqlalchemy import event, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from officegate.server.channels import email
 from officegate.server.channels.email import Mailer
 from officegate.server.channels.line import LineClient
 from officegate.server.channels.whatsapp import WhatsAppClient
@@ -45,15 +48,17 @@ class Messaging:
     mailer: Mailer | None = None
     line: LineClient | None = None
     whatsapp: WhatsAppClient | None = None
+    mail_key: bytes = b""  # signs the per-conversation reply addresses
     # Text added only when sending (the pass link): a bearer secret stays out of the timeline.
     _private_text: dict[int, str] = field(default_factory=dict)
 
     @classmethod
     def build(cls, *, sessions: sessionmaker[Session], config: MessagingConfig, site: str,
-              site_name: str, base_url: str) -> Messaging:
+              site_name: str, base_url: str, secret: str = "") -> Messaging:
         """Make the channel clients the config has credentials for."""
         m = cls(sessions=sessions, config=config, site=site, site_name=site_name,
-                base_url=base_url)
+                base_url=base_url, mail_key=hmac.new(secret.encode(), b"officegate mail reply",
+                                                     hashlib.sha256).digest())
         if config.smtp_host:
             pw = config.smtp_password.get_secret_value() if config.smtp_password else None
             m.mailer = Mailer(host=config.smtp_host, port=config.smtp_port,
@@ -68,6 +73,11 @@ class Messaging:
                 access_token=config.whatsapp_access_token.get_secret_value(),
                 phone_number_id=config.whatsapp_phone_number_id)
         return m
+
+    @property
+    def reply_mailbox(self) -> str:
+        """The address visitors' e-mail replies go to."""
+        return self.config.reply_address or self.config.mail_from
 
     def attach_private_text(self, msg: Message, text: str) -> None:
         """Append ``text`` to ``msg`` when it is sent, without storing it."""
@@ -154,7 +164,13 @@ class Messaging:
             subject = msg.data.get("subject") or (
                 f"{self.site_name} からのメッセージ / Message from {self.site_name}")
             body = msg.body + self._private_text.pop(msg.id, "")
-            return self.mailer.send(to=address, subject=str(subject), text=body)
+            reply_to = None
+            if self.config.smtp_listen_port is not None and msg.conversation_id:
+                # The built-in receiver reads the conversation back from this address.
+                reply_to = email.reply_address(self.reply_mailbox, self.mail_key,
+                                               msg.conversation_id)
+            return self.mailer.send(to=address, subject=str(subject), text=body,
+                                    reply_to=reply_to)
         if msg.channel == Channel.LINE:
             if self.line is None:
                 raise LookupError("LINE is not configured")

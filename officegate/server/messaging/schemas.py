@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -32,6 +32,13 @@ class OptOutIn(BaseModel):
     opt_out: bool = True
 
 
+class LanguageIn(BaseModel):
+    """The language the visitor switched the pass page to."""
+
+    model_config = ConfigDict(extra="forbid")
+    lang: Literal["ja", "en"]
+
+
 class MessageOut(BaseModel):
     """One timeline entry."""
 
@@ -51,6 +58,7 @@ class ChatOut(BaseModel):
     """The visitor's side of the timeline and their settings."""
 
     lang: str
+    notice_lang: str  # the language proactive notices use (pass page choice first)
     link_code: str
     opted_out: bool
     survey_pending: bool

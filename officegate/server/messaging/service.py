@@ -41,9 +41,13 @@ class Turn:
     duplicate: bool = False
 
 
-def current_conversation(*, db: Session, contact: Contact, channel: str) -> Conversation:
-    """The contact's unresolved conversation, or a new one the bot handles (pending)."""
-    conv = db.scalar(select(Conversation).where(
+def current_conversation(*, db: Session, contact: Contact, channel: str,
+                         preferred: Conversation | None = None) -> Conversation:
+    """The contact's unresolved conversation (``preferred`` if it is one, e.g. the thread an
+    e-mail answers), or a new one the bot handles (pending)."""
+    conv = preferred if (preferred is not None and preferred.contact_id == contact.id
+                         and preferred.status != Status.RESOLVED) else None
+    conv = conv or db.scalar(select(Conversation).where(
         Conversation.contact_id == contact.id, Conversation.status != Status.RESOLVED)
         .order_by(Conversation.id.desc()).limit(1))
     if conv is None:
@@ -65,8 +69,13 @@ def _add(db: Session, **values: Any) -> Message:
 
 
 def receive(*, db: Session, contact: Contact, channel: str, text: str, matcher: FaqMatcher,
-            dedup_key: str | None = None, data: dict[str, Any] | None = None) -> Turn:
-    """Store an incoming message; while the bot has the conversation, answer or hand off."""
+            dedup_key: str | None = None, data: dict[str, Any] | None = None,
+            conversation: Conversation | None = None) -> Turn:
+    """Store an incoming message; while the bot has the conversation, answer or hand off.
+
+    ``conversation`` is the thread the message answers, when the channel says (an e-mail's
+    reply address); it is used while it is unresolved.
+    """
     text = text.strip()[:MAX_TEXT]
     if not text:
         raise InvalidInput("empty_message", "the message is empty", "メッセージが空です")
@@ -76,7 +85,8 @@ def receive(*, db: Session, contact: Contact, channel: str, text: str, matcher: 
     survey = surveys.pending_survey(db=db, contact=contact) if rated else None
     # A survey answer belongs to the thread the survey went out in; it opens no new one.
     conv = (db.get(Conversation, survey.conversation_id) if survey and survey.conversation_id
-            else None) or current_conversation(db=db, contact=contact, channel=channel)
+            else None) or current_conversation(db=db, contact=contact, channel=channel,
+                                               preferred=conversation)
     # A delivery racing in on another thread trips the unique dedup_key at commit instead.
     msg = _add(db, contact_id=contact.id, conversation_id=conv.id, kind=Kind.INCOMING,
                sender=Sender.CONTACT, channel=channel, body=text, data=data or {},

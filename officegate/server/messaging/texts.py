@@ -28,6 +28,17 @@ def language(text: str, fallback: str) -> str:
     return language_of(text)
 
 
+def written_language(text: str) -> str | None:
+    """The language a visitor's message is written in; None when it shows none (a rating
+    "5", an emoji, or a placeholder like "(image)" standing for a sticker or a photo)."""
+    stripped = text.strip()
+    if stripped.startswith("(") and stripped.endswith(")"):
+        return None
+    if not any(c.isalpha() for c in stripped):
+        return None
+    return language_of(stripped)
+
+
 def wants_opt_out(text: str) -> bool:
     """The one opt-out: a message that is only "STOP" / "配信停止"."""
     return bool(_OPT_OUT.match(normalise(text).rstrip(" .!。")))

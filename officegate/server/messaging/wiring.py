@@ -14,6 +14,8 @@ from contextlib import asynccontextmanager
 
 from fastapi import APIRouter, FastAPI
 
+from officegate.server.bootstrap import session_secret
+from officegate.server.channels.mailroom import MailroomServer
 from officegate.server.channels.routes import router as webhooks_router
 from officegate.server.deps import ServerState
 from officegate.server.faq.routes import router as faq_router
@@ -34,7 +36,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     state: ServerState = app.state.officegate
     config = getattr(app.state, "messaging_config", None) or MessagingConfig()
     rt = Messaging.build(sessions=state.sessions, config=config, site=state.settings.site,
-                         site_name=state.settings.site_name, base_url=state.settings.base_url)
+                         site_name=state.settings.site_name, base_url=state.settings.base_url,
+                         secret=session_secret(state.settings))
     previous = getattr(app.state, "messaging", None)
     app.state.messaging = rt
     if previous is None:  # the bus has no unsubscribe: subscribe once per app
@@ -43,12 +46,21 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
             proactive.handle(app.state.messaging, event)
 
         state.journey.subscribe("*", on_event)
+    mailroom = None
+    if config.smtp_listen_port is not None:
+        mailroom = MailroomServer(rt, host=config.smtp_listen_host, port=config.smtp_listen_port,
+                                  max_bytes=config.inbound_mail_max_bytes)
+        await asyncio.to_thread(mailroom.start)
+        log.info("SMTP receiver for %s on %s:%s", rt.reply_mailbox, config.smtp_listen_host,
+                 config.smtp_listen_port)
     sweeper = asyncio.create_task(schedule.run_forever(sessions=state.sessions,
                                                        journey=state.journey))
     try:
         yield
     finally:
         sweeper.cancel()
+        if mailroom is not None:
+            await asyncio.to_thread(mailroom.stop)
         rt.close()
 
 

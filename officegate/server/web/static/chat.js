@@ -112,7 +112,8 @@
     meta.className = "meta";
     const at = new Date(m.at);
     meta.textContent = (m.kind === "activity" ? "" : who(m) + " · ") +
-      at.toLocaleTimeString(lang() === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit" });
+      at.toLocaleTimeString(lang() === "ja" ? "ja-JP" : "en-GB", { hour: "2-digit", minute: "2-digit",
+        timeZone: document.documentElement.dataset.timeZone || undefined });  // the office's clock
     const text = document.createElement("div");
     text.textContent = m.body;  // text only: never HTML from the network
     div.append(meta, text);
