@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -20,6 +21,12 @@ def calendar(name: str) -> bytes:
         text = text.replace(f"{{D{n}}}", (base_day() + timedelta(days=n)).strftime("%Y%m%d"))
     # RFC 5545 lines end in CRLF, as real exports do.
     return text.replace("\r\n", "\n").replace("\n", "\r\n").encode("utf-8")
+
+
+def site_day(moment: datetime) -> str:
+    """The calendar day (YYYY-MM-DD) of ``moment`` at the test site (Asia/Tokyo, the default),
+    as the occupancy log and meetings list count days."""
+    return moment.astimezone(ZoneInfo("Asia/Tokyo")).date().isoformat()
 
 
 def tokyo(day_offset: int, hour: int, minute: int = 0) -> datetime:

@@ -110,25 +110,33 @@ def _day(client: TestClient, office: Office, offset: int, room: str = "sakura") 
 def test_google_export_import_update_and_stale_copy(client: TestClient, office: Office) -> None:
     first = _import(client, office, "google_weekly.ics")
     assert first["status"] == 200, first
-    assert (first["created"], first["skipped_all_day"]) == (3, 1)
+    # Three weekly occurrences and the all-day event, a whole-day booking of the room.
+    assert (first["created"], first["skipped_all_day"]) == (4, 0)
     assert len(first["pass_urls"]) == 3  # Aiko, once per occurrence
+    assert all(label.startswith("田中 愛子 Aiko Tanaka (") and label.endswith(" JST)")
+               for label in first["pass_urls"])  # the site's clock, not UTC
     moved = _day(client, office, 14)
     assert [(m["title"], _t(m["starts_at"])) for m in moved] == [
         ("Partner weekly sync (moved to the afternoon)", tokyo(14, 14))]
     assert {a["name"] for a in moved[0]["attendees"]} == {"Hana Host", "田中 愛子 Aiko Tanaka"}
 
     again = _import(client, office, "google_weekly.ics", as_form=False)
-    assert (again["created"], again["unchanged"]) == (0, 3)
+    assert (again["created"], again["unchanged"]) == (0, 4)
 
     update = _import(client, office, "google_weekly_updated.ics")
     assert (update["created"], update["updated"], update["cancelled"]) == (0, 2, 1)
-    first_day = _day(client, office, 0)
+    # The moved occurrence no longer lists Aiko (SEQUENCE 3): her pass for it goes.
+    assert (update["attendees_added"], update["attendees_removed"]) == (0, 1)
+    assert {a["name"] for a in _day(client, office, 14)[0]["attendees"]} == {"Hana Host"}
+    first_day = [m for m in _day(client, office, 0) if not m["all_day"]]
     assert _t(first_day[0]["ends_at"]) == tokyo(0, 11, 30)  # extended
     assert _day(client, office, 21)[0]["state"] == "cancelled"  # EXDATE added
 
     stale = _import(client, office, "google_weekly.ics")
     assert stale["stale"] == 3 and stale["created"] == 0
-    assert _t(_day(client, office, 0)[0]["ends_at"]) == tokyo(0, 11, 30)
+    assert stale["attendees_added"] == 0  # an old copy does not bring Aiko back
+    assert [_t(m["ends_at"]) for m in _day(client, office, 0) if not m["all_day"]] == [
+        tokyo(0, 11, 30)]
 
 
 def test_outlook_series_in_the_room_it_names_then_cancelled(client: TestClient,

@@ -17,6 +17,7 @@ import base45
 import pytest
 from conftest import Office, bearer
 from fastapi.testclient import TestClient
+from meetings_helpers import site_day
 
 from officegate.edge.agent import EdgeAgent
 from officegate.edge.config import EdgeConfig, Pins
@@ -132,7 +133,7 @@ def test_visit_opens_the_room_and_the_occupancy_log_shows_the_meeting(
     kinds = [e.kind for e in office.journey if e.data.get("meeting_id") == meeting["id"]]
     assert {"room_entered", "meeting_started", "meeting_ended"} <= set(kinds)
 
-    day = now.date().isoformat()
+    day = site_day(now)
     log = client.get(f"/api/occupancy/sakura/{day}", headers=staff).json()
     assert [m["id"] for m in log["meetings"]] == [meeting["id"]]
     assert log["figures"]["peak_occupancy"] == 1 and log["figures"]["no_shows"] == 0
@@ -165,7 +166,7 @@ def test_nobody_came_so_the_room_is_released_and_the_pass_refused(
         and pass_id in kaede.agent.verifier.revocations.pass_ids))
     assert _hold(kaede, bob) == [Reason.REVOKED]
     assert kaede.board.relay_energised() == 0
-    log = client.get(f"/api/occupancy/kaede/{started.date().isoformat()}", headers=staff).json()
+    log = client.get(f"/api/occupancy/kaede/{site_day(started)}", headers=staff).json()
     assert log["figures"]["no_shows"] == 1 and log["figures"]["no_show_rate"] == 1.0
 
 
@@ -175,7 +176,7 @@ def test_walk_in_use_of_a_free_room_is_recorded(
     kaede.someone_moves()
     kaede.everyone_still()
     staff = bearer(client, office.staff)
-    day = datetime.now(UTC).date().isoformat()
+    day = site_day(datetime.now(UTC))
     log = wait_for("the walk-in to be logged", lambda: (
         d := client.get(f"/api/occupancy/kaede/{day}", headers=staff).json())["walk_ins"] and d)
     assert log["meetings"] == [] and len(log["walk_ins"]) == 1

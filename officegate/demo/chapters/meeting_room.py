@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from officegate.demo.chapters.context import LOBBY, Story
 from officegate.demo.stack import StoryError, wait_for
@@ -96,7 +97,9 @@ def play(story: Story) -> None:
     story.step("no-show", f"3F Kaede booked {released['starts_at'][11:16]}Z: no entry, no "
                "motion for 10 min -> released, Bob's pass revoked, host told")
 
-    day = start.date().isoformat()
+    # The log counts the site's local days (Asia/Tokyo unless OFFICEGATE_TIMEZONE says else).
+    zone = ZoneInfo(str(stack.http.get("/api/site", headers=staff).json()["timezone"]))
+    day = start.astimezone(zone).date().isoformat()
     log = dict(stack.http.get(f"/api/occupancy/sakura/{day}", headers=staff).json())
     figures = log["figures"]
     story.step("occupancy log", f"3F Sakura {day}: {len(log['meetings'])} meeting(s), "

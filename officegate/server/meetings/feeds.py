@@ -10,6 +10,7 @@ import httpx
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server import localtime
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput, NotFound
@@ -17,17 +18,22 @@ from officegate.server.meetings import ical
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import CalendarFeed, Room
 from officegate.server.meetings.passes import PassContext
+from officegate.server.outbound import FEED_SCHEMES, OutboundPolicy, OutboundRefused
+from officegate.server.sites import service as sites
 
 log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 15.0
 
 
-def add_feed(*, db: Session, url: str, room: Room, host: User) -> CalendarFeed:
-    """Subscribe ``room`` to the calendar at ``url`` (http, https or webcal)."""
+def add_feed(*, db: Session, url: str, room: Room, host: User,
+             outbound: OutboundPolicy | None = None) -> CalendarFeed:
+    """Subscribe ``room`` to the calendar at ``url`` (http, https or webcal); InvalidInput
+    (422) for another scheme or a host inside the network that ``outbound`` does not allow."""
     parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https", "webcal") or not parts.netloc:
+    if parts.scheme not in FEED_SCHEMES or not parts.netloc:
         raise InvalidInput("bad_feed_url", "the feed URL must be http(s):// or webcal://",
                            "カレンダーURLは http(s):// または webcal:// にしてください")
+    (outbound or OutboundPolicy()).check_url(url, schemes=FEED_SCHEMES, what="calendar URL")
     feed = CalendarFeed(url=url.strip(), room_id=room.id, host_id=host.id)
     db.add(feed)
     db.flush()
@@ -43,14 +49,21 @@ def get_feed(*, db: Session, feed_id: int) -> CalendarFeed:
     return feed
 
 
-def fetch(url: str) -> bytes:
-    """GET the feed (webcal:// is https://); ValueError with the reason on failure."""
+def fetch(url: str, *, outbound: OutboundPolicy | None = None) -> bytes:
+    """GET the feed (webcal:// is https://); ValueError with the reason on failure.
+
+    Every connection, redirects included, is checked against ``outbound`` as it is made.
+    """
     if url.startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
     try:
-        with httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
+        with (outbound or OutboundPolicy()).guarded(), \
+                httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
             response = client.get(url, headers={"Accept": "text/calendar"})
     except httpx.HTTPError as exc:
+        refused = _refusal(exc)
+        if refused is not None:
+            raise ValueError(f"could not read the feed: {refused}") from exc
         raise ValueError(f"could not read the feed: {type(exc).__name__}") from exc
     if response.status_code != 200:
         raise ValueError(f"the feed answered HTTP {response.status_code}")
@@ -59,17 +72,28 @@ def fetch(url: str) -> bytes:
     return response.content
 
 
+def _refusal(exc: BaseException) -> str | None:
+    """The guard's reason when it was what stopped the connection."""
+    while exc is not None:
+        if isinstance(exc, OutboundRefused):
+            return str(exc)
+        exc = exc.__cause__ or exc.__context__  # type: ignore[assignment]
+    return None
+
+
 def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: int,
-            data: bytes | None = None) -> ImportResult:
+            data: bytes | None = None, outbound: OutboundPolicy | None = None) -> ImportResult:
     """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable."""
     if data is None:
-        data = fetch(feed.url)
+        data = fetch(feed.url, outbound=outbound)
     now = utcnow()
-    parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                 window_end=now + timedelta(days=import_days))
     room = db.get(Room, feed.room_id)
     host = db.get(User, feed.host_id)
     assert room is not None and host is not None
+    zone = sites.time_zone_of(db=db, site_id=room.site_id)
+    parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
+                                 window_end=now + timedelta(days=import_days),
+                                 default_tz=localtime.zone(zone))
     result = apply_calendar(db=db, ctx=ctx, parsed=parsed, importer=host, default_room=room,
                             source="feed", feed_id=feed.id)
     feed.last_read_at, feed.last_error = now, None

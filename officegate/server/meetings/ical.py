@@ -2,15 +2,16 @@
 
 Recurrence (RRULE, RDATE, EXDATE, RECURRENCE-ID overrides) is expanded by
 ``recurring-ical-events``; time zones come from the file's VTIMEZONEs / TZIDs (Google's
-X-WR-TIMEZONE is honoured through ``x-wr-timezone``). A cancellation is either an event with
-STATUS:CANCELLED or any event of a METHOD:CANCEL message (RFC 5546); without RECURRENCE-ID
-it cancels the whole series.
+X-WR-TIMEZONE is honoured through ``x-wr-timezone``); floating times and all-day dates are
+read in the site's zone (``default_tz``). An all-day event (DATE values) books the room from
+local midnight to midnight. A cancellation is either an event with STATUS:CANCELLED or any
+event of a METHOD:CANCEL message (RFC 5546); without RECURRENCE-ID it cancels the whole series.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import icalendar
@@ -30,7 +31,7 @@ class Occurrence:
     """One occurrence of a calendar event, in UTC."""
 
     uid: str
-    recurrence: str  # "" for a single event, else the original start (UTC ISO)
+    recurrence: str  # "" for a single event, else the original start (UTC ISO, or the date)
     sequence: int
     title: str
     starts_at: datetime
@@ -39,6 +40,8 @@ class Occurrence:
     organizer: str | None
     attendees: tuple[tuple[str, str], ...]  # (email, display name)
     cancelled: bool
+    modified: datetime | None = None  # LAST-MODIFIED (UTC): an edit that keeps SEQUENCE
+    all_day: bool = False
 
     @property
     def key(self) -> str:
@@ -55,14 +58,28 @@ class ParsedCalendar:
     occurrences: list[Occurrence] = field(default_factory=list)
     cancelled_series: dict[str, int] = field(default_factory=dict)  # uid -> sequence
     sequences: dict[str, int] = field(default_factory=dict)  # uid -> highest SEQUENCE seen
-    skipped_all_day: int = 0
+    skipped_all_day: int = 0  # kept for the API's shape: all-day events are imported now
     masters: set[str] = field(default_factory=set)  # uids whose whole series is in the file
 
 
+def _is_day(value: Any) -> bool:
+    return isinstance(value, date) and not isinstance(value, datetime)
+
+
 def _utc(value: Any, default_tz: tzinfo) -> datetime:
+    """A DATE-TIME (floating ones in ``default_tz``) or a DATE (its local midnight) in UTC."""
     if isinstance(value, datetime):
         return (value if value.tzinfo else value.replace(tzinfo=default_tz)).astimezone(UTC)
-    raise InvalidCalendar(f"expected a date-time, got {type(value).__name__}")
+    if isinstance(value, date):
+        return datetime.combine(value, time.min, default_tz).astimezone(UTC)
+    raise InvalidCalendar(f"expected a date or date-time, got {type(value).__name__}")
+
+
+def _modified(event: icalendar.Event) -> datetime | None:
+    if event.get("LAST-MODIFIED") is None:
+        return None
+    value = event.decoded("LAST-MODIFIED")
+    return _utc(value, UTC) if isinstance(value, datetime) else None
 
 
 def _email(value: Any) -> str:
@@ -148,10 +165,6 @@ def _expand(calendar: icalendar.Calendar, start: datetime, end: datetime,
     for occ in recurring_ical_events.of(calendar).between(start, end):
         if len(parsed.occurrences) >= MAX_OCCURRENCES:
             raise InvalidCalendar(f"more than {MAX_OCCURRENCES} occurrences in the window")
-        if isinstance(occ.decoded("DTSTART"), date) and not isinstance(
-                occ.decoded("DTSTART"), datetime):
-            parsed.skipped_all_day += 1  # all-day events book no room time
-            continue
         cancelled = str(occ.get("STATUS", "")).upper() == "CANCELLED"
         parsed.occurrences.append(_occurrence(occ, occ, cancelled, recurring, default_tz,
                                               parsed.sequences))
@@ -162,26 +175,49 @@ def _occurrence(event: icalendar.Event, timing: icalendar.Event, cancelled: bool
                 recurring: set[str], default_tz: tzinfo, sequences: dict[str, int]
                 ) -> Occurrence:
     uid = str(event.get("UID")).strip()
-    starts = _utc(timing.decoded("DTSTART"), default_tz)
-    if timing.get("DTEND") is not None:
-        ends = _utc(timing.decoded("DTEND"), default_tz)
-    elif timing.get("DURATION") is not None:
-        ends = starts + timing.decoded("DURATION")
+    start_value = timing.decoded("DTSTART")
+    all_day = _is_day(start_value)
+    if all_day:
+        starts, ends = _day_span(timing, start_value, default_tz)
     else:
-        ends = starts  # RFC 5545: a date-time DTSTART alone is an instant
-    if ends == starts:
-        ends = starts + timedelta(minutes=30)  # an instant still books the room a while
+        starts = _utc(start_value, default_tz)
+        if timing.get("DTEND") is not None:
+            ends = _utc(timing.decoded("DTEND"), default_tz)
+        elif timing.get("DURATION") is not None:
+            ends = starts + timing.decoded("DURATION")
+        else:
+            ends = starts  # RFC 5545: a date-time DTSTART alone is an instant
+        if ends == starts:
+            ends = starts + timedelta(minutes=30)  # an instant still books the room a while
     if ends < starts:
         raise InvalidCalendar(f"event {uid[:80]!r} ends before it starts")
     recurrence = ""
     if uid in recurring:
         rid = event.get("RECURRENCE-ID")
-        original = _utc(rid.dt, default_tz) if rid is not None else starts
-        recurrence = original.isoformat()
+        original = rid.dt if rid is not None else start_value
+        # A day stays a day (the key must not move when the site's zone is changed).
+        recurrence = (original.isoformat() if _is_day(original)
+                      else _utc(original, default_tz).isoformat())
     organizer = event.get("ORGANIZER")
     return Occurrence(
         uid=uid[:500], recurrence=recurrence, sequence=sequences.get(uid, 0),
         title=str(event.get("SUMMARY", "(no title)"))[:300], starts_at=starts, ends_at=ends,
         location=str(event.get("LOCATION", "")).strip()[:200],
         organizer=_email(organizer).lower() if organizer is not None else None,
-        attendees=_attendees(event), cancelled=cancelled)
+        attendees=_attendees(event), cancelled=cancelled, modified=_modified(event),
+        all_day=all_day)
+
+
+def _day_span(timing: icalendar.Event, first: date, default_tz: tzinfo
+              ) -> tuple[datetime, datetime]:
+    """An all-day event's local midnight to midnight, in UTC (RFC 5545 3.6.1: DTEND is the
+    day after; with neither DTEND nor DURATION it is that one day)."""
+    last = first + timedelta(days=1)
+    if timing.get("DTEND") is not None:
+        end_value = timing.decoded("DTEND")
+        last = end_value.date() if isinstance(end_value, datetime) else end_value
+    elif timing.get("DURATION") is not None:
+        last = first + timedelta(days=max(1, timing.decoded("DURATION").days))
+    if last == first:
+        last = first + timedelta(days=1)  # some exporters end a one-day event on its own day
+    return _utc(first, default_tz), _utc(last, default_tz)

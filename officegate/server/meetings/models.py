@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, ForeignKey, Integer, LargeBinary, String, Text
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, LargeBinary, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officegate.server.db import Base, UTCDateTime, utcnow
@@ -44,6 +44,11 @@ class Meeting(Base):
     ical_key: Mapped[str | None] = mapped_column(String(600), unique=True, nullable=True)
     ical_uid: Mapped[str | None] = mapped_column(String(500), nullable=True, index=True)
     sequence: Mapped[int] = mapped_column(Integer, default=0)
+    # LAST-MODIFIED of the calendar copy applied: an edit that keeps SEQUENCE (Google does
+    # so for attendee changes) is newer when this moves on.
+    ical_modified: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # A whole-day booking (DATE value in the calendar), midnight to midnight site time.
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
     feed_id: Mapped[int | None] = mapped_column(ForeignKey("calendar_feeds.id"), nullable=True)
     actual_start: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     actual_end: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
@@ -70,6 +75,9 @@ class Attendee(Base):
     # Employee passes live here (visitor passes are the visits domain's VisitorPass rows).
     cose: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # Taken off the event in the calendar: the pass is revoked, the row kept for the log
+    # (and, for employees, for the revocation list).
+    removed_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
 
 class CalendarFeed(Base):

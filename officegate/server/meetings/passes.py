@@ -108,7 +108,8 @@ def reissue(*, db: Session, ctx: PassContext, meeting: Meeting, room: Room) -> b
     revoked (and so published to the doors).
     """
     revoked = False
-    for attendee in db.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)):
+    for attendee in db.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id,
+                                                      Attendee.removed_at.is_(None))):
         if attendee.kind == "employee":
             _sign_employee(db=db, ctx=ctx, meeting=meeting, room=room, attendee=attendee)
             continue
@@ -159,19 +160,29 @@ def revoke_all(*, db: Session, meeting: Meeting) -> bool:
     """Revoke every pass of ``meeting`` (cancelled or released); True when any was revoked."""
     revoked = False
     for attendee in db.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)):
-        if attendee.revoked_at is not None or attendee.pass_id is None:
-            continue
-        attendee.revoked_at = utcnow()
-        if attendee.kind == "visitor":
-            row = db.scalar(select(VisitorPass).where(VisitorPass.pass_id == attendee.pass_id))
-            if row is not None and row.revoked_at is None:
-                visits.revoke_pass(db=db, pass_id=attendee.pass_id)
-                revoked = True
-        else:  # employee passes are listed from the attendee row by build_revocations
-            room = db.get(Room, meeting.room_id)
-            site = db.get(Site, room.site_id) if room is not None else None
-            if site is not None:
-                site.revocations_version += 1
-                revoked = True
+        revoked |= revoke_attendee(db=db, meeting=meeting, attendee=attendee)
     db.flush()
     return revoked
+
+
+def revoke_attendee(*, db: Session, meeting: Meeting, attendee: Attendee) -> bool:
+    """Revoke one attendee's pass for ``meeting``; True when the doors must be told."""
+    if attendee.revoked_at is not None or attendee.pass_id is None:
+        return False
+    attendee.revoked_at = utcnow()
+    if attendee.kind == "visitor":
+        # Every live pass of the meeting's visit: check-in may have replaced the first one.
+        live = select(VisitorPass).where(VisitorPass.revoked_at.is_(None)).where(
+            VisitorPass.visit_id == attendee.visit_id if attendee.visit_id is not None
+            else VisitorPass.pass_id == attendee.pass_id)
+        rows = list(db.scalars(live))
+        for row in rows:
+            visits.revoke_pass(db=db, pass_id=row.pass_id)
+        return bool(rows)
+    # Employee passes are listed from the attendee row by build_revocations.
+    room = db.get(Room, meeting.room_id)
+    site = db.get(Site, room.site_id) if room is not None else None
+    if site is None:
+        return False
+    site.revocations_version += 1
+    return True

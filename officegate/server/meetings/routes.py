@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import base64
-from datetime import UTC, datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from officegate.protocol import pass_secret, static_text
 from officegate.protocol.cose import decode_sign1
+from officegate.server import localtime
 from officegate.server.auth.models import Role, User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import (
@@ -24,8 +25,9 @@ from officegate.server.deps import (
 from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
+from officegate.server.localtime import day_bounds, local_today
 from officegate.server.meetings import feeds, ical, service
-from officegate.server.meetings.importer import apply_calendar
+from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.meetings.schemas import (
     EmployeePassOut,
@@ -41,7 +43,8 @@ from officegate.server.meetings.schemas import (
 )
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.meetings.views import meeting_out
-from officegate.server.occupancy.jobs import pass_context, publish_revocations
+from officegate.server.occupancy.jobs import pass_context, publish_revocations, send_host_notices
+from officegate.server.sites import service as sites
 
 router = APIRouter()
 
@@ -88,27 +91,31 @@ def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
 
 
 @router.get("/api/meetings", response_model=list[MeetingOut], tags=["meetings"])
-def list_meetings(db: SessionDep, user: InvitingUser, day: str | None = None,
+def list_meetings(db: SessionDep, state: StateDep, user: InvitingUser, day: str | None = None,
                   room: str | None = None) -> list[MeetingOut]:
-    """Meetings of one UTC day (default today); hosts see their own."""
-    start = _day_start(day)
+    """Meetings of one day in the site's time zone (default today); hosts see their own."""
+    _day, start, end = _local_day(db, state, day)
     room_row = service.get_room(db=db, name=room) if room else None
-    rows = service.meetings_between(db=db, room=room_row, start=start,
-                                    end=start + timedelta(days=1),
+    rows = service.meetings_between(db=db, room=room_row, start=start, end=end,
                                     host=user if user.role == Role.HOST else None)
     now = utcnow()
     return [meeting_out(db=db, meeting=m, now=now) for m in rows]
 
 
-def _day_start(day: str | None) -> datetime:
+def _local_day(db: Session, state: StateDep, day: str | None
+               ) -> tuple[date, datetime, datetime]:
+    """The calendar day ``day`` (default today) of the site, with its UTC bounds."""
+    zone = sites.time_zone_of_code(db=db, code=state.settings.site)
     if not day:
-        return datetime.combine(utcnow().date(), datetime.min.time(), UTC)
-    try:
-        return datetime.combine(datetime.strptime(day, "%Y-%m-%d").date(),
-                                datetime.min.time(), UTC)
-    except ValueError:
-        raise InvalidInput("bad_day", "day must be YYYY-MM-DD",
-                           "日付は YYYY-MM-DD 形式にしてください") from None
+        the_day = local_today(zone)
+    else:
+        try:
+            the_day = datetime.strptime(day, "%Y-%m-%d").date()
+        except ValueError:
+            raise InvalidInput("bad_day", "day must be YYYY-MM-DD",
+                               "日付は YYYY-MM-DD 形式にしてください") from None
+    start, end = day_bounds(the_day, zone)
+    return the_day, start, end
 
 
 @router.get("/api/meetings/{meeting_id}", response_model=MeetingOut, tags=["meetings"])
@@ -198,9 +205,11 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
                            "カレンダーファイルが空です")
     config = MeetingSettings()
     now = utcnow()
+    zone = sites.time_zone_of_code(db=db, code=state.settings.site)
     try:
         parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                     window_end=now + timedelta(days=config.import_days))
+                                     window_end=now + timedelta(days=config.import_days),
+                                     default_tz=localtime.zone(zone))
     except ical.InvalidCalendar as exc:
         raise InvalidInput("bad_calendar", f"not a usable iCalendar file: {exc}",
                            f"iCalendar ファイルを読めません: {exc}") from None
@@ -208,11 +217,19 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
                             default_room=default_room)
     db.commit()
+    return _applied(request, state, result)
+
+
+def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportOut:
+    """After the commit: tell the doors and the hosts, and say what the import did."""
     if result.revocations_changed:
         publish_revocations(state)
+    send_host_notices(request.app, result.host_notices)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
                      stale=result.stale, skipped_all_day=result.skipped_all_day,
+                     attendees_added=result.attendees_added,
+                     attendees_removed=result.attendees_removed,
                      meeting_ids=result.meeting_ids, pass_urls=result.pass_urls)
 
 
@@ -223,41 +240,38 @@ def _feed_out(db: Session, feed: feeds.CalendarFeed) -> FeedOut:
 
 
 @router.post("/api/calendar-feeds", response_model=FeedOut, status_code=201, tags=["meetings"])
-def add_feed(body: FeedIn, db: SessionDep, user: StaffUser) -> FeedOut:
+def add_feed(body: FeedIn, db: SessionDep, state: StateDep, user: StaffUser) -> FeedOut:
     """Subscribe a room to a calendar URL (staff); it is read now and then periodically."""
     room = service.get_room(db=db, name=body.room)
-    return _feed_out(db, feeds.add_feed(db=db, url=body.url, room=room, host=user))
+    return _feed_out(db, feeds.add_feed(db=db, url=body.url, room=room, host=user,
+                                        outbound=state.settings.outbound_policy))
 
 
 @router.post("/api/calendar-feeds/{feed_id}/refresh", response_model=ImportOut,
              tags=["meetings"])
-def refresh_feed(feed_id: int, db: SessionDep, state: StateDep, _user: StaffUser) -> ImportOut:
+def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep,
+                 _user: StaffUser) -> ImportOut:
     """Read a subscribed calendar now; 422 with the reason when it cannot be used."""
     feed = feeds.get_feed(db=db, feed_id=feed_id)
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
-                               import_days=MeetingSettings().import_days)
+                               import_days=MeetingSettings().import_days,
+                               outbound=state.settings.outbound_policy)
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],
                            f"カレンダーを読めません: {str(exc)[:300]}") from None
     db.commit()
-    if result.revocations_changed:
-        publish_revocations(state)
-    return ImportOut(created=result.created, updated=result.updated,
-                     cancelled=result.cancelled, unchanged=result.unchanged,
-                     stale=result.stale, skipped_all_day=result.skipped_all_day,
-                     meeting_ids=result.meeting_ids, pass_urls=result.pass_urls)
+    return _applied(request, state, result)
 
 
 @router.get("/meetings", response_class=HTMLResponse, include_in_schema=False)
 def meetings_page(request: Request, db: SessionDep, state: StateDep, user: StaffPageUser,
                   day: str | None = None) -> Response:
     """The host's meetings of a day, with a booking form and an .ics upload."""
-    start = _day_start(day)
-    rows = service.meetings_between(db=db, room=None, start=start,
-                                    end=start + timedelta(days=1),
+    the_day, start, end = _local_day(db, state, day)
+    rows = service.meetings_between(db=db, room=None, start=start, end=end,
                                     host=user if user.role == Role.HOST else None)
     now = utcnow()
     return state.templates.TemplateResponse(request, "meetings_list.html", {
-        "user": user, "day": start.date(), "rooms": service.list_rooms(db=db),
+        "user": user, "day": the_day, "rooms": service.list_rooms(db=db),
         "meetings": [meeting_out(db=db, meeting=m, now=now) for m in rows]})

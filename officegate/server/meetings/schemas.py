@@ -81,6 +81,7 @@ class MeetingOut(BaseModel):
     host_email: str
     starts_at: datetime
     ends_at: datetime
+    all_day: bool = False  # a whole-day booking: local midnight to midnight
     status: str
     source: str
     state: str
@@ -106,7 +107,9 @@ class ImportOut(BaseModel):
     cancelled: int
     unchanged: int
     stale: int
-    skipped_all_day: int
+    skipped_all_day: int = Field(0, description="Always 0: all-day events are booked too.")
+    attendees_added: int = 0
+    attendees_removed: int = 0
     meeting_ids: list[int]
     pass_urls: dict[str, str]
 

@@ -158,8 +158,9 @@ def cancel_meeting(*, db: Session, meeting: Meeting, status: str = "cancelled") 
 
 
 def attendees(*, db: Session, meeting: Meeting) -> list[Attendee]:
-    """The meeting's attendees, host first."""
-    return list(db.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id)
+    """The meeting's attendees, host first (not those taken off it in the calendar)."""
+    return list(db.scalars(select(Attendee).where(Attendee.meeting_id == meeting.id,
+                                                  Attendee.removed_at.is_(None))
                            .order_by(Attendee.id)))
 
 

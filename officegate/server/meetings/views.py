@@ -30,7 +30,8 @@ def meeting_out(*, db: Session, meeting: Meeting, now: datetime) -> MeetingOut:
     state = {"cancelled": "cancelled", "no_show": "no_show"}.get(status, occ.state)
     return MeetingOut(
         id=meeting.id, room=room.label, title=meeting.title, host_email=host.email,
-        starts_at=meeting.starts_at, ends_at=meeting.ends_at, status=status,
+        starts_at=meeting.starts_at, ends_at=meeting.ends_at, all_day=meeting.all_day,
+        status=status,
         source=meeting.source, state=state,
         actual_start=meeting.actual_start or occ.actual_start,
         actual_end=meeting.actual_end or occ.actual_end,

@@ -6,9 +6,10 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
@@ -18,6 +19,7 @@ from officegate.server.deps import ServerState
 from officegate.server.meetings import feeds
 from officegate.server.meetings.passes import PassContext
 from officegate.server.meetings.settings import MeetingSettings
+from officegate.server.notify.sender import Outgoing
 from officegate.server.occupancy import service
 from officegate.server.occupancy.listener import RoomListener
 
@@ -52,30 +54,43 @@ def run_sweep(state: ServerState, config: MeetingSettings) -> int:
     return len(update.events)
 
 
-def refresh_feeds(state: ServerState, config: MeetingSettings) -> None:
-    """Re-read every subscribed calendar; one failing feed records its error, others go on."""
+def send_host_notices(app: Any, items: list[Outgoing]) -> None:
+    """Hand committed host notices to the arrival hub's notifier (when it runs)."""
+    hub = getattr(app.state, "arrival_hub", None)
+    if hub is not None and items:
+        hub.send(items)
+
+
+def refresh_feeds(state: ServerState, config: MeetingSettings,
+                  send: Callable[[list[Outgoing]], None] | None = None) -> None:
+    """Re-read every subscribed calendar; one failing feed records its error, others go on.
+    Host notices (people taken off a meeting) go to ``send`` after each commit."""
     with session_scope(state.sessions) as db:
         ids = [f.id for f in feeds.all_feeds(db=db)]
     for feed_id in ids:
-        changed = False
+        result = None
         try:
             with session_scope(state.sessions) as db:
                 feed = feeds.get_feed(db=db, feed_id=feed_id)
-                changed = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
-                                        import_days=config.import_days).revocations_changed
+                result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
+                                       import_days=config.import_days,
+                                       outbound=state.settings.outbound_policy)
         except Exception as exc:  # a broken feed must not stop the others
             log.warning("calendar feed %d: %s", feed_id, str(exc)[:200])
             with session_scope(state.sessions) as db:
                 feeds.get_feed(db=db, feed_id=feed_id).last_error = str(exc)[:500]
-        if changed:
+        if result is not None and result.revocations_changed:
             publish_revocations(state)
+        if result is not None and send is not None and result.host_notices:
+            send(result.host_notices)
 
 
 class RoomJobs:
     """A thread that sweeps for no-shows and refreshes feeds on their intervals."""
 
-    def __init__(self, state: ServerState, config: MeetingSettings) -> None:
-        self.state, self.config = state, config
+    def __init__(self, state: ServerState, config: MeetingSettings,
+                 send: Callable[[list[Outgoing]], None] | None = None) -> None:
+        self.state, self.config, self.send = state, config, send
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="room-jobs", daemon=True)
 
@@ -96,7 +111,7 @@ class RoomJobs:
             if time.monotonic() >= next_feed:
                 next_feed = time.monotonic() + self.config.feed_refresh_minutes * 60
                 try:
-                    refresh_feeds(self.state, self.config)
+                    refresh_feeds(self.state, self.config, self.send)
                 except Exception:
                     log.exception("feed refresh failed; will retry")
 
@@ -114,7 +129,7 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
                                 client_id=f"{base}-rooms",
                                 on_revocations=lambda: publish_revocations(state))
         await run_in_threadpool(listener.start)
-    jobs = RoomJobs(state, config)
+    jobs = RoomJobs(state, config, send=lambda items: send_host_notices(app, items))
     jobs.start()
     app.state.meetings = {"listener": listener, "jobs": jobs, "config": config}
     try:

@@ -5,10 +5,11 @@ from __future__ import annotations
 import csv
 import io
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
+from officegate.server.localtime import day_bounds, format_local, to_local
 from officegate.server.meetings import service as meetings
 from officegate.server.meetings.models import Room
 from officegate.server.meetings.schemas import MeetingOut
@@ -19,19 +20,23 @@ from officegate.server.occupancy import service as occupancy
 
 @dataclass(frozen=True, slots=True)
 class RoomDay:
-    """Everything the log page and API show for one room and day (UTC)."""
+    """Everything the log page and API show for one room and local day of the site."""
 
     room: Room
     day: date
     meetings: list[MeetingOut]
     walk_ins: list[tuple[datetime, datetime]]
     figures: rules.DayFigures
+    start: datetime  # the day's first moment (UTC) in the site's zone
+    end: datetime
+    time_zone: str = "UTC"
 
 
-def room_day(*, db: Session, room: Room, day: date, now: datetime) -> RoomDay:
-    """Meetings of ``room`` on ``day`` with their occupancy, walk-ins, and the day's figures."""
-    start = datetime.combine(day, time.min, UTC)
-    end = start + timedelta(days=1)
+def room_day(*, db: Session, room: Room, day: date, now: datetime,
+             time_zone: str = "UTC") -> RoomDay:
+    """Meetings of ``room`` on the calendar ``day`` of ``time_zone`` (the site's) with their
+    occupancy, walk-ins, and the day's figures."""
+    start, end = day_bounds(day, time_zone)
     rows = meetings.meetings_between(db=db, room=room, start=start, end=end)
     outs = [meeting_out(db=db, meeting=m, now=now) for m in rows]
     judged = []
@@ -47,7 +52,8 @@ def room_day(*, db: Session, room: Room, day: date, now: datetime) -> RoomDay:
     spans = rules.occupied_spans(found, until=until) if until > start else []
     booked = [(m.starts_at, m.ends_at) for m in rows if m.status == "scheduled"]
     return RoomDay(room=room, day=day, meetings=outs,
-                   walk_ins=rules.walk_ins(spans, booked), figures=rules.day_figures(judged))
+                   walk_ins=rules.walk_ins(spans, booked), figures=rules.day_figures(judged),
+                   start=start, end=end, time_zone=time_zone)
 
 
 CSV_COLUMNS = ("room", "meeting_id", "title", "host", "status", "scheduled_start",
@@ -56,13 +62,17 @@ CSV_COLUMNS = ("room", "meeting_id", "title", "host", "status", "scheduled_start
 
 
 def to_csv(day: RoomDay) -> str:
-    """One line per meeting (and per walk-in); times in UTC ISO 8601."""
+    """One line per meeting (and per walk-in); times in ISO 8601 with the site's offset
+    (e.g. 2026-11-23T15:04:00+09:00), so a spreadsheet and a program read the same moment."""
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
 
     def iso(value: datetime | None) -> str:
-        return value.isoformat() if value else ""
+        return to_local(value, day.time_zone).isoformat() if value else ""
+
+    def clock(value: datetime | None) -> str:
+        return format_local(value, day.time_zone, "time_seconds")
 
     for m in day.meetings:
         entered = [a for a in m.attendees if a.entered_at is not None]
@@ -71,8 +81,7 @@ def to_csv(day: RoomDay) -> str:
             iso(m.ends_at), iso(m.actual_start), iso(m.actual_end),
             "" if m.late_start_minutes is None else m.late_start_minutes,
             "" if m.overrun_minutes is None else m.overrun_minutes, len(m.attendees),
-            len(entered), "; ".join(f"{a.name} {a.entered_at:%H:%M:%S}" for a in entered
-                                    if a.entered_at)])
+            len(entered), "; ".join(f"{a.name} {clock(a.entered_at)}" for a in entered)])
     for began, ended in day.walk_ins:
         writer.writerow([day.room.name, "", "(walk-in)", "", "walk_in", "", "", iso(began),
                          iso(ended), "", "", 0, 0, ""])

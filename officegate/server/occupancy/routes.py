@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
+from sqlalchemy.orm import Session
 
 from officegate.server.auth.models import Role
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput
+from officegate.server.localtime import local_today
 from officegate.server.meetings import service as meetings
 from officegate.server.meetings.schemas import MeetingOut
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.occupancy import jobs
-from officegate.server.occupancy.log import room_day, to_csv
+from officegate.server.occupancy.log import RoomDay, room_day, to_csv
+from officegate.server.sites import service as sites
 
 router = APIRouter(lifespan=jobs.lifespan)
 
@@ -39,6 +42,7 @@ class RoomDayOut(BaseModel):
 
     room: str
     day: date
+    time_zone: str
     meetings: list[MeetingOut]
     walk_ins: list[tuple[datetime, datetime]]
     figures: FiguresOut
@@ -58,21 +62,26 @@ def _parse_day(day: str) -> date:
                            "日付は YYYY-MM-DD 形式にしてください") from None
 
 
+def _room_day(db: Session, room: str, day: str) -> RoomDay:
+    row = meetings.get_room(db=db, name=room)
+    return room_day(db=db, room=row, day=_parse_day(day), now=utcnow(),
+                    time_zone=sites.time_zone_of(db=db, site_id=row.site_id))
+
+
 @router.get("/api/occupancy/{room}/{day}", response_model=RoomDayOut, tags=["occupancy"])
 def room_day_api(room: str, day: str, db: SessionDep, _user: StaffUser) -> RoomDayOut:
-    """One room's day: meetings with actual start/end and attendees, walk-ins, figures."""
-    data = room_day(db=db, room=meetings.get_room(db=db, name=room), day=_parse_day(day),
-                    now=utcnow())
-    return RoomDayOut(room=data.room.name, day=data.day, meetings=data.meetings,
-                      walk_ins=data.walk_ins,
+    """One room's day (a calendar day in the site's time zone): meetings with actual
+    start/end and attendees, walk-ins, figures."""
+    data = _room_day(db, room, day)
+    return RoomDayOut(room=data.room.name, day=data.day, time_zone=data.time_zone,
+                      meetings=data.meetings, walk_ins=data.walk_ins,
                       figures=FiguresOut.model_validate(data.figures, from_attributes=True))
 
 
 @router.get("/api/occupancy/{room}/{day}/csv", tags=["occupancy"])
 def room_day_csv(room: str, day: str, db: SessionDep, _user: StaffUser) -> Response:
     """The same day as CSV (one line per meeting and walk-in)."""
-    data = room_day(db=db, room=meetings.get_room(db=db, name=room), day=_parse_day(day),
-                    now=utcnow())
+    data = _room_day(db, room, day)
     name = f"occupancy-{data.room.name}-{data.day.isoformat()}.csv"
     return Response(to_csv(data), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})
@@ -93,7 +102,10 @@ def occupancy_page(request: Request, db: SessionDep, state: StateDep, user: Staf
                         "会議室利用ログは施設スタッフ向けです")
     rooms = meetings.list_rooms(db=db)
     chosen = meetings.get_room(db=db, name=room) if room else (rooms[0] if rooms else None)
-    the_day = _parse_day(day) if day else datetime.now(UTC).date()
-    data = room_day(db=db, room=chosen, day=the_day, now=utcnow()) if chosen else None
+    zone = (sites.time_zone_of(db=db, site_id=chosen.site_id) if chosen
+            else sites.time_zone_of_code(db=db, code=state.settings.site))
+    the_day = _parse_day(day) if day else local_today(zone)
+    data = (room_day(db=db, room=chosen, day=the_day, now=utcnow(), time_zone=zone)
+            if chosen else None)
     return state.templates.TemplateResponse(request, "occupancy_day.html", {
         "user": user, "rooms": rooms, "room": chosen, "day": the_day, "data": data})

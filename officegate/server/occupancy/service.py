@@ -64,9 +64,16 @@ def _window_end(db: Session, meeting: Meeting) -> datetime:
 
 def occupancy(*, db: Session, meeting: Meeting, now: datetime,
               no_show_after: timedelta = rules.NO_SHOW_AFTER) -> rules.MeetingOccupancy:
-    """What the room's signals say about ``meeting`` as of ``now``."""
+    """What the room's signals say about ``meeting`` as of ``now``.
+
+    An all-day booking is never a no-show early: nobody is due at midnight, and a room held
+    for the day (training, interviews) is used in bursts. It is judged when the day is over:
+    no entry and no motion all day is a no-show then.
+    """
     room = db.get(Room, meeting.room_id)
     assert room is not None
+    if meeting.all_day:
+        no_show_after = meeting.ends_at - meeting.starts_at
     end = min(now, _window_end(db, meeting))
     found = signals(db=db, room=room, start=meeting.starts_at - rules.EARLY, end=end)
     return rules.meeting_occupancy(found, starts_at=meeting.starts_at, ends_at=meeting.ends_at,
@@ -108,8 +115,9 @@ def update_meeting(*, db: Session, meeting: Meeting, now: datetime, site: str,
     events: list[JourneyEvent] = []
     if occ.no_show:
         change = meetings.cancel_meeting(db=db, meeting=meeting, status="no_show")
-        events += _journey(db, meeting, "no_show", now, site,
-                           minutes=int(no_show_after.total_seconds() // 60))
+        if not meeting.all_day:  # an unused day is only recorded: nothing is left to release
+            events += _journey(db, meeting, "no_show", now, site,
+                               minutes=int(no_show_after.total_seconds() // 60))
         return Update(events, change.revocations_changed)
     if occ.actual_start is not None and meeting.actual_start is None:
         late = occ.late_start.total_seconds() / 60 if occ.late_start else 0.0
@@ -119,7 +127,8 @@ def update_meeting(*, db: Session, meeting: Meeting, now: datetime, site: str,
         over = occ.overrun.total_seconds() / 60 if occ.overrun else 0.0
         events += _journey(db, meeting, "meeting_ended", occ.actual_end, site,
                            overrun_minutes=round(over, 1))
-    if occ.actual_start is None and now >= meeting.starts_at + HOST_LATE_AFTER:
+    if (occ.actual_start is None and not meeting.all_day
+            and now >= meeting.starts_at + HOST_LATE_AFTER):
         waiting = _checked_in_visits(db, meeting)
         if waiting:  # someone came and is waiting; nobody has opened the room yet
             minutes = int((now - meeting.starts_at).total_seconds() // 60)

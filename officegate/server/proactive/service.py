@@ -19,7 +19,8 @@ from sqlalchemy.orm import Session
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.journey import JourneyEvent
-from officegate.server.messaging import contacts
+from officegate.server.localtime import DEFAULT_TIME_ZONE, format_local
+from officegate.server.messaging import contacts, texts
 from officegate.server.messaging.models import (
     Channel,
     ChannelIdentity,
@@ -32,6 +33,7 @@ from officegate.server.messaging.models import (
 )
 from officegate.server.messaging.runtime import Messaging
 from officegate.server.proactive.rules import ACTIVITY, RULES, Rule
+from officegate.server.sites import service as sites
 from officegate.server.visits.models import Visit
 
 log = logging.getLogger(__name__)
@@ -61,13 +63,25 @@ def visitor_channel(*, db: Session, contact: Contact, rule: Rule) -> str:
     return Channel.WEB
 
 
+def notice_language(*, db: Session, contact: Contact, default: str) -> str:
+    """The language of a notice: the one the visitor chose on the pass page, else the one
+    of their last message that shows a language, else the site's default."""
+    if contact.pass_lang in ("ja", "en"):
+        return contact.pass_lang
+    recent = db.scalars(select(Message.body).where(
+        Message.contact_id == contact.id, Message.kind == Kind.INCOMING)
+        .order_by(Message.id.desc()).limit(20))
+    for body in recent:
+        lang = texts.written_language(body)
+        if lang is not None:
+            return lang
+    return default
+
+
 def _values(db: Session, contact: Contact, visit: Visit | None, event: JourneyEvent,
             lang: str, tz: str) -> dict[str, Any]:
     host = db.get(User, visit.host_id) if visit else None
-    when = ""
-    if visit is not None:
-        local = visit.starts_at.astimezone(ZoneInfo(tz))
-        when = local.strftime("%Y-%m-%d %H:%M")
+    when = format_local(visit.starts_at, tz) if visit is not None else ""
     default_room = "会議室" if lang == "ja" else "your meeting room"
     return {"name": contact.name or "", "host": host.display_name if host else "",
             "when": when, "room": (visit.room if visit and visit.room else default_room),
@@ -110,18 +124,21 @@ def _handle(rt: Messaging, db: Session, event: JourneyEvent) -> None:
         return
     visit = db.get(Visit, event.visit_id)
     channel = visitor_channel(db=db, contact=contact, rule=rule)
-    quiet = in_quiet_hours(event.at, tz=rt.config.timezone, start=rt.config.quiet_start_hour,
+    # The site's zone is the one source of truth for the office's clock.
+    tz = sites.time_zone_of(db=db, site_id=visit.site_id) if visit else DEFAULT_TIME_ZONE
+    quiet = in_quiet_hours(event.at, tz=tz, start=rt.config.quiet_start_hour,
                            end=rt.config.quiet_end_hour)
     held = quiet and channel != Channel.WEB and rule.name != "invitation"
     if held:
         channel = Channel.WEB
-    values = _values(db, contact, visit, event, contact.lang, rt.config.timezone)
-    body = (rule.ja if contact.lang == "ja" else rule.en).format(**values).strip()
+    lang = notice_language(db=db, contact=contact, default=rt.config.default_lang)
+    values = _values(db, contact, visit, event, lang, tz)
+    body = (rule.ja if lang == "ja" else rule.en).format(**values).strip()
     conv = _notice_conversation(db, contact, channel)
     msg = Message(contact_id=contact.id, conversation_id=conv.id, kind=Kind.OUTGOING,
                   sender=Sender.SYSTEM, channel=channel, body=body, event_kind=event.kind,
                   dedup_key=key, data={"proactive": rule.name, "visit_id": event.visit_id,
-                                       "survey": rule.survey, "quiet_hours": held,
+                                       "survey": rule.survey, "quiet_hours": held, "lang": lang,
                                        "subject": _subject(rule, rt.site_name)})
     db.add(msg)
     db.flush()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
+from sqlalchemy import Boolean, ForeignKey, Integer, String, UniqueConstraint, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officegate.server.db import Base
@@ -19,6 +19,9 @@ class Site(Base):
     # Versions of the retained keyset and revocation list, so edges keep the newest.
     keyset_version: Mapped[int] = mapped_column(Integer, default=0)
     revocations_version: Mapped[int] = mapped_column(Integer, default=0)
+    # IANA zone every page, message and all-day booking of the site is read in; empty until
+    # the first start fills it from OFFICEGATE_TIMEZONE (then the admin API changes it).
+    timezone: Mapped[str | None] = mapped_column(String(64), nullable=True)
 
 
 class Zone(Base):
@@ -30,3 +33,6 @@ class Zone(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     site_id: Mapped[int] = mapped_column(ForeignKey("sites.id", ondelete="CASCADE"))
     name: Mapped[str] = mapped_column(String(64))
+    # Hosts may put this zone (and its doors) on a visitor's pass; staff may grant any zone.
+    visitor_grantable: Mapped[bool] = mapped_column(Boolean, default=False,
+                                                    server_default=false())

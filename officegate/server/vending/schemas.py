@@ -106,7 +106,8 @@ class PolicyIn(BaseModel):
     drinks_per_visit: int = Field(default=1, ge=0, le=10)
     quiet_from: str | None = Field(default=None, max_length=5, description="HH:MM local")
     quiet_until: str | None = Field(default=None, max_length=5, description="HH:MM local")
-    timezone: str = Field(default="Asia/Tokyo", max_length=64)
+    timezone: str | None = Field(default=None, max_length=64,
+                                 description="IANA zone of the quiet hours; empty: the site's")
     order_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 

@@ -46,8 +46,8 @@ def get_policy(*, db: Session, site: Site) -> VendingPolicy:
     """The site's drink policy (created with the defaults on first use)."""
     policy = db.scalar(select(VendingPolicy).where(VendingPolicy.site_id == site.id))
     if policy is None:
-        policy = VendingPolicy(site_id=site.id, drinks_per_visit=1, timezone="Asia/Tokyo",
-                               order_minutes=30)
+        policy = VendingPolicy(site_id=site.id, drinks_per_visit=1,
+                               timezone=sites.time_zone(site), order_minutes=30)
         try:
             with db.begin_nested():
                 db.add(policy)
@@ -58,8 +58,10 @@ def get_policy(*, db: Session, site: Site) -> VendingPolicy:
 
 
 def set_policy(*, db: Session, site: Site, drinks_per_visit: int, quiet_from: str | None,
-               quiet_until: str | None, timezone: str, order_minutes: int) -> VendingPolicy:
-    """Change the site's drink policy; InvalidInput for a bad time or time zone."""
+               quiet_until: str | None, timezone: str | None, order_minutes: int
+               ) -> VendingPolicy:
+    """Change the site's drink policy; InvalidInput for a bad time or time zone (None: the
+    site's own time zone)."""
     for value in (quiet_from, quiet_until):
         if value is not None and not _HHMM.match(value):
             raise InvalidInput("bad_time", "quiet hours are HH:MM (24 h)",
@@ -67,6 +69,8 @@ def set_policy(*, db: Session, site: Site, drinks_per_visit: int, quiet_from: st
     if (quiet_from is None) != (quiet_until is None):
         raise InvalidInput("bad_quiet_hours", "give both ends of the quiet hours, or neither",
                            "静粛時間は開始と終了の両方を指定してください")
+    if timezone is None:
+        timezone = sites.time_zone(site)
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

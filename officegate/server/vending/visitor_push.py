@@ -22,11 +22,12 @@ from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, sele
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
-from officegate.server.deps import SessionDep
+from officegate.server.deps import SessionDep, StateDep
 from officegate.server.errors import Conflict, InvalidInput
 from officegate.server.journey import JourneyEvent
 from officegate.server.notify.sender import Outgoing
 from officegate.server.notify.service import check_subscription
+from officegate.server.outbound import OutboundPolicy
 from officegate.server.vending import texts
 from officegate.server.vending.visitor import usable_pass
 from officegate.server.visits.models import VisitorPass
@@ -81,10 +82,12 @@ def _check_phone(row: VisitorPass, device_id: str) -> None:
                        "通知はこのパスを表示している端末からのみ設定できます。")
 
 
-def check_visitor_subscription(sub: dict[str, Any]) -> str:
+def check_visitor_subscription(sub: dict[str, Any], *,
+                               outbound: OutboundPolicy | None = None) -> str:
     """Stored JSON of a PushSubscription: https, or http only to this machine (a local push
-    service in tests); InvalidInput otherwise."""
-    address = check_subscription(sub)
+    service in tests); never inside the network unless ``outbound`` allows it; InvalidInput
+    otherwise."""
+    address = check_subscription(sub, outbound=outbound)
     endpoint = urlsplit(json.loads(address)["endpoint"])
     if endpoint.scheme != "https" and endpoint.hostname not in LOOPBACK:
         raise InvalidInput("bad_subscription", "a push endpoint must use https",
@@ -124,11 +127,13 @@ router = APIRouter(tags=["pass page"], lifespan=lifespan)
 
 
 @router.post("/api/p/{token}/push-subscription", status_code=201)
-def subscribe(token: str, body: SubscriptionIn, db: SessionDep) -> dict[str, Any]:
+def subscribe(token: str, body: SubscriptionIn, db: SessionDep,
+              state: StateDep) -> dict[str, Any]:
     """Turn on notifications about this visit for this phone (the same one twice is one)."""
     row = usable_pass(db=db, token=token)
     _check_phone(row, body.device_id)
-    address = check_visitor_subscription(body.subscription)
+    address = check_visitor_subscription(body.subscription,
+                                         outbound=state.settings.outbound_policy)
     rows = list(db.scalars(select(VisitorPushSubscription).where(
         VisitorPushSubscription.visit_id == row.visit_id)))
     if not any(r.address_hash == _hash(address) for r in rows):

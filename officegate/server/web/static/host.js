@@ -37,7 +37,9 @@
     li.replaceChildren(
       el("div", "t", `${n.title_ja} / ${n.title_en}`),
       el("div", "b", `${n.body_ja}\n${n.body_en}`),
-      el("div", "muted", new Date(n.at).toLocaleString()));
+      el("div", "muted", new Date(n.at).toLocaleString("ja-JP", {
+        timeZone: document.documentElement.dataset.timeZone || undefined,  // the office's clock
+        dateStyle: "short", timeStyle: "short" })));
     const actions = el("div", "actions");
     if (n.kind === "held_for_approval" && n.visit_id) {
       const allow = el("button", "", "入館を許可 / Let in");

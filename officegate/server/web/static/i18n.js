@@ -82,9 +82,17 @@
     return isNaN(d.getTime()) ? null : d;
   }
 
+  /** The site's time zone from <html data-time-zone> (undefined: the phone's own zone). */
+  function siteZone() {
+    const doc = global.document;
+    return (doc && doc.documentElement && doc.documentElement.dataset.timeZone) || undefined;
+  }
+
+  // Times read as the office's clock, even on a phone still set to the visitor's home zone.
   function format(lang, value, opts) {
     const d = toDate(value);
-    return d ? new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", opts).format(d) : "";
+    const zoned = { ...opts, timeZone: siteZone() };
+    return d ? new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", zoned).format(d) : "";
   }
 
   /** The day of a date/time (epoch seconds or ISO text) for `lang`, or "" if unreadable. */
@@ -97,5 +105,5 @@
     return format(lang, value, { hour: "2-digit", minute: "2-digit" });
   }
 
-  global.OfficeGateI18n = { STRINGS, t, toDate, formatDate, formatTime };
+  global.OfficeGateI18n = { STRINGS, t, toDate, formatDate, formatTime, siteZone };
 })(self);
