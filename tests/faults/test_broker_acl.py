@@ -151,3 +151,94 @@ def test_wrong_password_and_revoked_device_are_refused(fleet: Fleet) -> None:
     client.loop_stop()
     client.disconnect()
     assert answer == "Success"  # revoking one device leaves the others alone
+
+
+HA_PASSWORD = "home-assistant-secret-for-this-test"
+
+
+class Listener:
+    """A client that remembers every (topic, payload) it hears on ``patterns``.
+
+    Mosquitto may drop a client that publishes where its ACL forbids; a persistent session
+    keeps its subscriptions and queues what it missed while paho reconnects."""
+
+    def __init__(self, address: BrokerAddress, client_id: str, *patterns: str) -> None:
+        self.heard: list[tuple[str, bytes]] = []
+        self.answers: list[str] = []
+        self.connected = threading.Event()
+        self.client = make_client(client_id=client_id, broker=address, clean_session=False)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        self._patterns = patterns
+        self.client.connect(address.host, address.port, 30)
+        self.client.loop_start()
+        self.connected.wait(10)
+
+    def _on_connect(self, client: mqtt.Client, _u: object, _f: object, reason: object,
+                    _p: object) -> None:
+        self.answers.append(str(reason))
+        for pattern in self._patterns:
+            client.subscribe(pattern, 1)
+        self.connected.set()
+
+    def _on_message(self, _c: object, _u: object, message: mqtt.MQTTMessage) -> None:
+        self.heard.append((message.topic, bytes(message.payload)))
+
+    def unlocks(self) -> int:
+        return sum(b"unlock" in p for _t, p in self.heard)
+
+    def topics(self) -> set[str]:
+        return {t for t, _p in self.heard}
+
+    def close(self) -> None:
+        self.client.loop_stop()
+        self.client.disconnect()
+
+
+def test_home_assistant_has_its_own_login_and_only_its_own_topics(fleet: Fleet) -> None:
+    with session_scope(fleet.sessions) as db:
+        files = provisioning.broker_files(
+            db=db, server_user="officegate-server", server_password=SERVER_PASSWORD,
+            home_assistant_prefix="homeassistant", home_assistant_user="home-assistant",
+            home_assistant_password=HA_PASSWORD)
+    provisioning.write_broker_files(files, fleet.conf_dir)
+    fleet.broker.reload()
+    lock_config = "homeassistant/lock/officegate_gate-a/config"
+
+    # Home Assistant logs in with its own password and hears the discovery the server sends.
+    ha = Listener(fleet.address("home-assistant", HA_PASSWORD), "ha", "homeassistant/#")
+    door = Listener(fleet.address("gate-a", fleet.passwords["gate-a"]), "gate-a",
+                    topics.device_cmd("gate-a"))
+    bridge = SiteBridge(broker=fleet.address("officegate-server", SERVER_PASSWORD),
+                        sessions=fleet.sessions, site="acl", keys_dir=fleet.settings.keys_dir,
+                        home_assistant="homeassistant")
+    bridge.start()
+    try:
+        assert ha.answers[:1] == ["Success"] and door.answers[:1] == ["Success"]
+        assert _wait(lambda: lock_config in ha.topics()), fleet.broker.log_text()
+        # HA's command goes through the server, which logs it and then tells the door.
+        ha.client.publish("officegate/ha/gate-a/set", b"UNLOCK", qos=1)
+        assert _wait(lambda: door.unlocks() == 1)
+
+        # A door may not announce itself to Home Assistant; HA may not command a door directly.
+        door.client.publish("homeassistant/lock/officegate_fake/config", b"{}", qos=1)
+        ha.client.publish(topics.device_cmd("gate-a"), b'{"command": "unlock", "forged": 1}',
+                          qos=1)
+        ha.client.publish("officegate/ha/gate-a/set", b"UNLOCK", qos=1)
+        assert _wait(lambda: door.unlocks() == 2)  # sent after the forged ones: they are behind
+        assert not any(b"forged" in p for _t, p in door.heard)
+        assert "homeassistant/lock/officegate_fake/config" not in ha.topics()
+    finally:
+        bridge.stop()
+        ha.close()
+        door.close()
+
+
+def test_home_assistant_login_needs_a_password_of_its_own(fleet: Fleet) -> None:
+    from officegate.server.errors import InvalidInput
+
+    with session_scope(fleet.sessions) as db, pytest.raises(InvalidInput):
+        provisioning.broker_files(db=db, server_user="officegate-server",
+                                  server_password=SERVER_PASSWORD,
+                                  home_assistant_user="home-assistant",
+                                  home_assistant_password=None)

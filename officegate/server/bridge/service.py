@@ -27,7 +27,6 @@ from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
 from officegate.server.access import passback
-from officegate.server.bridge.home_assistant import ALL_COMMANDS as ALL_HA_COMMANDS
 from officegate.server.bridge.home_assistant import HomeAssistant
 from officegate.server.bridge.writer import MAX_PAYLOAD, EventWriter, Incoming
 from officegate.server.db import session_scope
@@ -81,7 +80,9 @@ class SiteBridge:
             self.home_assistant = HomeAssistant(prefix=home_assistant, site=site,
                                                 sessions=sessions, publish=self._publish,
                                                 send_command=self.send_command)
-            self._handlers["set"] = self.home_assistant.command
+            self._handlers.update(self.home_assistant.handlers())
+            topic, payload = self.home_assistant.will()  # room entities go unavailable
+            self._client.will_set(topic, payload, qos=1, retain=True)
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect in the background; wait up to ``wait`` seconds for the first connection."""
@@ -113,7 +114,7 @@ class SiteBridge:
         client.subscribe([(topics.all_device_events(), 1), (topics.all_device_status(), 1),
                           (topics.ALL_DEVICE_HEARTBEATS, 0)])
         if self.home_assistant is not None:
-            client.subscribe(ALL_HA_COMMANDS, 1)
+            client.subscribe(self.home_assistant.subscriptions())
         try:
             self.publish_all()
         except Exception:  # a bad row must not stop the bridge from connecting

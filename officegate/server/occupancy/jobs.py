@@ -42,8 +42,20 @@ def publish_revocations(state: ServerState) -> None:
             log.exception("could not publish revocations")
 
 
+def publish_rooms(state: ServerState, room: str | None = None) -> None:
+    """Have Home Assistant hear the occupancy and meeting state of ``room`` (None: of every
+    room), when Home Assistant discovery is on."""
+    assistant = state.bridge.home_assistant if state.bridge is not None else None
+    if assistant is not None:
+        try:
+            assistant.publish_rooms(only=room)
+        except Exception:  # the next signal, sweep or reconnect publishes them again
+            log.exception("could not publish the rooms to Home Assistant")
+
+
 def run_sweep(state: ServerState, config: MeetingSettings) -> int:
-    """Judge started meetings now; publish journey events; returns how many there were."""
+    """Judge started meetings now; publish journey events and the rooms' states; returns
+    how many journey events there were."""
     with session_scope(state.sessions) as db:
         update = service.sweep(db=db, now=utcnow(), site=state.settings.site,
                                no_show_after=timedelta(minutes=config.no_show_minutes))
@@ -51,6 +63,7 @@ def run_sweep(state: ServerState, config: MeetingSettings) -> int:
         state.journey.publish(event)
     if update.revocations_changed:
         publish_revocations(state)
+    publish_rooms(state)  # also what time alone changed: a slot began or ended
     return len(update.events)
 
 
@@ -127,7 +140,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         listener = RoomListener(broker=state.broker, sessions=state.sessions,
                                 site=state.settings.site, journey=state.journey,
                                 client_id=f"{base}-rooms",
-                                on_revocations=lambda: publish_revocations(state))
+                                on_revocations=lambda: publish_revocations(state),
+                                on_room_change=lambda room: publish_rooms(state, room))
         await run_in_threadpool(listener.start)
     jobs = RoomJobs(state, config, send=lambda items: send_host_notices(app, items))
     jobs.start()

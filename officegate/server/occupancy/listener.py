@@ -37,10 +37,12 @@ class RoomListener(DeviceEventsSubscriber):
 
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
                  journey: JourneyBus | None, client_id: str,
-                 on_revocations: Callable[[], None] | None = None) -> None:
+                 on_revocations: Callable[[], None] | None = None,
+                 on_room_change: Callable[[str], None] | None = None) -> None:
         super().__init__(broker=broker, client_id=client_id)
         self.site, self.journey = site, journey
         self.on_revocations = on_revocations
+        self.on_room_change = on_room_change  # told the room after each stored signal
         self._sessions = sessions
 
     def handle(self, topic: str, payload: bytes) -> bool:
@@ -87,6 +89,7 @@ class RoomListener(DeviceEventsSubscriber):
                     self.stats["not_a_room"] += 1
                     return True
                 room, _part = found
+                room_name = room.name
                 if not service.record(db=db, event_id=event_id, room=room, kind=kind, at=when,
                                       device=device, subject=subject, visit_id=visit_id):
                     self.stats["duplicate"] += 1
@@ -113,12 +116,14 @@ class RoomListener(DeviceEventsSubscriber):
             log.warning("room listener: rejected event %s: %s", event_id, str(exc)[:300])
             self.stats["rejected"] += 1
             return True
-        self._tell(events, revoked)
+        self._tell(events, revoked, room_name)
         return True
 
-    def _tell(self, events: list[JourneyEvent], revoked: bool) -> None:
+    def _tell(self, events: list[JourneyEvent], revoked: bool, room: str) -> None:
         if self.journey is not None:
             for event in events:
                 self.journey.publish(event)
         if revoked and self.on_revocations is not None:
             self.on_revocations()
+        if self.on_room_change is not None:
+            self.on_room_change(room)

@@ -146,6 +146,16 @@ def meeting_occupancy(
     )
 
 
+def inside_now(signals: Sequence[Signal]) -> tuple[int, bool]:
+    """(people counted inside, whether the room is occupied) after all of ``signals``.
+
+    Occupied may be true with nobody counted: the PIR saw someone who came in behind another.
+    """
+    steps = _replay(signals)
+    last = steps[-1][1] if steps else _Room()
+    return last.count, last.occupied
+
+
 def occupied_spans(signals: Sequence[Signal], *, until: datetime
                    ) -> list[tuple[datetime, datetime]]:
     """The periods the room was in use (occupied) according to ``signals``, up to ``until``."""

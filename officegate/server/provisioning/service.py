@@ -89,11 +89,37 @@ def device_acl(device: str, site: str) -> list[str]:
     ]
 
 
-def broker_files(*, db: Session, server_user: str, server_password: str) -> BrokerFiles:
-    """Password and ACL files for every device with a live credential, plus the server."""
-    if not server_user or any(c in server_user for c in ": \n"):
+def _usable_user(name: str) -> bool:
+    return bool(name) and not any(c in name for c in ": \n")
+
+
+def home_assistant_acl(user: str, prefix: str) -> list[str]:
+    """ACL lines of Home Assistant's own login: discovery and its birth message under
+    ``prefix``, OfficeGate's entity states and availability, and lock commands only."""
+    return [f"user {user}", f"topic readwrite {prefix}/#", f"topic read {topics.ROOT}/ha/#",
+            f"topic write {topics.ROOT}/ha/+/set", f"topic read {topics.ROOT}/sites/+/status"]
+
+
+def broker_files(*, db: Session, server_user: str, server_password: str,
+                 home_assistant_prefix: str | None = None,
+                 home_assistant_user: str | None = None,
+                 home_assistant_password: str | None = None) -> BrokerFiles:
+    """Password and ACL files for every device with a live credential, plus the server.
+
+    With ``home_assistant_prefix`` the server may also publish discovery there; with
+    ``home_assistant_user`` (and its password) Home Assistant gets a login of its own that
+    reads states and sends lock commands, nothing else.
+    """
+    if not _usable_user(server_user):
         raise InvalidInput("bad_server_user", "the server's broker user name is not usable",
                            "サーバーのブローカー利用者名が使えません")
+    if home_assistant_user is not None and (
+            not _usable_user(home_assistant_user) or not home_assistant_password
+            or home_assistant_user == server_user):
+        raise InvalidInput("bad_home_assistant_user",
+                           "Home Assistant needs its own usable broker user name and a password",
+                           "Home Assistant 用のブローカー利用者名とパスワードが必要です")
+    prefix = home_assistant_prefix or ("homeassistant" if home_assistant_user else None)
     rows = db.execute(
         select(DeviceCredential, Device, Site)
         .join(Device, Device.id == DeviceCredential.device_id)
@@ -107,6 +133,11 @@ def broker_files(*, db: Session, server_user: str, server_password: str) -> Brok
            "topic write owntracks/+/+/cmd", "",
            # An OwnTracks phone logs in as its own user and may speak only for itself.
            "pattern write owntracks/%u/#", "pattern read owntracks/%u/+/cmd", ""]
+    if prefix:  # the server announces doors and rooms to Home Assistant
+        acl[2:2] = [f"topic readwrite {prefix}/#"]
+    if home_assistant_user and home_assistant_password and prefix:
+        passwd.append(f"{home_assistant_user}:{mosquitto_hash(home_assistant_password)}")
+        acl += home_assistant_acl(home_assistant_user, prefix) + [""]
     for credential, device, site in rows:
         passwd.append(f"{credential.username}:{credential.password_hash}")
         acl += device_acl(device.name, site.code) + [""]
