@@ -17,6 +17,11 @@ import pytest
 
 from officegate.mqtt.client import BrokerAddress, parse_mqtt_url
 
+# The tests' notification receivers, push services and calendar feeds listen on this machine:
+# allow exactly that address (production allows none; see officegate/server/outbound.py).
+# Tests of the refusal itself pass outbound_allow="" to Settings.
+os.environ.setdefault("OFFICEGATE_OUTBOUND_ALLOW", "127.0.0.1")
+
 
 @pytest.fixture(scope="session")
 def mqtt_broker() -> Iterator[BrokerAddress]:

@@ -14,25 +14,30 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from officegate.mqtt import BrokerAddress, parse_mqtt_url
 from officegate.server.access.routes import router as access_router
 from officegate.server.arrival.wiring import router as arrival_router
+from officegate.server.auth.csrf import SameOriginGuard
 from officegate.server.auth.routes import router as auth_router
 from officegate.server.bootstrap import prepare, session_secret
 from officegate.server.bridge.service import SiteBridge
+from officegate.server.bridge.sharing import client_id_for
 from officegate.server.deps import LoginRequired, ServerState
 from officegate.server.devices.pages import router as device_pages_router
 from officegate.server.devices.routes import router as devices_router
+from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
 from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
 from officegate.server.messaging.wiring import router as messaging_router
 from officegate.server.occupancy.routes import router as occupancy_router
 from officegate.server.settings import Settings
+from officegate.server.sites.clock import site_templates
+from officegate.server.sites.routes import router as sites_router
+from officegate.server.sites.visitor_zones import router as visitor_zones_router
 from officegate.server.vending.routes import router as vending_router
 from officegate.server.vending.visitor_push import router as visitor_push_router
 from officegate.server.visits.routes import router as visits_router
@@ -58,9 +63,15 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     else to an embedded broker the app starts itself (``app.state.officegate.broker``
     says which).
     """
+    if settings.mqtt_share_group and broker is None and not settings.mqtt_url:
+        raise ValueError("OFFICEGATE_MQTT_SHARE_GROUP needs an external broker that supports "
+                         "shared subscriptions (Mosquitto 2): set OFFICEGATE_MQTT_URL. The "
+                         "embedded broker (amqtt) has no $share subscriptions.")
     engine, sessions = prepare(settings)
+    # Pages render times in the site's time zone (the |localtime filter).
+    templates = site_templates(WEB_DIR / "templates", sessions=sessions, site=settings.site)
     state = ServerState(settings=settings, engine=engine, sessions=sessions,
-                        templates=Jinja2Templates(directory=str(WEB_DIR / "templates")))
+                        templates=templates)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
@@ -75,10 +86,11 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
             address = await run_in_threadpool(embedded.start)
         state.broker = address
         bridge = SiteBridge(broker=address, sessions=sessions, site=settings.site,
-                            keys_dir=settings.keys_dir, client_id=settings.mqtt_client_id,
+                            keys_dir=settings.keys_dir, client_id=client_id_for(settings),
                             journey=state.journey,
                             offline_alert_after=settings.offline_alert_seconds,
-                            home_assistant=settings.home_assistant_prefix)
+                            home_assistant=settings.home_assistant_prefix,
+                            share_group=settings.mqtt_share_group)
         await run_in_threadpool(bridge.start)
         state.bridge = bridge
         try:
@@ -96,11 +108,15 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
         SessionMiddleware, secret_key=session_secret(settings), session_cookie="og_session",
         max_age=12 * 3600, same_site="lax", https_only=settings.secure_cookies,
     )
+    # Outside the session: a cross-site form post signed in by the cookie is refused (403).
+    app.add_middleware(SameOriginGuard, base_url=settings.base_url, session_cookie="og_session")
     _add_error_handlers(app)
     for router in (auth_router, visits_router, devices_router, keys_router, access_router):
         app.include_router(router)
     app.include_router(vending_router)  # its lifespan runs the vending MQTT link
     app.include_router(device_pages_router)  # staff devices page and door commands
+    app.include_router(sites_router)  # the site's time zone
+    app.include_router(visitor_zones_router)  # what hosts may put on a visitor's pass
     app.include_router(meetings_router)
     app.include_router(occupancy_router)  # its lifespan: room listener, no-show sweep, feeds
     app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
@@ -138,32 +154,42 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
 
 
 def _add_error_handlers(app: FastAPI) -> None:
+    # A person's browser opening a page gets a page (error_page); API clients get JSON.
     @app.exception_handler(OfficeGateError)
-    async def service_error(_request: Request, exc: OfficeGateError) -> Response:
+    async def service_error(request: Request, exc: OfficeGateError) -> Response:
         headers = {"WWW-Authenticate": "Bearer"} if exc.status_code == 401 else None
-        return JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
-                            headers=headers)
+        return error_page(request, exc.status_code, exc.message_ja, exc.message_en) or \
+            JSONResponse({"detail": exc.detail()}, status_code=exc.status_code,
+                         headers=headers)
 
     @app.exception_handler(LoginRequired)
     async def login_required(_request: Request, exc: LoginRequired) -> Response:
         return RedirectResponse(f"/login?next={quote(exc.next_path)}", status_code=303)
 
     @app.exception_handler(RequestValidationError)
-    async def invalid_request(_request: Request, exc: RequestValidationError) -> Response:
+    async def invalid_request(request: Request, exc: RequestValidationError) -> Response:
         # Reasons only: echoing hostile input back helps nobody.
         reasons = [{"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")),
                     "type": str(e.get("type", ""))} for e in exc.errors()]
-        return JSONResponse({"detail": reasons}, status_code=422)
+        return error_page(request, 422, "入力内容をご確認ください。", "Please check the input.",
+                          [f"{'.'.join(r['loc'])}: {r['msg']}" for r in reasons]) or \
+            JSONResponse({"detail": reasons}, status_code=422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def http_error(_request: Request, exc: StarletteHTTPException) -> Response:
-        return JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
+    async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
+        missing = exc.status_code == 404
+        return error_page(request, exc.status_code,
+                          "このアドレスのページはありません。" if missing else str(exc.detail),
+                          "There is no page at this address." if missing else str(exc.detail)) \
+            or JSONResponse({"detail": exc.detail}, status_code=exc.status_code,
                             headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def unexpected(request: Request, exc: Exception) -> Response:
         log.error("unhandled error on %s %s", request.method,
                   redact_pass_links(request.url.path), exc_info=exc)
-        return JSONResponse({"detail": {"code": "internal_error", "message_en":
-                                        "Something went wrong on our side.", "message_ja":
-                                        "サーバーでエラーが発生しました。"}}, status_code=500)
+        return error_page(request, 500, "サーバーでエラーが発生しました。",
+                          "Something went wrong on our side.") or \
+            JSONResponse({"detail": {"code": "internal_error", "message_en":
+                                     "Something went wrong on our side.", "message_ja":
+                                     "サーバーでエラーが発生しました。"}}, status_code=500)

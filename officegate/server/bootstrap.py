@@ -25,7 +25,8 @@ def prepare(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     run_migrations(engine)
     factory = make_session_factory(engine)
     with session_scope(factory) as db:
-        site = sites.ensure_site(db=db, code=settings.site, name=settings.site_name)
+        site = sites.ensure_site(db=db, code=settings.site, name=settings.site_name,
+                                 timezone=settings.timezone)
         keys.ensure_signing_key(db=db, site=site, keys_dir=settings.keys_dir,
                                 alg=settings.key_alg)
     return engine, factory

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from officegate.server.outbound import OutboundPolicy
 
 
 class Settings(BaseSettings):
@@ -38,8 +41,19 @@ class Settings(BaseSettings):
         default=None, max_length=64, title="MQTT client id",
         description="Fixed id of the server's persistent MQTT session (officegate-server-<site>).",
     )
+    mqtt_share_group: str | None = Field(
+        default=None, max_length=32, pattern=r"^[A-Za-z0-9_-]*$", title="MQTT share group",
+        description="Servers with the same group split the device events between them (MQTT "
+        "shared subscriptions, $share/<group>-<purpose>/...); needs an external broker such "
+        "as Mosquitto 2; empty: every server receives every event.",
+    )
     site: str = Field(default="hq", title="Site id", description="Issuer of this server's passes.")
     site_name: str = Field(default="Head office", title="Site name")
+    timezone: str = Field(
+        default="Asia/Tokyo", max_length=64, title="Site time zone",
+        description="IANA name the site's pages, messages and all-day bookings are read in, "
+        "given to the site on its first start; the admin API changes it afterwards.",
+    )
     base_url: str = Field(
         default="http://127.0.0.1:8000",
         title="Public base URL",
@@ -73,6 +87,28 @@ class Settings(BaseSettings):
         "'homeassistant'); empty: off.",
     )
     api_token_hours: int = Field(default=12, ge=1, le=24 * 30, title="API token lifetime")
+    outbound_allow: str = Field(
+        default="", max_length=2000, title="Outbound allow list",
+        description="Inside addresses that user-configured URLs (notification targets, push "
+        "endpoints, calendar feeds) may reach: IPs, CIDR networks, host names, comma "
+        "separated (e.g. 127.0.0.1 for local test receivers); empty: public addresses only.",
+    )
+
+    @field_validator("outbound_allow")
+    @classmethod
+    def _outbound_allow_parses(cls, value: str) -> str:
+        OutboundPolicy.parse(value)  # a typo is an error at start, not a silent refusal
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_time_zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r}; use an IANA name such as "
+                             "Asia/Tokyo") from None
+        return value
 
     @property
     def resolved_database_url(self) -> str:
@@ -87,6 +123,11 @@ class Settings(BaseSettings):
         if self.cookie_secure is not None:
             return self.cookie_secure
         return self.base_url.startswith("https://")
+
+    @property
+    def outbound_policy(self) -> OutboundPolicy:
+        """Which inside addresses outbound URLs may reach (see officegate.server.outbound)."""
+        return OutboundPolicy.parse(self.outbound_allow)
 
     @property
     def keys_dir(self) -> Path:

@@ -26,6 +26,8 @@ from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
+from officegate.server.sites.service import get_site
+from officegate.server.sites.visitor_zones import set_visitor_zones
 
 PASSWORD = "correct horse battery"
 PHONE_ID = "phone-0123456789abcdef"
@@ -150,6 +152,8 @@ def office(settings: Settings) -> Office:
         create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
         create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
         create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
+        # Hosts here may bring visitors to the third floor too (its door on the pass).
+        set_visitor_zones(db=db, site=get_site(db=db, code=o.site), zones=["lobby", "floor-3"])
     return o
 
 

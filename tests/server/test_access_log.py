@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import time
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from fastapi.testclient import TestClient
 
@@ -73,7 +75,8 @@ def test_filters(client: TestClient, office: Office) -> None:
     by_reason = client.get("/api/access-events", params={"reason": "malformed"},
                            headers=staff).json()
     assert [r["reason"] for r in by_reason] == ["malformed"]
-    today = time.strftime("%Y-%m-%d", time.gmtime())
+    # "date" is a day of the site's zone (Asia/Tokyo by default), not of UTC.
+    today = datetime.now(ZoneInfo("Asia/Tokyo")).date().isoformat()
     assert len(client.get("/api/access-events", params={"date": today}, headers=staff).json()) == 3
     assert client.get("/api/access-events", params={"date": "2001-01-01"},
                       headers=staff).json() == []

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -16,6 +16,7 @@ from officegate.server.access.models import AccessEventRecord
 from officegate.server.access.schemas import AccessEventOut, AccessFilter
 from officegate.server.auth.models import Role, User
 from officegate.server.db import utcnow
+from officegate.server.localtime import day_bounds
 from officegate.server.visits.models import Visit, Visitor
 
 log = logging.getLogger(__name__)
@@ -77,8 +78,10 @@ def ingest_events(*, db: Session, events: list[AccessEvent]) -> list[AccessEvent
     return new
 
 
-def list_events(*, db: Session, viewer: User, filters: AccessFilter) -> list[AccessEventOut]:
-    """Access events newest first; hosts see only their own visitors' events."""
+def list_events(*, db: Session, viewer: User, filters: AccessFilter,
+                time_zone: str = "UTC") -> list[AccessEventOut]:
+    """Access events newest first; hosts see only their own visitors' events. The ``date``
+    filter is a calendar day in ``time_zone`` (the site's)."""
     query = (
         select(AccessEventRecord, Visitor.name)
         .outerjoin(Visit, Visit.id == AccessEventRecord.visit_id)
@@ -93,9 +96,8 @@ def list_events(*, db: Session, viewer: User, filters: AccessFilter) -> list[Acc
     if filters.reason:
         query = query.where(AccessEventRecord.reason == filters.reason.value)
     if filters.date:
-        start = datetime.combine(filters.date, time.min, UTC)
-        query = query.where(AccessEventRecord.at >= start,
-                            AccessEventRecord.at < start + timedelta(days=1))
+        start, end = day_bounds(filters.date, time_zone)
+        query = query.where(AccessEventRecord.at >= start, AccessEventRecord.at < end)
     rows = db.execute(query).all()
     out = []
     for record, visitor_name in rows:

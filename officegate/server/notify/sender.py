@@ -15,6 +15,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from officegate.server.notify.feed import LiveFeed
+from officegate.server.outbound import OutboundPolicy
 
 log = logging.getLogger(__name__)
 
@@ -45,8 +46,11 @@ class Notifier:
     """A worker thread that delivers ``Outgoing`` notices; ``start()`` / ``stop()``."""
 
     def __init__(self, *, feed: LiveFeed, vapid_key: Path, vapid_subject: str,
-                 on_sent: Callable[[Outgoing, str, bool], None] | None = None) -> None:
+                 on_sent: Callable[[Outgoing, str, bool], None] | None = None,
+                 outbound: OutboundPolicy | None = None) -> None:
         self.feed = feed
+        # Checked again at sending time: a host name may point inside the network by now.
+        self.outbound = outbound or OutboundPolicy()
         self._vapid_key = vapid_key
         self._subject = vapid_subject
         self._queue: queue.Queue[Outgoing | None] = queue.Queue()
@@ -114,7 +118,8 @@ class Notifier:
             log.warning("apprise URL not understood: %s", _safe(url))
             return False
         try:
-            ok = bool(sender.notify(title=item.title, body=item.body))
+            with self.outbound.guarded():  # only the sending: hooks may reach the database
+                ok = bool(sender.notify(title=item.title, body=item.body))
         except Exception:
             log.exception("apprise delivery to %s failed", _safe(url))
             return False
@@ -128,9 +133,11 @@ class Notifier:
         info: Any = {}
         try:
             info = json.loads(subscription)
-            webpush(subscription_info=info, data=json.dumps(item.payload, ensure_ascii=False),
-                    vapid_private_key=str(self._vapid_key),
-                    vapid_claims={"sub": self._subject}, ttl=3600, timeout=10)
+            with self.outbound.guarded():
+                webpush(subscription_info=info,
+                        data=json.dumps(item.payload, ensure_ascii=False),
+                        vapid_private_key=str(self._vapid_key),
+                        vapid_claims={"sub": self._subject}, ttl=3600, timeout=10)
             return True
         except WebPushException as exc:
             status = getattr(exc.response, "status_code", None)

@@ -14,7 +14,8 @@ from officegate.server.db import RowId, utcnow
 from officegate.server.deps import InvitingUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput, NotFound
 from officegate.server.journey import JourneyEvent
-from officegate.server.visits import pass_page, printed, service
+from officegate.server.sites import service as sites
+from officegate.server.visits import pass_page, printed, scope, service
 from officegate.server.visits.schemas import (
     PassOpenIn,
     PassOpenOut,
@@ -43,6 +44,10 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
                                f"ホスト {body.host[:80]!r} は登録されていません")
         host = found
     settings = state.settings
+    site = sites.get_site(db=db, code=body.site or settings.site)
+    # Checked against the names the service will sign; unknown names are its 422.
+    service.check_places(db=db, site=site, zones=body.zones, doors=body.doors)
+    scope.check_scope(db=db, site=site, user=user, zones=body.zones, doors=body.doors)
     issued = service.create_visit(
         db=db, site=body.site or settings.site, host=host, visitor_name=body.visitor_name,
         visitor_email=body.visitor_email, starts_at=body.starts_at, ends_at=body.ends_at,

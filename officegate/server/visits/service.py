@@ -46,7 +46,8 @@ def pass_url(*, base_url: str, token: str) -> str:
     return f"{base_url.rstrip('/')}/p/{token}"
 
 
-def _check_places(*, db: Session, site: Site, zones: list[str], doors: list[str]) -> None:
+def check_places(*, db: Session, site: Site, zones: list[str], doors: list[str]) -> None:
+    """InvalidInput (422) naming the first zone or door ``site`` does not have."""
     known_zones = set(db.scalars(select(Zone.name).where(Zone.site_id == site.id)))
     known_doors = set(db.scalars(select(Device.name).where(Device.site_id == site.id)))
     unknown = [z for z in zones if z not in known_zones]
@@ -80,7 +81,7 @@ def create_visit(
                            "訪問の終了時刻が過ぎています")
     site_row = sites.get_site(db=db, code=site)
     zones, doors = sorted(set(zones)), sorted(set(doors))
-    _check_places(db=db, site=site_row, zones=zones, doors=doors)
+    check_places(db=db, site=site_row, zones=zones, doors=doors)
 
     visitor = Visitor(subject=secrets.token_hex(8), name=visitor_name.strip(),
                       email=visitor_email)
