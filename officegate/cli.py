@@ -57,11 +57,16 @@ def demo(
 def server(
     host: Annotated[str | None, typer.Option(help="Listen address.")] = None,
     port: Annotated[int | None, typer.Option(help="Listen port.")] = None,
+    smtp_port: Annotated[int | None, typer.Option(
+        min=1, max=65535, help="Also receive visitors' e-mail replies by SMTP on this port "
+        "(default: off; OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT).")] = None,
 ) -> None:
     """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL)."""
     from officegate.server.runner import serve
     from officegate.server.settings import Settings
 
+    if smtp_port is not None:  # the messaging settings read the environment when the app starts
+        os.environ["OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT"] = str(smtp_port)
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     serve(Settings(**overrides))  # type: ignore[arg-type]
 
@@ -215,14 +220,19 @@ def device_revoke(
 @app.command("broker-config")
 def broker_config(
     out: Annotated[Path, typer.Option(help="Directory for passwd and acl.")] = Path("."),
+    home_assistant_user: Annotated[str | None, typer.Option(
+        help="Also give Home Assistant a login of its own (password from "
+             "OFFICEGATE_HA_MQTT_PASSWORD): it may read states and send lock commands.")] = None,
 ) -> None:
     """Write Mosquitto's password and ACL files for every provisioned device and the server.
 
     The server's own broker login is the user and password in its MQTT URL
-    (OFFICEGATE_MQTT_URL). Reload Mosquitto afterwards (SIGHUP or systemctl reload).
+    (OFFICEGATE_MQTT_URL). With OFFICEGATE_HOME_ASSISTANT_PREFIX set, the server may publish
+    discovery under that prefix. Reload Mosquitto afterwards (SIGHUP or systemctl reload).
     """
     from officegate.mqtt.client import parse_mqtt_url
     from officegate.server.bootstrap import database_session
+    from officegate.server.errors import OfficeGateError
     from officegate.server.provisioning import service as provisioning
     from officegate.server.settings import Settings
 
@@ -232,9 +242,21 @@ def broker_config(
         err.print("[red]set OFFICEGATE_MQTT_URL=mqtt://USER:PASSWORD@host:port: the server's "
                   "own broker login goes into the password file too[/red]")
         raise typer.Exit(2)
-    with database_session(settings) as db:
-        files = provisioning.broker_files(db=db, server_user=server.username,
-                                          server_password=server.password)
+    ha_password = os.environ.get("OFFICEGATE_HA_MQTT_PASSWORD") or None
+    if home_assistant_user and not ha_password:
+        err.print("[red]set OFFICEGATE_HA_MQTT_PASSWORD: Home Assistant's broker password "
+                  "(never on the command line)[/red]")
+        raise typer.Exit(2)
+    try:
+        with database_session(settings) as db:
+            files = provisioning.broker_files(
+                db=db, server_user=server.username, server_password=server.password,
+                home_assistant_prefix=settings.home_assistant_prefix,
+                home_assistant_user=home_assistant_user, home_assistant_password=ha_password)
+    except OfficeGateError as exc:
+        err.print(f"[red]{exc.detail()['message_en']}[/red]")
+        raise typer.Exit(2) from None
     passwd, acl = provisioning.write_broker_files(files, out)
-    devices = files.passwd.count("\n") - 1
-    console.print(f"wrote {passwd} and {acl} ({devices} device(s) + the server)")
+    devices = files.passwd.count("\n") - 1 - (1 if home_assistant_user else 0)
+    extra = " + Home Assistant" if home_assistant_user else ""
+    console.print(f"wrote {passwd} and {acl} ({devices} device(s) + the server{extra})")
