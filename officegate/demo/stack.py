@@ -91,6 +91,8 @@ class Stack:
             site_name="OfficeGate Demo Tower",
             base_url=f"http://127.0.0.1:{self.port}",
             port=self.port,
+            # The demo's host phone (webhook and push receivers) listens on this machine.
+            outbound_allow="127.0.0.1",
         )
         # Accounts and devices exist before the server starts, so the bridge publishes the
         # gates' config with everything else on its first connect.

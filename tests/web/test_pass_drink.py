@@ -173,6 +173,8 @@ def test_offer_order_and_served_on_the_pass_page(office: DrinkOffice, phone,
     page.goto(office.pass_url)
     page.wait_for_function("window.officegate && window.officegate.currentText()")
     assert page.locator("#drink").is_hidden()  # nothing before the gate
+    gate_words = "この QR コードをゲートのカメラにかざしてください"
+    assert page.locator(".instruction").inner_text() == gate_words
 
     office.pass_gate()
     title = page.locator("#drink .title .primary")
@@ -200,6 +202,13 @@ def test_offer_order_and_served_on_the_pass_page(office: DrinkOffice, phone,
     assert "パスのQR" in order.inner_text() and "Show your pass QR" in order.inner_text()
     assert page.locator("#drink .choice").count() == 0  # one free drink: no second menu
     _wait(lambda: office.machine.orders, "the order reaching the machine")
+    # While the drink waits, the page sends the visitor to the machine, not the gate.
+    assert page.locator(".instruction").inner_text() == (
+        "この QR コードをエレベーター横の自動販売機のカメラにかざしてください")
+    page.locator("#lang-toggle").click()
+    assert page.locator(".instruction").inner_text() == (
+        "Hold this QR code to the camera of the Machine by the lift")
+    page.locator("#lang-toggle").click()
     _shoot(page, shots, "ordered")
 
     # The phone is held up to the machine: its camera reads the QR the page draws.
@@ -214,4 +223,5 @@ def test_offer_order_and_served_on_the_pass_page(office: DrinkOffice, phone,
     assert "お飲み物をどうぞ" in served.inner_text() and "Enjoy your drink" in served.inner_text()
     assert page.locator("#drink .order .state").inner_text() == "お受け取り済み"
     assert page.locator("#drink .choice").count() == 0
+    assert page.locator(".instruction").inner_text() == gate_words  # served: the gate again
     _shoot(page, shots, "served")

@@ -18,6 +18,7 @@ import base45
 import http_ece
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
+from nacl.secret import SecretBox
 
 from officegate.demo.chapters.context import GATE, LOBBY, Story
 from officegate.demo.stack import StoryError, wait_for
@@ -78,6 +79,29 @@ class _HostPhone:
         return list(wait_for(f"the host to hear '{words}'", heard))
 
 
+class _OwnTracksApp:
+    """Aiko's OwnTracks app with payload encryption on, as the pass page's setup link
+    configures it: every message is a libsodium secretbox under ``encryptionKey`` (UTF-8,
+    zero-padded to 32 bytes, as the apps do), and the server's replies come back sealed."""
+
+    def __init__(self, encryption_key: str) -> None:
+        self.box = SecretBox(encryption_key.encode()[:SecretBox.KEY_SIZE]
+                             .ljust(SecretBox.KEY_SIZE, b"\0"))
+
+    def seal(self, message: dict[str, Any]) -> str:
+        box = self.box.encrypt(json.dumps(message).encode())  # random nonce, prepended
+        return json.dumps({"_type": "encrypted", "data": base64.b64encode(bytes(box)).decode()})
+
+    def open(self, reply: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The server's cmds; a plain one means the server ignored the encryption."""
+        opened = []
+        for cmd in reply:
+            if cmd.get("_type") != "encrypted":
+                raise StoryError(f"the server answered an encrypted phone in plain: {cmd}")
+            opened.append(json.loads(self.box.decrypt(base64.b64decode(cmd["data"]))))
+        return opened
+
+
 def _north(metres: float) -> tuple[float, float]:
     return OFFICE[0] + metres / 111_195.0, OFFICE[1]
 
@@ -115,19 +139,27 @@ def play(story: Story) -> None:
 
     setup = http.post(f"/api/p/{token}/owntracks").json()
     auth = (setup["username"], setup["password"])
+    app = _OwnTracksApp(setup["encryption_key"])
     lat, lon = _north(300)
-    r = http.post("/owntracks", auth=auth, content=json.dumps(
+    r = http.post("/owntracks", auth=auth, content=app.seal(
         {"_type": "location", "lat": lat, "lon": lon, "acc": 20, "tst": int(now - 30),
          "tid": "AT"}))
     _ok(r, "owntracks location")
-    cmds = r.json()
+    cmds = app.open(r.json())
     lat, lon = _north(15)
     enter = {"_type": "transition", "event": "enter", "lat": lat, "lon": lon, "acc": 12,
              "tst": int(now - 2), "wtst": int(now - 600), "t": "c", "tid": "AT",
              "desc": cmds[0]["waypoints"]["waypoints"][0]["desc"] if cmds else None}
-    _ok(http.post("/owntracks", auth=auth, content=json.dumps(enter)), "owntracks transition")
-    story.step("OwnTracks", f"the app (HTTP mode) got {cmds[0]['action'] if cmds else 'no cmd'} "
-               "for the office region, then reported 'enter'")
+    _ok(http.post("/owntracks", auth=auth, content=app.seal(enter)), "owntracks transition")
+    plain = http.post("/owntracks", auth=auth, content=json.dumps(
+        {"_type": "location", "lat": lat, "lon": lon, "acc": 12, "tst": int(now - 1)}))
+    if plain.status_code != 400:
+        raise StoryError(f"a plain location in Aiko's name should be refused once her phone "
+                         f"encrypts, got {plain.status_code}")
+    story.step("OwnTracks", f"the app (HTTP mode, payload encryption on) got "
+               f"{cmds[0]['action'] if cmds else 'no cmd'} for the office region (sealed), "
+               "then reported 'enter'; a plain location in her name is refused "
+               f"({plain.json()['detail']['code']})")
     for channel, title, _at in phone.wait("has arrived"):
         story.step("host phone", f"{channel}: {title}")
 

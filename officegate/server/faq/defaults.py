@@ -24,10 +24,10 @@ DEFAULT_FAQ: list[Topic] = [
      "questions_en": ["Is there Wi-Fi", "wifi password", "guest wireless network",
                       "connect to the internet", "internet access", "SSID network name",
                       "get online on my laptop"],
-     "answer_ja": "ゲスト用Wi-Fi: SSID「OfficeGate-Guest」、パスワードはパス画面の下に表示されてい"
-                  "ます。",
-     "answer_en": "Guest Wi-Fi: SSID \"OfficeGate-Guest\"; the password is shown at the bottom "
-                  "of your pass page."},
+     "answer_ja": "ゲスト用Wi-Fi: SSID「OfficeGate-Guest」。パスワードは受付か担当者にお尋ねく"
+                  "ださい。",
+     "answer_en": "Guest Wi-Fi: SSID \"OfficeGate-Guest\"; please ask reception or your host "
+                  "for the password."},
     {"topic": "parking",
      "questions_ja": ["駐車場はありますか", "車で行ってもいいですか", "車を停める場所",
                       "来客用の駐車スペース", "駐車料金", "パーキング", "車で伺います"],
@@ -94,10 +94,9 @@ DEFAULT_FAQ: list[Topic] = [
          "い", "近い駅からの行き方"],
      "questions_en": ["nearest station", "how do I get there", "directions to the office",
                       "address", "route from the station", "taxi"],
-     "answer_ja": "最寄り駅は地下鉄「中央駅」A3出口から徒歩3分です。住所はパス画面に表示されていま"
-                  "す。",
-     "answer_en": "3 minutes' walk from Exit A3 of Chuo subway station; the address is on "
-                  "your pass page."},
+     "answer_ja": "最寄り駅は地下鉄「中央駅」A3出口から徒歩3分です。住所は担当者にお尋ねください。",
+     "answer_en": "3 minutes' walk from Exit A3 of Chuo subway station; for the street "
+                  "address, please ask your host."},
     {"topic": "luggage",
      "questions_ja": ["荷物を預けたい", "コインロッカー", "スーツケース", "コートを預けられますか",
                       "手荷物"],

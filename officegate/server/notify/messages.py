@@ -25,7 +25,8 @@ def compose(kind: str, *, visitor: str, data: dict[str, Any]) -> Text:
     if kind == "approaching":
         m = _minutes(data.get("eta_s"))
         return Text(f"{visitor} is about {m} min away", f"{visitor} 様がまもなく到着（約{m}分）",
-                    f"Your visitor {visitor} is approaching the office, about {m} minutes away.",
+                    f"Your visitor {visitor} is approaching the office, about {m} "
+                    f"minute{'' if m == 1 else 's'} away.",
                     f"来訪者 {visitor} 様がオフィスに近づいています。到着まで約{m}分です。")
     if kind == "arrived":
         return Text(f"{visitor} has arrived", f"{visitor} 様が到着しました",

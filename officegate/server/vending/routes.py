@@ -15,6 +15,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 
 from officegate.server.auth.models import Role, User
+from officegate.server.bridge.sharing import client_id_for
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.sites import service as sites
 from officegate.server.vending import drinks, service, visitor
@@ -37,10 +38,11 @@ async def vending_lifespan(app: FastAPI) -> AsyncIterator[None]:
     state = app.state.officegate
     link = None
     if state.broker is not None:
-        client_id = f"{state.settings.mqtt_client_id or 'officegate-server-' + state.settings.site}"
+        client_id = client_id_for(state.settings)
         link = VendingLink(broker=state.broker, sessions=state.sessions,
                            site=state.settings.site, journey=state.journey,
-                           client_id=f"{client_id[:55]}-vending")
+                           client_id=f"{client_id[:55]}-vending",
+                           share_group=state.settings.mqtt_share_group)
         await run_in_threadpool(link.start)
     app.state.vending = link
     try:

@@ -100,6 +100,7 @@ def _pass_answer(*, db: Session, row: VisitorPass, keys_dir: Path) -> PassOpenOu
         visitor_name=visitor.name, host_name=host.display_name, site_name=site.name,
         starts_at=visit.starts_at, ends_at=visit.ends_at, room=visit.room,
         directions=visit.directions, valid_from=row.valid_from, valid_until=row.valid_until,
+        zones=list(row.zones or []), doors=list(row.doors or []),
     )
 
 

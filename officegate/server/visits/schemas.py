@@ -75,6 +75,10 @@ class PassOpenOut(BaseModel):
     directions: str | None
     valid_from: datetime
     valid_until: datetime
+    # Where the pass opens (the page tells the visitor where to hold the QR): no zone and no
+    # door before check-in at a site that gives the gate zone only at the lobby poster.
+    zones: list[str] = []
+    doors: list[str] = []
 
 
 class LastAccessOut(BaseModel):

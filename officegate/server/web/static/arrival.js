@@ -22,7 +22,7 @@
       arrived: "到着しました。ロビーのポスターの QR を読み取ってチェックインしてください。",
       denied: "位置情報の利用が許可されませんでした。到着したらロビーのポスターを読み取ってください。",
       held: "ただいま確認中です。担当者にお知らせしました。少々お待ちください。",
-      checkedIn: "チェックイン済みです。QR をゲートにかざしてください。",
+      checkedIn: "お帰りの際は、ここでチェックアウトしてください。",  // where to hold the QR: pass.js
       checkout: "チェックアウト", checkedOut: "チェックアウトしました。ご来訪ありがとうございました。",
       refused: "本日は入館できません。担当者にお問い合わせください。",
     },
@@ -35,7 +35,7 @@
       arrived: "You have arrived. Scan the QR poster in the lobby to check in.",
       denied: "Location was not allowed. When you arrive, scan the poster in the lobby.",
       held: "One moment please: we are checking and your host has been told.",
-      checkedIn: "Checked in. Hold the QR to the gate.",
+      checkedIn: "When you leave, please check out here.",
       checkout: "Check out", checkedOut: "You have checked out. Thank you for visiting.",
       refused: "You cannot enter today. Please contact your host.",
     },

@@ -159,7 +159,10 @@
     state.open = !state.open;
     $(".box").hidden = !state.open;
     label();
-    if (state.open) $("input").focus();
+    if (state.open) {
+      log.scrollTop = log.scrollHeight; // the newest messages (drawn while the box was hidden)
+      $("input").focus();
+    }
   });
   $("form").addEventListener("submit", (e) => {
     e.preventDefault();

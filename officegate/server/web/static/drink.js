@@ -57,7 +57,15 @@
     return wrap;
   }
 
+  /** Tell the pass page (pass.js) where to hold the QR: at this machine while an order waits. */
+  function tellWaiting() {
+    const order = status && status.order;
+    const waiting = order && order.status === "ordered" ? { label_en: order.label_en, label_ja: order.label_ja } : null;
+    document.dispatchEvent(new CustomEvent("og:drink-waiting", { detail: waiting }));
+  }
+
   function render() {
+    tellWaiting();
     box.replaceChildren();
     if (!status || !status.offered) { box.hidden = true; return; }
     const t = T[lang()];

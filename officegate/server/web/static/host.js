@@ -6,6 +6,9 @@
   const $ = (id) => document.getElementById(id);
   const list = $("notices");
   const seen = new Map();
+  const met = new Set(); // visits met here, or checked out: their notices lose the button
+  // The visitor is here and nobody has met them yet: these notices offer "met".
+  const PRESENT = ["arrived", "checked_in", "waiting"];
 
   async function call(method, url, body) {
     const res = await fetch(url, { method, credentials: "same-origin",
@@ -27,6 +30,7 @@
   }
 
   function show(n) {
+    if (n.kind === "checked_out" && n.visit_id) noLongerWaiting(n.visit_id);
     let li = seen.get(n.id);
     if (!li) {
       li = el("li", "notice");
@@ -34,6 +38,7 @@
       list.prepend(li);
     }
     li.className = `notice ${n.kind}${n.acknowledged ? " acked" : ""}`;
+    li.dataset.visit = n.visit_id || "";
     li.replaceChildren(
       el("div", "t", `${n.title_ja} / ${n.title_en}`),
       el("div", "b", `${n.body_ja}\n${n.body_en}`),
@@ -47,6 +52,12 @@
       allow.onclick = () => decide(n, true, li);
       refuse.onclick = () => decide(n, false, li);
       actions.append(allow, refuse);
+    }
+    if (PRESENT.includes(n.kind) && n.visit_id && !n.acknowledged && !met.has(n.visit_id)) {
+      const meet = el("button", "met", "お会いしました / I've met them");
+      meet.title = "ロビーでの待ち時間の再通知を止めます / Stops the lobby waiting reminders";
+      meet.onclick = () => markMet(n, li);
+      actions.append(meet);
     }
     if (!n.acknowledged) {
       const ack = el("button", "secondary", "確認しました / Got it");
@@ -66,8 +77,27 @@
     }
   }
 
+  function noLongerWaiting(visitId) {
+    met.add(visitId);
+    for (const li of seen.values()) {
+      if (li.dataset.visit === String(visitId)) li.querySelectorAll("button.met").forEach((b) => b.remove());
+    }
+  }
+
+  async function markMet(n, li) {
+    try {
+      await call("POST", `/api/visits/${n.visit_id}/met`);
+      noLongerWaiting(n.visit_id);
+      show(await call("POST", `/api/notify/notices/${n.id}/ack`));
+      seen.get(n.id).append(el("p", "ok", "お会いしました。再通知は止まります / Met: no more reminders"));
+    } catch (e) {
+      li.append(el("p", "error", e.message));
+    }
+  }
+
   async function load() {
     const notices = await call("GET", "/api/notify/notices");
+    notices.forEach((n) => { if (n.kind === "checked_out" && n.visit_id) met.add(n.visit_id); });
     notices.reverse().forEach(show);
     $("empty").hidden = seen.size > 0;
     renderTargets(await call("GET", "/api/notify/targets"));

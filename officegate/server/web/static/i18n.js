@@ -10,6 +10,10 @@
       toggleLabel: "Switch to English",
       loading: "パスを読み込んでいます…",
       instruction: "この QR コードをゲートのカメラにかざしてください",
+      instructionDoor: "この QR コードをドアのカメラにかざしてください",
+      instructionGateDoor: "この QR コードをゲートと会議室のドアのカメラにかざしてください",
+      instructionCheckIn: "到着したら、ロビーのポスターの QR をスマートフォンのカメラで読み取ってチェックインしてください",
+      instructionMachine: (machine) => `この QR コードを${machine}のカメラにかざしてください`,
       refreshIn: (s) => `あと ${s} 秒で新しいコードに変わります`,
       qrLabel: "入館用 QR コード",
       offline: "オフラインです。パスはそのまま使えます",
@@ -28,6 +32,7 @@
       errNotFound: "パスが見つかりません。リンクをご確認ください。",
       errNetwork: "パスを読み込めませんでした。電波の良い場所でもう一度お試しください。",
       errBroken: "パスを表示できませんでした。担当者にお問い合わせください。",
+      checkedOut: "チェックアウトしました。ご来訪ありがとうございました。",
     },
     en: {
       pageTitle: "Visitor pass",
@@ -36,6 +41,10 @@
       toggleLabel: "日本語に切り替える",
       loading: "Loading your pass…",
       instruction: "Hold this QR code to the gate camera",
+      instructionDoor: "Hold this QR code to the camera at the door",
+      instructionGateDoor: "Hold this QR code to the camera at the gate and at the meeting room door",
+      instructionCheckIn: "When you arrive, scan the QR poster in the lobby with your phone's camera to check in",
+      instructionMachine: (machine) => `Hold this QR code to the camera of the ${machine}`,
       refreshIn: (s) => `New code in ${s} s`,
       qrLabel: "Entry QR code",
       offline: "You're offline — your pass still works",
@@ -54,6 +63,7 @@
       errNotFound: "This pass was not found. Please check the link.",
       errNetwork: "Couldn't load your pass. Please try again where you have signal.",
       errBroken: "The pass can't be shown. Please contact your host.",
+      checkedOut: "You have checked out. Thank you for visiting.",
     },
   };
 

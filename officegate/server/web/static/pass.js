@@ -23,6 +23,7 @@
     counter: null,   // TOTP counter of the drawn code
     checkedIn: false,
     networkDown: false,
+    machine: null,   // the vending machine where an ordered drink waits (drink.js says)
   };
 
   function pickLanguage() {
@@ -81,6 +82,7 @@
     $("directions-box").hidden = !p.directions;
     $("directions").textContent = p.directions || "";
     $("checked-in").hidden = !state.checkedIn;
+    $("instruction").textContent = instruction(p, lang);
     const from = toSeconds(p.valid_from);
     const early = from !== null && nowSeconds() < from;
     $("not-yet").hidden = !early;
@@ -88,9 +90,22 @@
     $("not-yet").textContent = early ? t(lang, "validFrom", fromText) : "";
   }
 
+  /** Where to hold the QR now: the machine with the drink waiting, the door of a meeting
+   * pass, the gate; a pass that opens nothing yet is for checking in at the lobby poster. */
+  function instruction(p, lang) {
+    if (state.machine) {
+      return t(lang, "instructionMachine", lang === "ja" ? state.machine.label_ja : state.machine.label_en);
+    }
+    if (!Array.isArray(p.zones) || !Array.isArray(p.doors)) return t(lang, "instruction");
+    if (p.doors.length) return t(lang, p.zones.length ? "instructionGateDoor" : "instructionDoor");
+    return t(lang, p.zones.length ? "instruction" : "instructionCheckIn");
+  }
+
   function renderError() {
     const e = state.error;
     if (!e) return;
+    $("error").classList.toggle("error", !e.done); // a visit that ended well is no error
+    $("error").classList.toggle("done", !!e.done);
     const other = state.lang === "ja" ? "en" : "ja";
     const msg = (lang) => (e.key ? t(lang, e.key) : e[lang] || t(lang, "errBroken"));
     $("error-primary").textContent = msg(state.lang);
@@ -217,6 +232,9 @@
     const detail = data && data.detail;
     if (res.status === 409) {
       fail(serverMessage(detail, "errBound"));
+    } else if (res.status === 410 && detail && detail.code === "pass_revoked") {
+      forget();
+      fail(await revoked(serverMessage(detail, "errRevoked")));
     } else if (res.status === 404 || res.status === 410) {
       forget();
       fail(serverMessage(detail, res.status === 410 ? "errExpired" : "errNotFound"));
@@ -224,6 +242,16 @@
       const retry = res.status >= 500;
       fail({ ...serverMessage(detail, retry ? "errNetwork" : "errBroken"), retry });
     }
+  }
+
+  /** Checking out ends the pass too: thank the visitor rather than say it was cancelled. */
+  async function revoked(otherwise) {
+    try {
+      const res = await fetch(`/api/p/${encodeURIComponent(token)}/arrival`, { cache: "no-store" });
+      const info = res.ok ? await res.json() : null;
+      if (info && info.checkin === "checked_out") return { key: "checkedOut", done: true };
+    } catch (_) { /* offline: say what the server said */ }
+    return otherwise;
   }
 
   function readCache() {
@@ -244,7 +272,7 @@
       setNetworkDown(false);
       if (status.revoked || status.expired) {
         forget();
-        fail({ key: status.revoked ? "errRevoked" : "errExpired" });
+        fail(status.revoked ? await revoked({ key: "errRevoked" }) : { key: "errExpired" });
         return;
       }
       state.checkedIn = !!status.checked_in;
@@ -263,16 +291,35 @@
     } catch (_) { /* refused (battery saver): the brightness hint stays visible */ }
   }
 
+  /** Tell the server the language chosen here (notices to this visitor then use it); a
+   * choice made offline, or on an earlier pass on this phone, is sent when the page can. */
+  function tellLanguage() {
+    const chosen = localStorage.getItem("og.lang");
+    const sentKey = "og.lang.sent." + token;
+    if (!token || (chosen !== "ja" && chosen !== "en") || localStorage.getItem(sentKey) === chosen) return;
+    fetch("/api/chat/" + encodeURIComponent(token) + "/language", {
+      method: "PUT", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ lang: chosen }),
+    }).then((r) => {
+      if (r.ok || r.status === 404 || r.status === 410) localStorage.setItem(sentKey, chosen);
+    }).catch(() => { /* offline: sent again when back online */ });
+  }
+
   $("lang-toggle").addEventListener("click", () => {
     state.lang = state.lang === "ja" ? "en" : "ja";
     localStorage.setItem("og.lang", state.lang);
     applyLanguage();
+    tellLanguage();
+  });
+  document.addEventListener("og:drink-waiting", (e) => {
+    state.machine = e.detail || null;
+    renderDetails();
   });
   $("retry").addEventListener("click", () => {
     show("loading");
     openPass();
   });
-  addEventListener("online", () => { setNetworkDown(false); pollStatus(); });
+  addEventListener("online", () => { setNetworkDown(false); pollStatus(); tellLanguage(); });
   addEventListener("offline", () => setNetworkDown(true));
   addEventListener("resize", () => { state.counter = null; tick(); });
   document.addEventListener("visibilitychange", () => {
@@ -286,6 +333,7 @@
   setInterval(tick, 250);
   setInterval(pollStatus, POLL_MS);
   openPass().then(pollStatus);
+  tellLanguage();
   keepScreenOn();
   if ("serviceWorker" in navigator) {
     navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});

@@ -1,4 +1,4 @@
-/* OfficeGate pass page: opt-in notifications ("通知を受け取る / Get notified").
+/* OfficeGate pass page: opt-in notifications ("通知を受け取る" / "Get notified").
  *
  * Nothing is asked on load: only when the visitor taps the button do we ask for permission,
  * subscribe through the pass page's service worker (sw.js shows the push) and send the
@@ -31,11 +31,13 @@
     ".visitor-push p{margin:.4rem 0 0;color:var(--muted);font-size:.9em}";
   document.head.appendChild(style);
 
+  // In the page's language (pass.js sets <html lang> and its toggle switches it).
   function pair(key, tag) {
     const node = document.createElement(tag || "span");
-    node.textContent = `${TEXT[key][0]} / ${TEXT[key][1]}`;
+    node.textContent = TEXT[key][document.documentElement.lang === "en" ? 1 : 0];
     return node;
   }
+  let shown = null;
 
   function b64urlToBytes(text) {
     const raw = atob(text.replace(/-/g, "+").replace(/_/g, "/") + "=".repeat((4 - (text.length % 4)) % 4));
@@ -48,6 +50,7 @@
   }
 
   function show(state) {
+    shown = state;
     box.replaceChildren();
     box.hidden = false;
     if (state === "on") {
@@ -105,5 +108,7 @@
     show(subscribed ? "on" : "ask");
   }
 
+  new MutationObserver(() => { if (shown) show(shown); })
+    .observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
   start();
 })();
