@@ -36,6 +36,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from officegate import __version__
 from officegate.protocol import topics
 from officegate.protocol.messages import DoorEvent
+from officegate.server.bridge.sharing import shared
 from officegate.server.db import session_scope
 from officegate.server.devices import commands
 from officegate.server.devices import service as devices
@@ -172,9 +173,15 @@ class HomeAssistant:
         """The bridge's last will: the server (and so every room entity) went away."""
         return server_status(self.site), topics.OFFLINE.encode()
 
-    def subscriptions(self) -> list[tuple[str, int]]:
-        """Lock commands, and the room configs the broker retains (to clear gone rooms)."""
-        return [(ALL_COMMANDS, 1), (f"{self.prefix}/binary_sensor/+/occupancy/config", 1)]
+    def subscriptions(self, share_group: str | None = None) -> list[tuple[str, int]]:
+        """Lock commands, and the room configs the broker retains (to clear gone rooms).
+
+        Commands at QoS 0: the broker queues nothing for a server that is away, so an
+        UNLOCK nobody could act on at once is dropped, never carried out hours later. In a
+        share group one server takes each command (the door is told once); retained configs
+        are never shared (a shared subscription gets no retained messages)."""
+        return [(shared(ALL_COMMANDS, share_group, "ha"), 0),
+                (f"{self.prefix}/binary_sensor/+/occupancy/config", 1)]
 
     def handlers(self) -> dict[str, Callable[[str, bytes], bool]]:
         """Bridge handlers by the last topic level."""

@@ -6,6 +6,10 @@ its network thread: each message gets its own short-lived database session, and 
 device sends can raise out of a callback (that would stop the network loop).
 A watchdog thread raises an alert for a device offline (by its last will) longer than
 ``offline_alert_after`` seconds.
+
+With ``share_group``, several servers split events and heartbeats (MQTT shared
+subscriptions, see sharing.py). Statuses stay unshared: they are retained (a shared
+subscription gets no retained messages) and a device's online/offline must be read in order.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from officegate.protocol import Reason, topics
 from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
 from officegate.server.access import passback
 from officegate.server.bridge.home_assistant import HomeAssistant
+from officegate.server.bridge.sharing import Handover, shared
 from officegate.server.bridge.writer import MAX_PAYLOAD, EventWriter, Incoming
 from officegate.server.db import session_scope
 from officegate.server.devices import health
@@ -46,7 +51,8 @@ class SiteBridge:
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
                  keys_dir: Path, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
-                 watch_seconds: float = 5.0, home_assistant: str | None = None) -> None:
+                 watch_seconds: float = 5.0, home_assistant: str | None = None,
+                 share_group: str | None = None) -> None:
         self.broker = broker
         self.journey = journey
         self.site = site
@@ -67,13 +73,24 @@ class SiteBridge:
         self._client.manual_ack_set(True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
-        self._writer = EventWriter(sessions=sessions, ack=self._client.ack, stats=self.stats,
+        # Events handed to the writer and not yet acknowledged (for a clean handover).
+        self._unacked = 0
+        self._unacked_lock = threading.Lock()
+        self._writer = EventWriter(sessions=sessions, ack=self._ack_event, stats=self.stats,
                                    on_stored=self._tell_journey, send=self.send_command,
                                    on_door=self._door_event)
         self._handlers: dict[str, Callable[[str, bytes], bool]] = {
             "status": self._handle_status,
             "heartbeat": self._handle_heartbeat,
         }
+        self.share_group = share_group or None
+        self._shared = [shared(topics.all_device_events(), self.share_group, "bridge"),
+                        shared(topics.ALL_DEVICE_HEARTBEATS, self.share_group, "bridge")]
+        self._handover: Handover | None = None
+        if self.share_group:
+            self._handover = Handover(self._client, self.client_id, self._shared)
+            self._client.on_unsubscribe = self._handover.on_unsubscribe
+            self._handlers["handover"] = self._handover.marker
         # Home Assistant discovery under this prefix (e.g. "homeassistant"); None = off.
         self.home_assistant = None
         if home_assistant:
@@ -95,8 +112,15 @@ class SiteBridge:
                         self.broker)
 
     def stop(self) -> None:
-        """Disconnect and stop the network and watchdog threads."""
+        """Disconnect and stop the network and watchdog threads.
+
+        In a share group, first hand this server's share of the events back to the broker,
+        so the other servers take the rest of the stream."""
         self._watching.set()
+        if self._handover is not None and not self._handover.hand_back(
+                settled=lambda: self._unacked == 0):
+            log.warning("MQTT bridge %s stopped before handing back all its events; the "
+                        "rest waits for this client id", self.client_id)
         self._writer.stop()
         if self.home_assistant is not None:
             self.home_assistant.stop()
@@ -111,10 +135,13 @@ class SiteBridge:
         if reason_code.is_failure:
             log.error("MQTT connection refused: %s", reason_code)
             return
-        client.subscribe([(topics.all_device_events(), 1), (topics.all_device_status(), 1),
-                          (topics.ALL_DEVICE_HEARTBEATS, 0)])
+        events, heartbeats = self._shared
+        subscriptions = [(events, 1), (topics.all_device_status(), 1), (heartbeats, 0)]
+        if self._handover is not None:
+            subscriptions += self._handover.subscriptions()
+        client.subscribe(subscriptions)
         if self.home_assistant is not None:
-            client.subscribe(self.home_assistant.subscriptions())
+            client.subscribe(self.home_assistant.subscriptions(self.share_group))
         try:
             self.publish_all()
         except Exception:  # a bad row must not stop the bridge from connecting
@@ -129,6 +156,9 @@ class SiteBridge:
             kind = message.topic.rsplit("/", 1)[-1]
             if kind == "events":  # stored in batches; the writer acknowledges after commit
                 ack = False
+                if message.qos > 0:
+                    with self._unacked_lock:
+                        self._unacked += 1
                 self._writer.submit(Incoming(message.topic, bytes(message.payload),
                                              message.mid, message.qos))
                 return
@@ -143,6 +173,11 @@ class SiteBridge:
         finally:
             if ack and message.qos > 0:
                 client.ack(message.mid, message.qos)
+
+    def _ack_event(self, mid: int, qos: int) -> None:
+        self._client.ack(mid, qos)
+        with self._unacked_lock:
+            self._unacked -= 1
 
     def _reject(self, topic: str, why: str) -> bool:
         log.warning("rejected message on %s: %s", topic[:200], why[:300])

@@ -3,6 +3,8 @@
 The access log (the bridge), room occupancy and vending each store what is theirs from the
 same ``officegate/devices/+/events`` stream, on their own persistent session, so one domain's
 slow or failing database work never holds back another's. This is the part they share.
+With ``share_group``, servers split each purpose's stream (``$share/<group>-<purpose>/...``,
+see sharing.py), and a clean stop hands this server's share back first.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import paho.mqtt.client as mqtt
 
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import topics
+from officegate.server.bridge.sharing import Handover, shared
 
 log = logging.getLogger(__name__)
 
@@ -29,14 +32,21 @@ class DeviceEventsSubscriber:
 
     label = "device events"
 
-    def __init__(self, *, broker: BrokerAddress, client_id: str) -> None:
+    def __init__(self, *, broker: BrokerAddress, client_id: str,
+                 share_group: str | None = None, purpose: str = "events") -> None:
         self.broker = broker
+        self.client_id = client_id
         self.connected = threading.Event()
         self.stats: Counter[str] = Counter()
         self._client = make_client(client_id=client_id, broker=broker, clean_session=False)
         self._client.manual_ack_set(True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._filter = shared(topics.all_device_events(), share_group, purpose)
+        self._handover: Handover | None = None
+        if share_group:
+            self._handover = Handover(self._client, client_id, [self._filter])
+            self._client.on_unsubscribe = self._handover.on_unsubscribe
 
     def start(self, *, wait: float = 0.0) -> None:
         """Connect in the background; wait up to ``wait`` s for the first connection."""
@@ -47,7 +57,12 @@ class DeviceEventsSubscriber:
                         self.label)
 
     def stop(self) -> None:
-        """Disconnect and stop the network thread."""
+        """Disconnect and stop the network thread (in a share group, after handing this
+        server's share back: messages are handled in the network thread, so once the
+        marker is back, all before it are acknowledged)."""
+        if self._handover is not None and not self._handover.hand_back():
+            log.warning("%s: stopped before handing back all its events; the rest waits "
+                        "for client id %s", self.label, self.client_id)
         self._client.disconnect()
         self._client.loop_stop()
         self.connected.clear()
@@ -61,12 +76,16 @@ class DeviceEventsSubscriber:
         if reason_code.is_failure:
             log.error("%s: MQTT connection refused: %s", self.label, reason_code)
             return
-        client.subscribe(topics.all_device_events(), qos=1)
+        client.subscribe([(self._filter, 1)] + (
+            self._handover.subscriptions() if self._handover is not None else []))
         self.connected.set()
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         ack = True
         try:
+            if self._handover is not None and message.topic == self._handover.topic:
+                ack = self._handover.marker(message.topic, bytes(message.payload))
+                return
             ack = self.handle(message.topic, bytes(message.payload))
         except Exception:  # nothing a device sends may stop the network loop
             log.exception("%s: failed on a message on %s", self.label, message.topic[:200])

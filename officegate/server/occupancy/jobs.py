@@ -14,6 +14,7 @@ from typing import Any
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
+from officegate.server.bridge.sharing import client_id_for
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
 from officegate.server.meetings import feeds
@@ -136,10 +137,11 @@ async def lifespan(app: FastAPI) -> AsyncIterator[None]:
     config = MeetingSettings()
     listener = None
     if state.broker is not None:
-        base = state.settings.mqtt_client_id or f"officegate-server-{state.settings.site}"
+        base = client_id_for(state.settings)
         listener = RoomListener(broker=state.broker, sessions=state.sessions,
                                 site=state.settings.site, journey=state.journey,
                                 client_id=f"{base}-rooms",
+                                share_group=state.settings.mqtt_share_group,
                                 on_revocations=lambda: publish_revocations(state),
                                 on_room_change=lambda room: publish_rooms(state, room))
         await run_in_threadpool(listener.start)

@@ -36,10 +36,11 @@ class RoomListener(DeviceEventsSubscriber):
     label = "room listener"
 
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
-                 journey: JourneyBus | None, client_id: str,
+                 journey: JourneyBus | None, client_id: str, share_group: str | None = None,
                  on_revocations: Callable[[], None] | None = None,
                  on_room_change: Callable[[str], None] | None = None) -> None:
-        super().__init__(broker=broker, client_id=client_id)
+        super().__init__(broker=broker, client_id=client_id, share_group=share_group,
+                         purpose="rooms")
         self.site, self.journey = site, journey
         self.on_revocations = on_revocations
         self.on_room_change = on_room_change  # told the room after each stored signal

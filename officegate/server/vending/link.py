@@ -31,8 +31,9 @@ class VendingLink(DeviceEventsSubscriber):
     label = "vending"
 
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
-                 journey: JourneyBus, client_id: str) -> None:
-        super().__init__(broker=broker, client_id=client_id)
+                 journey: JourneyBus, client_id: str, share_group: str | None = None) -> None:
+        super().__init__(broker=broker, client_id=client_id, share_group=share_group,
+                         purpose="vending")
         self.site = site
         self.journey = journey
         self._sessions = sessions
