@@ -6,39 +6,37 @@ from __future__ import annotations
 import base64
 import json
 import secrets
-import threading
 import time
+import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
+from support.office import (
+    PASSWORD,
+    add_people,
+    bearer,
+    cheap_argon2,  # noqa: F401 (an autouse fixture)
+    server_settings,
+)
+from support.polling import poll
+from support.receivers import Receiver, running_receiver
 
-from officegate.mqtt import BrokerAddress
+from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import rotating_code
 from officegate.server.app import create_app
-from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "Receiver", "bearer"]  # the tests import these from here
 # The office: Tokyo Station's Marunouchi side; the approach ring reaches 1 km out.
 OFFICE = (35.681236, 139.767125)
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with test-sized cost."""
-    from argon2 import PasswordHasher
-
-    from officegate.server.auth import service
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture(autouse=True)
@@ -49,53 +47,11 @@ def no_background_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(hub, "SWEEP_S", 3600.0)
 
 
-@dataclass
-class Receiver:
-    """A local HTTP endpoint recording every request (apprise json://, a push service)."""
-
-    port: int
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
-
-    def url(self, path: str = "/hook") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def wait(self, count: int = 1, timeout: float = 10.0) -> list[dict[str, Any]]:
-        """Block until ``count`` requests came in (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.requests) < count and time.monotonic() < deadline:
-                self.arrived.wait(0.1)
-        return list(self.requests)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    """A running local receiver on a free port."""
-    holder: dict[str, Receiver] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            rec = holder["r"]
-            with rec.arrived:
-                rec.requests.append({"path": self.path, "headers": dict(self.headers),
-                                     "body": body, "at": time.perf_counter()})
-                rec.arrived.notify_all()
-            self.send_response(410 if "/gone" in self.path else 201)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder["r"] = Receiver(port=server.server_address[1])
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield holder["r"]
-    server.shutdown()
-    server.server_close()
+    """A local HTTP receiver for notifications (apprise json://, a push service)."""
+    with running_receiver() as rec:
+        yield rec
 
 
 @dataclass
@@ -111,10 +67,7 @@ class Office:
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str) -> Settings:
-    site = f"a{secrets.token_hex(4)}"
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, site=site,
-                    site_name="Test Tower", base_url="http://testserver",
-                    mqtt_client_id=f"og-test-{site}", secret_key="test-secret-" + "x" * 32)
+    return server_settings(tmp_path, database_url, f"a{secrets.token_hex(4)}")
 
 
 @pytest.fixture
@@ -122,10 +75,8 @@ def office(settings: Settings) -> Office:
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", exit_gate=f"exit-{suffix}")
     with database_session(settings) as db:
-        create_user(db=db, email=o.admin, password=PASSWORD, role="admin", name="Ada Admin")
-        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
-        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
-        create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
+        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
+                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
         create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
         create_device(db=db, name=o.exit_gate, kind="gate", zone="exit", site=o.site)
     return o
@@ -137,12 +88,6 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress
     app = create_app(settings, broker=mqtt_broker)
     with TestClient(app) as c:
         yield c
-
-
-def bearer(client: TestClient, email: str) -> dict[str, str]:
-    r = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def noon_zone() -> str:
@@ -202,6 +147,51 @@ def at_distance(metres_north: float) -> tuple[float, float]:
 def basic(user: str, password: str) -> dict[str, str]:
     raw = base64.b64encode(f"{user}:{password}".encode()).decode()
     return {"Authorization": f"Basic {raw}"}
+
+
+@dataclass
+class OwnTracksApp:
+    """The OwnTracks app on a phone in MQTT mode: publishes under ``topic``, keeps each cmd."""
+
+    mqtt: Any  # a paho client
+    topic: str
+    cmds: list[Any] = field(default_factory=list)
+
+    def send(self, payload: bytes | str, suffix: str = "") -> None:
+        """Publish at QoS 1 to the phone's topic (``suffix`` "/event" for a transition)."""
+        self.mqtt.publish(self.topic + suffix, payload, qos=1).wait_for_publish()
+
+    def arrival_once_commanded(self, client: TestClient, token: str,
+                               timeout: float) -> dict[str, Any]:
+        """The pass's arrival state once arrived with a cmd at the phone (else the last one)."""
+        last: dict[str, Any] = {}
+
+        def done() -> bool:
+            last.update(client.get(f"/api/p/{token}/arrival").json())
+            return bool(last["arrived"] and self.cmds)
+
+        poll(done, timeout)
+        return last
+
+
+@contextmanager
+def owntracks_app(client: TestClient, broker: BrokerAddress, user: str) -> Iterator[OwnTracksApp]:
+    """An OwnTracks app connected to the broker as ``user``, subscribed to its cmd topic, once
+    the server's OwnTracks listener is connected too."""
+    device = f"phone{uuid.uuid4().hex[:6]}"
+    phone = make_client(client_id=f"ot-{device}", broker=broker, clean_session=True)
+    app = OwnTracksApp(mqtt=phone, topic=f"owntracks/{user}/{device}")
+    phone.on_message = lambda _c, _u, m: app.cmds.append(json.loads(m.payload))
+    phone.connect(broker.host, broker.port, 30)
+    phone.subscribe(f"{app.topic}/cmd", qos=1)
+    phone.loop_start()
+    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    poll(lambda: hub.owntracks.stats["connected"], timeout=10)
+    try:
+        yield app
+    finally:
+        phone.loop_stop()
+        phone.disconnect()
 
 
 def location(lat: float, lon: float, *, acc: float = 10, tst: float | None = None,

@@ -5,16 +5,15 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 from datetime import timedelta
 
 from fastapi.testclient import TestClient
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.server.db import utcnow
 from officegate.server.journey import JourneyEvent
 
-from .conftest import Office, at_distance, bearer, configure, invite, location
+from .conftest import Office, at_distance, bearer, configure, invite, location, owntracks_app
 
 
 def _fix(client: TestClient, token: str, metres: float, *, acc: float = 10,
@@ -82,37 +81,16 @@ def test_owntracks_mqtt_mode_arrives_and_gets_the_region(
     phone = invite(client, office)
     client.post(f"/api/p/{phone.token}/arrival/consent")
     user = client.post(f"/api/p/{phone.token}/owntracks").json()["username"]
-    device = f"phone{uuid.uuid4().hex[:6]}"
-    cmds: list[dict] = []  # type: ignore[type-arg]
-    app_client = make_client(client_id=f"ot-{device}", broker=mqtt_broker, clean_session=True)
-    app_client.on_message = lambda _c, _u, m: cmds.append(json.loads(m.payload))
-    app_client.connect(mqtt_broker.host, mqtt_broker.port, 30)
-    app_client.subscribe(f"owntracks/{user}/{device}/cmd", qos=1)
-    app_client.loop_start()
     hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while hub.owntracks.stats["connected"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
+    with owntracks_app(client, mqtt_broker, user) as app:
         now = time.time()
-        topic = f"owntracks/{user}/{device}"
-        far = location(*at_distance(700), tst=now - 30)
-        app_client.publish(topic, far, qos=1).wait_for_publish()
-        app_client.publish(topic, b"{broken", qos=1).wait_for_publish()
+        app.send(location(*at_distance(700), tst=now - 30))
+        app.send(b"{broken")
         enter = {"_type": "transition", "event": "enter", "lat": at_distance(10)[0],
                  "lon": at_distance(10)[1], "acc": 10, "tst": int(now - 2), "wtst": 1700000000,
                  "desc": "OfficeGate Test Tower", "t": "c"}
-        app_client.publish(f"{topic}/event", json.dumps(enter), qos=1).wait_for_publish()
-        deadline = time.monotonic() + 10
-        state: dict = {}  # type: ignore[type-arg]
-        while time.monotonic() < deadline:
-            state = client.get(f"/api/p/{phone.token}/arrival").json()
-            if state["arrived"] and cmds:
-                break
-            time.sleep(0.05)
+        app.send(json.dumps(enter), "/event")
+        state = app.arrival_once_commanded(client, phone.token, 10)
         assert state["approached"] and state["arrived"]
-        assert cmds[0]["action"] == "setWaypoints"
+        assert app.cmds[0]["action"] == "setWaypoints"
         assert hub.owntracks.stats["rejected"] >= 1  # the broken message, dropped
-    finally:
-        app_client.loop_stop()
-        app_client.disconnect()

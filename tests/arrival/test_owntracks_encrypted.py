@@ -8,7 +8,6 @@ import base64
 import json
 import os
 import time
-import uuid
 from typing import Any
 from urllib.parse import unquote
 
@@ -16,13 +15,23 @@ from fastapi.testclient import TestClient
 from nacl.bindings import crypto_secretbox, crypto_secretbox_open
 from sqlalchemy import select
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.server.arrival.encryption import SecretSeal, open_payload, payload_key
 from officegate.server.arrival.models import ArrivalTrack
 from officegate.server.bootstrap import database_session
 from officegate.server.settings import Settings
 
-from .conftest import Office, Receiver, at_distance, basic, bearer, configure, invite, location
+from .conftest import (
+    Office,
+    Receiver,
+    at_distance,
+    basic,
+    bearer,
+    configure,
+    invite,
+    location,
+    owntracks_app,
+)
 
 
 def app_key(secret: str) -> bytes:
@@ -169,40 +178,17 @@ def test_encrypted_mqtt_mode_arrives_and_gets_an_encrypted_cmd(
         client: TestClient, office: Office, mqtt_broker: BrokerAddress) -> None:
     token, setup = _setup(client, office)
     user, key = setup["username"], setup["encryption_key"]
-    device = f"phone{uuid.uuid4().hex[:6]}"
-    cmds: list[dict[str, Any]] = []
-    phone = make_client(client_id=f"ot-{device}", broker=mqtt_broker, clean_session=True)
-    phone.on_message = lambda _c, _u, m: cmds.append(json.loads(m.payload))
-    phone.connect(mqtt_broker.host, mqtt_broker.port, 30)
-    phone.subscribe(f"owntracks/{user}/{device}/cmd", qos=1)
-    phone.loop_start()
     hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
-    deadline = time.monotonic() + 10
-    while hub.owntracks.stats["connected"] == 0 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    try:
+    with owntracks_app(client, mqtt_broker, user) as app:
         now = time.time()
-        topic = f"owntracks/{user}/{device}"
         rejected = hub.owntracks.stats["rejected"]
-        wrong = encrypt(location(*at_distance(10), tst=now - 40), "a stranger's key")
-        phone.publish(topic, wrong, qos=1).wait_for_publish()
-        phone.publish(topic, encrypt(location(*at_distance(700), tst=now - 30), key),
-                      qos=1).wait_for_publish()
+        app.send(encrypt(location(*at_distance(10), tst=now - 40), "a stranger's key"))
+        app.send(encrypt(location(*at_distance(700), tst=now - 30), key))
         enter = {"_type": "transition", "event": "enter", "lat": at_distance(10)[0],
                  "lon": at_distance(10)[1], "acc": 10, "tst": int(now - 2),
                  "wtst": 1700000000, "desc": "OfficeGate Test Tower", "t": "c"}
-        phone.publish(f"{topic}/event", encrypt(json.dumps(enter).encode(), key),
-                      qos=1).wait_for_publish()
-        deadline = time.monotonic() + 15
-        state: dict[str, Any] = {}
-        while time.monotonic() < deadline:
-            state = client.get(f"/api/p/{token}/arrival").json()
-            if state["arrived"] and cmds:
-                break
-            time.sleep(0.05)
+        app.send(encrypt(json.dumps(enter).encode(), key), "/event")
+        state = app.arrival_once_commanded(client, token, 15)
         assert state["approached"] and state["arrived"]
-        assert decrypt(cmds[0], key)["action"] == "setWaypoints"
+        assert decrypt(app.cmds[0], key)["action"] == "setWaypoints"
         assert hub.owntracks.stats["rejected"] == rejected + 1  # the stranger's message
-    finally:
-        phone.loop_stop()
-        phone.disconnect()

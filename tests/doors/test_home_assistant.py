@@ -13,8 +13,9 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 import pytest
-from fleet.conftest import Office, edge_link, wait_until
+from fleet.conftest import Office, edge_link
 from sqlalchemy import select
+from support.polling import poll
 
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol.messages import DoorEvent
@@ -81,33 +82,34 @@ def test_doors_are_discovered_and_unlock_goes_through_policy(
     door.start()
     try:
         config_topic = f"{prefix}/lock/officegate_{office.door}/config"
-        assert wait_until(lambda: ha.get(config_topic) is not None)
+        assert poll(lambda: ha.get(config_topic) is not None)
         lock = json.loads(ha.get(config_topic) or b"{}")
         assert lock["command_topic"] == command_topic(office.door)
         assert lock["availability_topic"] == f"officegate/devices/{office.door}/status"
         assert ha.get(f"{prefix}/binary_sensor/officegate_{office.door}_door/config")
-        assert wait_until(lambda: ha.get(lock["state_topic"]) == b"LOCKED")
+        assert poll(lambda: ha.get(lock["state_topic"]) == b"LOCKED")
         assert door.wait_connected(15)  # subscribed to its cmd topic
 
         ha.client.publish(command_topic(office.door), "UNLOCK", qos=1)
 
-        assert wait_until(lambda: len(unlocks) == 1)
+        assert poll(lambda: len(unlocks) == 1)
         assert _remote_unlocks(office) == ["homeassistant"]  # logged before the door opened
 
         with database_session(office.settings) as db:  # staff lock the site down
             devices.set_mode(db=db, name=office.door, mode="locked")
         ha.client.publish(command_topic(office.door), "OPEN", qos=1)
         assert ha_bridge.home_assistant is not None
-        assert wait_until(lambda: ha_bridge.home_assistant.refused == 1)
+        assert poll(lambda: ha_bridge.home_assistant.refused == 1)
         assert len(unlocks) == 1 and _remote_unlocks(office) == ["homeassistant"]
-        assert ha.get(lock["state_topic"]) == b"LOCKED"
+        # LOCKED again once the first pulse is over (its own timer; slow on a loaded machine).
+        assert poll(lambda: ha.get(lock["state_topic"]) == b"LOCKED")
 
         forced = DoorEvent.new(device=office.door, site=office.site, at=time.time(),
                                kind="door_forced_open", detail="opened without an unlock")
         door.outbox.put(forced)
         door.wake()
         alarm = f"officegate/ha/{office.door}/door_alarm"
-        assert wait_until(lambda: ha.get(alarm) == b"ON")
+        assert poll(lambda: ha.get(alarm) == b"ON")
     finally:
         door.stop()
         ha.close()

@@ -8,8 +8,9 @@ import time
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from fleet.conftest import Office, edge_link, staff_login, wait_until
+from fleet.conftest import Office, edge_link, staff_login
 from sqlalchemy import select
+from support.polling import poll
 
 from officegate.edge.cache import EdgeCache
 from officegate.edge.link import EdgeLink
@@ -64,16 +65,16 @@ def test_entries_and_exits_are_reconciled_and_relayed(
         now = time.time()
         ledgers[0].passed(PASS_ID, "entry", now)  # what the entry gate's agent records
         _passed(entry, office, now)
-        assert wait_until(lambda: _inside(office, group) == [PASS_ID])
+        assert poll(lambda: _inside(office, group) == [PASS_ID])
         # The exit gate hears of the entry (it did not see it itself).
-        assert wait_until(lambda: PASS_ID in ledgers[1].inside)
+        assert poll(lambda: PASS_ID in ledgers[1].inside)
 
         _passed(entry, office, now + 5)  # entered again: the gates could not stop it
-        assert wait_until(lambda: ("anti_passback", office.gate) in _alerts(office))
+        assert poll(lambda: ("anti_passback", office.gate) in _alerts(office))
 
         _passed(exit_, office, now + 60)
-        assert wait_until(lambda: _inside(office, group) == [])
-        assert wait_until(lambda: PASS_ID not in ledgers[0].inside)  # the entry gate learns
+        assert poll(lambda: _inside(office, group) == [])
+        assert poll(lambda: PASS_ID not in ledgers[0].inside)  # the entry gate learns
     finally:
         for link in links:
             link.stop()

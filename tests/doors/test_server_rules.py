@@ -6,7 +6,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from fastapi.testclient import TestClient
-from fleet.conftest import Office, edge_link, staff_login, wait_until
+from fleet.conftest import Office, edge_link, staff_login
+from support.polling import poll
 
 from officegate.edge.cache import EdgeCache
 from officegate.mqtt import BrokerAddress
@@ -33,7 +34,7 @@ def test_staff_set_hours_and_fail_mode_and_the_door_keeps_them(
             config = link.verifier.config
             return config is not None and config.opening_hours == RULES["opening_hours"]
 
-        assert wait_until(door_has_rules)
+        assert poll(door_has_rules)
     finally:
         link.stop()
     cached = EdgeCache(tmp_path / "door-cache").load_config()

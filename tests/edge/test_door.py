@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from support.polling import poll
 
 from officegate.edge.actuator import Actuator
 from officegate.edge.agent import EdgeAgent
@@ -17,7 +18,7 @@ from officegate.firmware_sim.board import SimBoard
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.protocol.messages import Revocations
 
-from .helpers import Clock, Gate, Site, device_config, wait_until
+from .helpers import Clock, Gate, Site, device_config
 
 PINS = Pins(door_contact=5, exit_button=6)
 
@@ -59,7 +60,7 @@ def test_door_opened_after_a_valid_pass_is_not_forced_but_may_be_held(door: Gate
     assert [d.accepted for d in door.hold(visitor.screen, frames=3)] == [True]
     door.board.open_door()
     assert _kinds(door) == ["access"]
-    assert wait_until(lambda: "door_held_open" in _kinds(door), timeout=10)
+    assert poll(lambda: "door_held_open" in _kinds(door), timeout=10)
     door.board.close_door()
     assert _kinds(door) == ["access", "door_held_open", "door_closed"]
 

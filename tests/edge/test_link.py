@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from support.polling import poll
 
 from officegate.edge.agent import EdgeAgent
 from officegate.edge.cache import EdgeCache
@@ -17,7 +18,7 @@ from officegate.mqtt.client import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import Revocations
 
-from .helpers import Clock, Site, device_config, wait_until
+from .helpers import Clock, Site, device_config
 
 
 class Server:
@@ -83,20 +84,20 @@ def test_retained_documents_drive_decisions_and_events_reach_the_server(
     agent.start()
     try:
         verifier = agent.verifier
-        assert wait_until(lambda: verifier.revocations is not None and verifier.keys.version == 1
+        assert poll(lambda: verifier.revocations is not None and verifier.keys.version == 1
                           and verifier.relay_pulse_ms == 900), "retained documents never came"
-        assert wait_until(lambda: b"online" in server.status)
+        assert poll(lambda: b"online" in server.status)
 
         visitor = site.visitor(clock)
         assert [d.reason for d in scan(agent, camera, visitor.screen, clock)] == [Reason.ACCEPTED]
-        assert wait_until(lambda: len(server.events) == 1 and len(agent.outbox) == 0)
+        assert poll(lambda: len(server.events) == 1 and len(agent.outbox) == 0)
         assert server.events[0]["reason"] == "accepted"
         assert server.events[0]["pass_id"] == site.last_claims.pass_id_hex  # type: ignore[union-attr]
 
         # Staff revoke the pass: the next scan is denied, and the cache remembers.
         revoked = Revocations(site_name, 2, (site.last_claims.pass_id_hex,))  # type: ignore[union-attr]
         server.publish(topics.site_revocations(site_name), revoked.to_json())
-        assert wait_until(lambda: verifier.revocations is not None
+        assert poll(lambda: verifier.revocations is not None
                           and verifier.revocations.version == 2)
         assert [d.reason for d in scan(agent, camera, visitor.screen, clock)] == [Reason.REVOKED]
         cached = EdgeCache(tmp_path / "edge" / "cache").load_revocations()
@@ -106,15 +107,15 @@ def test_retained_documents_drive_decisions_and_events_reach_the_server(
         server.publish(topics.site_keys(site_name), b"{not json", retain=False)
         server.publish(topics.device_cmd(device), b'{"command": "selfdestruct"}', retain=False)
         # A remote unlock from reception opens the gate (again, once the first pulse ended).
-        assert wait_until(lambda: not board.relay_on)
+        assert poll(lambda: not board.relay_on)
         server.publish(topics.device_cmd(device), b'{"command": "unlock"}', retain=False)
-        assert wait_until(lambda: board.relay_energised() == 2)
+        assert poll(lambda: board.relay_energised() == 2)
         assert verifier.keys.version == 1
 
-        assert wait_until(lambda: len(server.events) == 2)
+        assert poll(lambda: len(server.events) == 2)
         assert [e["reason"] for e in server.events] == ["accepted", "revoked"]
     finally:
         agent.close()
         board.close()
-    assert wait_until(lambda: server.status[-1:] == [b"offline"])
+    assert poll(lambda: server.status[-1:] == [b"offline"])
     server.close()

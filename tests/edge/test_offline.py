@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import paho.mqtt.client as mqtt
+from support.polling import poll
 
 from officegate.edge.agent import EdgeAgent
 from officegate.edge.cache import EdgeCache
@@ -17,7 +18,7 @@ from officegate.mqtt.client import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import Revocations
 
-from .helpers import Clock, Site, device_config, wait_until
+from .helpers import Clock, Site, device_config
 
 
 def prime_cache(data_dir: Path, site: Site, revoked: tuple[str, ...] = ()) -> None:
@@ -85,7 +86,7 @@ def test_waiting_events_are_delivered_when_the_broker_appears(tmp_path: Path, si
 
         address = broker.start()  # the network comes back
         assert agent.link is not None and agent.link.wait_connected(40)
-        assert wait_until(lambda: len(agent.outbox) == 0, timeout=20), "outbox never drained"
+        assert poll(lambda: len(agent.outbox) == 0, timeout=20), "outbox never drained"
         assert _retained(address, topics.device_status("gate-1")) == b"online"
     finally:
         agent.close()
@@ -105,7 +106,7 @@ def _retained(address: BrokerAddress, topic: str) -> bytes | None:
     client.connect(address.host, address.port)
     client.loop_start()
     try:
-        wait_until(lambda: bool(got), timeout=5)
+        poll(lambda: bool(got), timeout=5)
     finally:
         client.disconnect()
         client.loop_stop()

@@ -3,33 +3,26 @@
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.mqtt import forget_sessions
+from support.office import (
+    PASSWORD,
+    add_people,
+    cheap_argon2,  # noqa: F401 (an autouse fixture, doors imports it too)
+)
 
 from officegate.edge.link import EdgeLink
 from officegate.edge.outbox import Outbox
 from officegate.edge.verifier import EdgeVerifier
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
 from officegate.server.bootstrap import database_session
 from officegate.server.settings import Settings
-
-PASSWORD = "correct horse battery"
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id at test-sized cost."""
-    from argon2 import PasswordHasher
-
-    from officegate.server.auth import service
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @dataclass
@@ -49,7 +42,6 @@ class Office:
 
 @pytest.fixture
 def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress) -> Iterator[Office]:
-    from officegate.server.auth.service import create_user
     from officegate.server.devices.service import create_device
 
     site = f"f{secrets.token_hex(4)}"
@@ -58,20 +50,11 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress) -> Ite
                         mqtt_client_id=client_id, secret_key="fleet-secret-" + "x" * 32)
     o = Office(settings=settings, gate=f"gate-{site}", door=f"door-{site}")
     with database_session(settings) as db:
-        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
-        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
+        add_people(db, [(o.staff, "staff", "Sam Staff"), (o.host, "host", "Hana Host")])
         create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=site)
         create_device(db=db, name=o.door, kind="door", zone="floor-3", site=site)
     yield o
-    # Leave no persistent session behind on a shared broker.
-    cleaner = make_client(client_id=client_id, broker=mqtt_broker, clean_session=True)
-    try:
-        cleaner.connect(mqtt_broker.host, mqtt_broker.port, 10)
-        cleaner.loop_start()
-        cleaner.disconnect()
-        cleaner.loop_stop()
-    except OSError:
-        pass
+    forget_sessions(mqtt_broker, [client_id])  # none left behind on a shared broker
 
 
 @pytest.fixture
@@ -96,12 +79,3 @@ def edge_link(tmp_path: Path, broker: BrokerAddress, device: str, site: str,
                     outbox=Outbox(tmp_path / f"{device}-outbox.db"), verifier=verifier,
                     **options)  # type: ignore[arg-type]
 
-
-def wait_until(condition: Callable[[], object], timeout: float = 15.0) -> bool:
-    """Poll ``condition`` until truthy (things that travel over MQTT)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.05)
-    return bool(condition())

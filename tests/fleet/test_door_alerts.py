@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import select
+from support.polling import poll
 
 from officegate.edge.link import EdgeLink
 from officegate.mqtt import BrokerAddress
@@ -18,7 +19,7 @@ from officegate.server.alerts.models import Alert
 from officegate.server.bootstrap import database_session, prepare
 from officegate.server.bridge.service import SiteBridge
 
-from .conftest import Office, edge_link, wait_until
+from .conftest import Office, edge_link
 
 
 @pytest.fixture
@@ -61,11 +62,11 @@ def test_forced_door_alarm_is_stored_once_and_closing_resolves_it(
                            kind="door_forced_open", detail="opened without an unlock")
     _send(door, forced)
     door.client.publish(f"officegate/devices/{office.door}/events", forced.to_json(), qos=1)
-    assert wait_until(lambda: _alerts(office) == [("door_forced_open", office.door, False)])
-    assert wait_until(lambda: bridge.stats["duplicate"] >= 1)  # the second copy: no new row
+    assert poll(lambda: _alerts(office) == [("door_forced_open", office.door, False)])
+    assert poll(lambda: bridge.stats["duplicate"] >= 1)  # the second copy: no new row
     _send(door, DoorEvent.new(device=office.door, site=office.site, at=time.time(),
                               kind="door_closed"))
-    assert wait_until(lambda: _alerts(office) == [("door_forced_open", office.door, True)])
+    assert poll(lambda: _alerts(office) == [("door_forced_open", office.door, True)])
 
 
 def test_same_pass_accepted_at_two_doors_within_a_period_is_flagged(
@@ -81,6 +82,6 @@ def test_same_pass_accepted_at_two_doors_within_a_period_is_flagged(
     _send(links[1], accepted(office.door, now, "00aa00aa00aa00aa"))      # a minute apart
     _send(links[0], accepted(office.gate, now, "11bb11bb11bb11bb"))      # a copied code:
     _send(links[1], accepted(office.door, now + 3, "11bb11bb11bb11bb"))  # 3 s apart
-    assert wait_until(lambda: bridge.stats["stored"] >= 4)
+    assert poll(lambda: bridge.stats["stored"] >= 4)
     flagged = [a for a in _alerts(office) if a[0] == "code_replayed"]
     assert len(flagged) == 1

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
+from support.polling import poll
 
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import AccessEvent, new_event_id
@@ -24,7 +25,7 @@ from officegate.server.bridge.bulk import ingest_access_events
 from officegate.server.bridge.writer import EventWriter, Incoming
 from officegate.server.db import session_scope
 
-from .conftest import Office, wait_until
+from .conftest import Office
 
 
 def _event(device: str, site: str, *, pass_id: str | None = None, at: float | None = None,
@@ -132,7 +133,7 @@ def test_writers_acknowledge_in_arrival_order_after_storing(
     payloads[23] = payloads[21]  # a redelivery (both the gate's): stored once
     for mid, (device, payload) in enumerate(zip(devices, payloads, strict=True), start=1):
         small_batches.submit(device, [payload], first_mid=mid)
-    assert wait_until(lambda: len(small_batches.acks) == 150, timeout=60)
+    assert poll(lambda: len(small_batches.acks) == 150, timeout=60)
     assert small_batches.acks == list(range(1, 151))
     stored = 150 - len(slow) - 2
     assert _stored(sessions) == stored
@@ -154,7 +155,7 @@ def test_a_copied_code_is_caught_between_batches_stored_at_once(
             one_per_batch.submit(device, [_event(device, office.site, pass_id=pass_id,
                                                  at=now).to_json()], first_mid=mid)
             mid += 1
-    assert wait_until(lambda: len(one_per_batch.acks) == 10, timeout=60)
+    assert poll(lambda: len(one_per_batch.acks) == 10, timeout=60)
     with sessions() as db:
         alerts = db.scalars(select(Alert).where(Alert.kind == "code_replayed",
                                                 Alert.site == office.site)).all()
@@ -169,7 +170,7 @@ def test_an_unusable_event_in_a_batch_is_rejected_and_the_rest_stored(
     payloads = [g.to_json() for g in good[:3]] + [_refused(office.gate, office.site)] + \
         [g.to_json() for g in good[3:]]
     small_batches.submit(office.gate, payloads)
-    assert wait_until(lambda: len(small_batches.acks) == 6, timeout=60)
+    assert poll(lambda: len(small_batches.acks) == 6, timeout=60)
     assert small_batches.acks == [1, 2, 3, 4, 5, 6]
     with sessions() as db:
         ids = set(db.scalars(select(AccessEventRecord.id)))

@@ -8,6 +8,7 @@ from pathlib import Path
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from support.polling import poll
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.alerts.models import Alert
@@ -15,7 +16,7 @@ from officegate.server.bootstrap import database_session
 from officegate.server.devices import health
 from officegate.server.devices.service import get_device
 
-from .conftest import Office, edge_link, staff_login, wait_until
+from .conftest import Office, edge_link, staff_login
 
 
 def _heartbeat(office: Office, device: str) -> dict | None:
@@ -38,11 +39,11 @@ def test_heartbeat_figures_show_on_the_devices_page(client: TestClient, office: 
     link.health.decision(40.0)
     link.start()
     try:
-        assert wait_until(lambda: _heartbeat(office, office.gate))
+        assert poll(lambda: _heartbeat(office, office.gate))
         beat = _heartbeat(office, office.gate)
         assert beat is not None
         # The keyset the server published on connect reached the edge and is reported back.
-        assert wait_until(lambda: (_heartbeat(office, office.gate) or {}).get(
+        assert poll(lambda: (_heartbeat(office, office.gate) or {}).get(
             "keyset_version", 0) >= 1)
         assert beat["outbox_depth"] == 0 and beat["device"] == office.gate
         staff_login(client, office.staff)
@@ -76,14 +77,14 @@ def test_door_offline_too_long_raises_an_alert_then_resolves(
     link.start()
     try:
         assert link.wait_connected(10)
-        assert wait_until(lambda: _status(office, office.door) == "online")
+        assert poll(lambda: _status(office, office.door) == "online")
         # The Pi loses power: no DISCONNECT, the broker publishes the last will.
         link.client.loop_stop()
         sock = link.client.socket()
         assert sock is not None
         sock.close()
-        assert wait_until(lambda: _status(office, office.door) == "offline")
-        assert wait_until(lambda: _alerts(office, "device_offline"), timeout=20)
+        assert poll(lambda: _status(office, office.door) == "offline")
+        assert poll(lambda: _alerts(office, "device_offline"), timeout=20)
         alert = _alerts(office, "device_offline")[0]
         assert alert.device == office.door and alert.resolved_at is None
         bridge.check_offline()
@@ -91,7 +92,7 @@ def test_door_offline_too_long_raises_an_alert_then_resolves(
         link2 = edge_link(tmp_path / "again", mqtt_broker, office.door, office.site)
         link2.start()
         try:
-            assert wait_until(lambda: _alerts(office, "device_back_online"))
+            assert poll(lambda: _alerts(office, "device_back_online"))
             assert _alerts(office, "device_offline")[0].resolved_at is not None
         finally:
             link2.stop()

@@ -16,7 +16,8 @@ from conftest import Office, bearer
 from doors.test_home_assistant import Watcher
 from fastapi.testclient import TestClient
 from sqlalchemy import select
-from test_room_e2e import _book, _hold, _phone, door, wait_for  # noqa: F401 (door: a fixture)
+from support.polling import wait_for
+from test_room_e2e import _book, _hold, _phone, door  # noqa: F401 (door: a fixture)
 
 from officegate.firmware_sim.room import SimRoom
 from officegate.mqtt import BrokerAddress, make_client

@@ -2,15 +2,14 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from conftest import Office, bearer
 from fastapi.testclient import TestClient
 from meetings_helpers import calendar, tokyo
+from support.receivers import QuietHandler, serving
 
 
 def _t(text: str) -> datetime:
@@ -184,7 +183,7 @@ def calendar_server() -> Iterator[tuple[str, dict[str, bytes]]]:
     """A real HTTP server publishing one .ics feed whose content the test changes."""
     content = {"ics": calendar("outlook_daily.ics")}
 
-    class Feed(BaseHTTPRequestHandler):
+    class Feed(QuietHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             body = content["ics"]
             self.send_response(200)
@@ -193,15 +192,8 @@ def calendar_server() -> Iterator[tuple[str, dict[str, bytes]]]:
             self.end_headers()
             self.wfile.write(body)
 
-        def log_message(self, *_args: object) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Feed)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}/kaede.ics", content
-    server.shutdown()
-    server.server_close()
+    with serving(Feed) as port:
+        yield f"http://127.0.0.1:{port}/kaede.ics", content
 
 
 def test_subscribed_feed_is_read_and_re_read(client: TestClient, office: Office,

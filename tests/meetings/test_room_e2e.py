@@ -11,13 +11,13 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import base45
 import pytest
 from conftest import Office, bearer
 from fastapi.testclient import TestClient
 from meetings_helpers import site_day
+from support.polling import wait_for
 
 from officegate.edge.agent import EdgeAgent
 from officegate.edge.config import EdgeConfig, Pins
@@ -28,17 +28,6 @@ from officegate.firmware_sim.room import SimRoom
 from officegate.firmware_sim.visitor import SimulatedVisitor
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import Reason
-
-
-def wait_for(what: str, check: Callable[[], Any], timeout: float = 20.0) -> Any:
-    """Poll ``check`` until it is truthy (no timing is asserted, only the outcome)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        value = check()
-        if value:
-            return value
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
 
 
 @pytest.fixture

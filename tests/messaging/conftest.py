@@ -6,44 +6,40 @@ from __future__ import annotations
 
 import json
 import secrets
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from email.message import EmailMessage
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
+from support.mqtt import forget_sessions
+from support.office import (
+    PASSWORD,
+    add_people,
+    bearer,
+    cheap_argon2,  # noqa: F401 (an autouse fixture)
+    server_settings,
+)
+from support.receivers import QuietHandler, serving
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.mqtt.broker import free_port
 from officegate.server.app import create_app
-from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.devices.service import create_device
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "bearer"]  # the tests import these from here
 LINE_SECRET = "line-channel-secret-for-tests"
 WA_SECRET = "whatsapp-app-secret-for-tests"
 WA_VERIFY = "verify-me-please"
 MAIL_TOKEN = "mail-gateway-token-0123456789"
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with test-sized cost."""
-    from argon2 import PasswordHasher
-
-    from officegate.server.auth import service
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 class _Inbox:
@@ -82,7 +78,7 @@ def fake_platform() -> Iterator[FakeApi]:
     """Records every POST; answers like the LINE and WhatsApp APIs do."""
     api = FakeApi(url="")
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(QuietHandler):
         def do_POST(self) -> None:  # noqa: N802
             length = int(self.headers.get("content-length", "0"))
             body = json.loads(self.rfile.read(length) or b"{}")
@@ -104,25 +100,16 @@ def fake_platform() -> Iterator[FakeApi]:
             self.end_headers()
             self.wfile.write(data)
 
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    api.url = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield api
-    server.shutdown()
-    server.server_close()
+    with serving(Handler) as port:
+        api.url = f"http://127.0.0.1:{port}"
+        yield api
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, topic_prefix: str) -> Settings:
     """Settings of a server with its own site, data directory and MQTT session."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url,
-                    site=f"m{topic_prefix}", site_name="Test Tower",
-                    base_url="http://testserver", mqtt_client_id=f"og-msg-{topic_prefix}",
-                    secret_key="test-secret-" + "x" * 32)
+    return server_settings(tmp_path, database_url, f"m{topic_prefix}",
+                           mqtt_client_id=f"og-msg-{topic_prefix}")
 
 
 @dataclass
@@ -141,9 +128,8 @@ def office(settings: Settings) -> Office:
     """Staff, two hosts and a lobby gate."""
     o = Office(site=settings.site, gate=f"gate-{settings.site}")
     with database_session(settings) as db:
-        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
-        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
-        create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
+        add_people(db, [(o.staff, "staff", "Sam Staff"), (o.host, "host", "Hana Host"),
+                        (o.other_host, "host", "Ken Host")])
         create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
     return o
 
@@ -169,22 +155,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
     app.state.messaging_config = messaging_config
     with TestClient(app) as c:
         yield c
-    cleaner = make_client(client_id=settings.mqtt_client_id or "", broker=mqtt_broker,
-                          clean_session=True)
-    try:  # drop the bridge's persistent session on a shared broker
-        cleaner.connect(mqtt_broker.host, mqtt_broker.port, 10)
-        cleaner.loop_start()
-        cleaner.disconnect()
-        cleaner.loop_stop()
-    except OSError:
-        pass
-
-
-def bearer(client: TestClient, email: str) -> dict[str, str]:
-    """Authorization header for ``email``."""
-    r = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
+    forget_sessions(mqtt_broker, [settings.mqtt_client_id or ""])  # the bridge's session
 
 
 def invite(client: TestClient, office: Office, *, name: str = "佐藤 花子",

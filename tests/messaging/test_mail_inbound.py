@@ -9,7 +9,6 @@ import re
 import smtplib
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from email.message import EmailMessage
 from email.mime.application import MIMEApplication
@@ -20,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.polling import wait_for
 
 from officegate.mqtt import BrokerAddress
 from officegate.mqtt.broker import free_port
@@ -50,16 +50,6 @@ def mail_client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
         yield c
 
 
-def _wait_for(predicate, what: str, timeout: float = 30.0):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        found = predicate()
-        if found:
-            return found
-        time.sleep(0.05)
-    raise AssertionError(f"timed out waiting for {what}")
-
-
 def _send(port: int, msg: EmailMessage | MIMEMultipart, *, sender: str | None = None,
           to: list[str] | None = None) -> dict:
     with smtplib.SMTP("127.0.0.1", port, timeout=30) as smtp:
@@ -71,8 +61,8 @@ def _timeline(client: TestClient, token: str) -> list[dict]:
 
 
 def _invitation(smtp_server, to: str) -> EmailMessage:
-    return _wait_for(lambda: next((m for m in smtp_server.messages if m["To"] == to), None),
-                     "the invitation e-mail")
+    return wait_for("the invitation e-mail", lambda: next(
+        (m for m in smtp_server.messages if m["To"] == to), None), 30)
 
 
 def _reply_in_iso2022jp(invitation: EmailMessage, text: str) -> EmailMessage:
@@ -105,9 +95,9 @@ def test_a_reply_lands_once_and_the_bot_answers_by_mail(mail_client: TestClient,
     assert [(m["channel"], m["body"]) for m in incoming] == [("email", "駐車場はありますか?")]
     assert incoming[0]["data"]["message_id"] == reply["Message-ID"]
     # The bot answered by e-mail, in Japanese, from the FAQ.
-    answer = _wait_for(lambda: next((m for m in smtp_server.messages
-                                     if m["To"] == "hanako@example.org" and m is not invitation
-                                     and "駐車" in m.get_content()), None), "the bot's answer")
+    answer = wait_for("the bot's answer", lambda: next(
+        (m for m in smtp_server.messages if m["To"] == "hanako@example.org"
+         and m is not invitation and "駐車" in m.get_content()), None), 30)
     assert "地下1階" in answer.get_content() and "office+c" in str(answer["Reply-To"])
     # The sending server retries (it never saw our 250): accepted, and nothing new.
     assert _send(smtp_port, reply) == {}
@@ -267,7 +257,7 @@ def test_the_server_command_runs_the_receiver(tmp_path: Path) -> None:
                                 smtp.rcpt("other@smtpcli.example")[0])
                 except OSError:
                     return None
-            got = _wait_for(greets, "the SMTP receiver of `officegate server`", 90)
+            got = wait_for("the SMTP receiver of `officegate server`", greets, 90)
         finally:
             proc.terminate()
             proc.wait(30)

@@ -3,7 +3,7 @@
 Database: SQLite file per test by default; PostgreSQL when ``OFFICEGATE_TEST_DATABASE_URL``
 or ``DATABASE_URL`` names one, in a fresh ``og_test_<random>`` database made for this test
 session (tables emptied between tests, database dropped at the end).
-Broker: Mosquitto (or any) at ``MQTT_URL``, else the embedded amqtt broker.
+Broker: Mosquitto (or any) at ``OFFICEGATE_TEST_MQTT_URL``, else the embedded amqtt broker.
 """
 
 from __future__ import annotations
@@ -19,33 +19,31 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from support.mqtt import forget_sessions
+from support.office import (
+    PASSWORD,
+    add_people,
+    bearer,
+    cheap_argon2,  # noqa: F401 (an autouse fixture)
+    server_settings,
+)
 
-from officegate.mqtt import BrokerAddress, make_client, parse_mqtt_url
+from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
 from officegate.server.sites.service import get_site
 from officegate.server.sites.visitor_zones import set_visitor_zones
 
-PASSWORD = "correct horse battery"
+__all__ = ["PASSWORD", "bearer"]  # tests import these from here
+
 PHONE_ID = "phone-0123456789abcdef"
 
 
 def _postgres_url() -> str | None:
     url = os.environ.get("OFFICEGATE_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
     return url if url and url.startswith("postgresql") else None
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id, with test-sized cost (production cost takes ~0.2 s per hash here)."""
-    from argon2 import PasswordHasher
-
-    from officegate.server.auth import service
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @pytest.fixture(scope="session")
@@ -85,17 +83,10 @@ def database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
-def broker() -> Iterator[BrokerAddress]:
-    """A real MQTT broker: MQTT_URL when set, else an embedded one for the session."""
-    url = os.environ.get("MQTT_URL") or os.environ.get("OFFICEGATE_MQTT_URL")
-    if url:
-        yield parse_mqtt_url(url)
-        return
-    from officegate.mqtt.broker import EmbeddedBroker
-
-    embedded = EmbeddedBroker()
-    yield embedded.start()
-    embedded.stop()
+def broker(mqtt_broker: BrokerAddress) -> BrokerAddress:
+    """The suite's broker: Mosquitto when CI names one (OFFICEGATE_TEST_MQTT_URL), else the
+    embedded one (tests/conftest.py)."""
+    return mqtt_broker
 
 
 @pytest.fixture(scope="session")
@@ -109,22 +100,13 @@ def server_client_id(broker: BrokerAddress, site_code: str) -> Iterator[str]:
     """The bridge's fixed client id; its persistent session is cleared after the run."""
     client_id = f"og-test-server-{site_code}"
     yield client_id
-    cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
-    try:
-        cleaner.connect(broker.host, broker.port, 10)
-        cleaner.loop_start()
-        cleaner.disconnect()
-        cleaner.loop_stop()
-    except OSError:
-        pass
+    forget_sessions(broker, [client_id])
 
 
 @pytest.fixture
 def settings(tmp_path: Path, database_url: str, site_code: str, server_client_id: str) -> Settings:
     """Settings of a server with its own data directory."""
-    return Settings(data_dir=tmp_path / "data", database_url=database_url, site=site_code,
-                    site_name="Test Tower", base_url="http://testserver",
-                    mqtt_client_id=server_client_id, secret_key="test-secret-" + "x" * 32)
+    return server_settings(tmp_path, database_url, site_code, mqtt_client_id=server_client_id)
 
 
 @dataclass
@@ -146,10 +128,8 @@ def office(settings: Settings) -> Office:
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", door=f"door-{suffix}")
     with database_session(settings) as db:
-        create_user(db=db, email=o.admin, password=PASSWORD, role="admin", name="Ada Admin")
-        create_user(db=db, email=o.staff, password=PASSWORD, role="staff", name="Sam Staff")
-        create_user(db=db, email=o.host, password=PASSWORD, role="host", name="Hana Host")
-        create_user(db=db, email=o.other_host, password=PASSWORD, role="host", name="Ken Host")
+        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
+                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
         create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
         create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
         # Hosts here may bring visitors to the third floor too (its door on the pass).
@@ -163,13 +143,6 @@ def client(settings: Settings, office: Office, broker: BrokerAddress) -> Iterato
     app = create_app(settings, broker=broker)
     with TestClient(app) as c:
         yield c
-
-
-def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
-    """Authorization header for ``email``."""
-    r = client.post("/api/auth/token", json={"email": email, "password": password})
-    assert r.status_code == 200, r.text
-    return {"Authorization": f"Bearer {r.json()['access_token']}"}
 
 
 def visit_body(office: Office, **changes: object) -> dict[str, object]:

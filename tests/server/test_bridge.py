@@ -9,6 +9,8 @@ import uuid
 
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
+from support.mqtt import publish, wait_for_message
+from support.polling import wait_until
 
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import topics
@@ -21,7 +23,6 @@ from officegate.server.devices.models import Device
 from officegate.server.settings import Settings
 
 from .conftest import Office, bearer, visit_body
-from .mqtt_helpers import publish, wait_for_message, wait_until
 
 
 def _event(device: str, site: str, *, reason: str = "accepted", visit_id: int | None = None,

@@ -7,6 +7,7 @@ import stat
 import time
 
 from fastapi.testclient import TestClient
+from support.mqtt import wait_for_message
 
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import (
@@ -22,7 +23,6 @@ from officegate.protocol import (
 from officegate.server.settings import Settings
 
 from .conftest import PHONE_ID, Office, bearer, token_of, visit_body
-from .mqtt_helpers import wait_for_message
 
 
 def test_key_files_are_readable_by_the_owner_only(client: TestClient,

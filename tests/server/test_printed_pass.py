@@ -9,12 +9,12 @@ import cv2
 import numpy as np
 import zxingcpp
 from fastapi.testclient import TestClient
+from support.mqtt import wait_for_message
 
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import DoorPolicy, KeySet, Reason, topics, verify
 
 from .conftest import Office, bearer, visit_body
-from .mqtt_helpers import wait_for_message
 
 
 def _visit(client: TestClient, office: Office) -> int:

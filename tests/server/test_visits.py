@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 from fastapi.testclient import TestClient
 from sqlalchemy import select
+from support.mqtt import wait_for_message
 
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import (
@@ -23,7 +24,6 @@ from officegate.protocol import (
 from officegate.server.visits.models import VisitorPass
 
 from .conftest import Office, bearer, token_of, visit_body
-from .mqtt_helpers import wait_for_message
 
 PHONE = "phone-0123456789abcdef"
 FRIEND = "phone-fedcba9876543210"

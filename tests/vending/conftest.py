@@ -16,6 +16,13 @@ from typing import Any
 import base45
 import pytest
 from fastapi.testclient import TestClient
+from support.mqtt import forget_sessions, publish
+from support.office import (
+    add_people,
+    bearer,
+    cheap_argon2,  # noqa: F401 (an autouse fixture)
+)
+from support.polling import wait_until
 
 from officegate.edge.config import EdgeConfig, VendingPinsConfig
 from officegate.edge.decoders import make_decoder
@@ -23,42 +30,21 @@ from officegate.edge.vending import VendingMachine, VendingPins, build_machine
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.vending import SimVendingBoard
 from officegate.firmware_sim.visitor import SimulatedVisitor
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.protocol import topics
 from officegate.protocol.messages import AccessEvent
 from officegate.protocol.vending import Product, VendEvent
 from officegate.server.app import create_app
-from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.devices.service import create_device
 from officegate.server.journey import JourneyEvent
 from officegate.server.settings import Settings
 
-PASSWORD = "correct horse battery"
-WAIT = 15.0  # a generous bound for a local broker, not a speed assertion
+__all__ = ["wait_until"]  # the tests import it from here
+
 MENU = [Product(0, "green-tea", "Green tea", "緑茶", 5),
         Product(1, "coffee", "Black coffee", "ブラックコーヒー", 5),
         Product(2, "water", "Water", "お水", 5)]
-
-
-def wait_until(check: Callable[[], Any], timeout: float = WAIT) -> Any:
-    """Poll ``check`` until it returns something truthy (things arrive over MQTT)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if result := check():
-            return result
-        time.sleep(0.05)
-    raise AssertionError("condition not met in time")
-
-
-@pytest.fixture(autouse=True)
-def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Real argon2id with test-sized cost."""
-    from argon2 import PasswordHasher
-
-    from officegate.server.auth import service
-
-    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
 
 
 @dataclass
@@ -132,16 +118,7 @@ class Office:
                             at=time.time(), reason="accepted", pass_id=pass_id,
                             visit_id=visit_id, subject=None, kid=None, latency_ms=5.0,
                             detail="test gate")
-        publisher = make_client(client_id=f"og-test-gate-{secrets.token_hex(4)}",
-                                broker=self.broker, clean_session=True)
-        publisher.connect(self.broker.host, self.broker.port, 30)
-        publisher.loop_start()
-        try:
-            publisher.publish(topics.device_events(self.gate), event.to_json(),
-                              qos=1).wait_for_publish(WAIT)
-        finally:
-            publisher.disconnect()
-            publisher.loop_stop()
+        publish(self.broker, topics.device_events(self.gate), [event.to_json()])
 
     def drink(self, token: str) -> dict[str, Any]:
         """What the pass page shows about the drink."""
@@ -177,10 +154,8 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
                         mqtt_client_id=f"og-test-{site}", secret_key="s" * 40)
     gate, machines = f"gate-{topic_prefix}", (f"vend-a-{topic_prefix}", f"vend-b-{topic_prefix}")
     with database_session(settings) as db:
-        create_user(db=db, email="admin@example.com", password=PASSWORD, role="admin",
-                    name="Ada Admin")
-        create_user(db=db, email="host@example.com", password=PASSWORD, role="host",
-                    name="Hana Host")
+        add_people(db, [("admin@example.com", "admin", "Ada Admin"),
+                        ("host@example.com", "host", "Hana Host")])
         create_device(db=db, name=gate, kind="gate", zone="lobby", site=site)
         for name in machines:
             create_device(db=db, name=name, kind="vending", zone="lobby", site=site)
@@ -190,9 +165,7 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
                    tmp=tmp_path, client_ids=[f"og-test-{site}", f"og-test-{site}-vending"])
         app.state.officegate.journey.subscribe("*", lambda e: o.journey.append(e)
                                                if e.kind.startswith("drink") else None)
-        for who, email in (("admin", "admin@example.com"), ("host", "host@example.com")):
-            r = client.post("/api/auth/token", json={"email": email, "password": PASSWORD})
-            setattr(o, who, {"Authorization": f"Bearer {r.json()['access_token']}"})
+        o.admin, o.host = bearer(client, "admin@example.com"), bearer(client, "host@example.com")
         for label, name in zip(("1F lobby machine", "2F machine"), machines, strict=True):
             r = client.post("/api/vending/machines", headers=o.admin,
                             json={"device": name, "label_en": label, "label_ja": "自販機"})
@@ -203,17 +176,4 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
             for edge, board in o.edges:
                 edge.close()
                 board.close()
-    _forget_sessions(mqtt_broker, o.client_ids)
-
-
-def _forget_sessions(broker: BrokerAddress, client_ids: list[str]) -> None:
-    """Drop the persistent sessions this test made, so a shared broker does not keep them."""
-    for client_id in client_ids:
-        cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
-        try:
-            cleaner.connect(broker.host, broker.port, 10)
-            cleaner.loop_start()
-            cleaner.disconnect()
-            cleaner.loop_stop()
-        except OSError:
-            pass
+    forget_sessions(mqtt_broker, o.client_ids)  # a shared broker keeps none of them

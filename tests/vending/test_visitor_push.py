@@ -8,12 +8,8 @@ import base64
 import json
 import os
 import secrets
-import threading
-import time
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import http_ece
@@ -21,6 +17,7 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from sqlalchemy import select
+from support.receivers import Receiver, running_receiver
 
 from officegate.server.db import session_scope
 from officegate.server.vending.visitor_push import VisitorPushSubscription
@@ -28,52 +25,11 @@ from officegate.server.vending.visitor_push import VisitorPushSubscription
 from .conftest import Office, wait_until
 
 
-@dataclass
-class Receiver:
-    """A local push service: records every push; answers 410 Gone under /push/gone."""
-
-    port: int
-    requests: list[dict[str, Any]] = field(default_factory=list)
-    arrived: threading.Condition = field(default_factory=threading.Condition)
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-    def wait(self, count: int, timeout: float = 15.0) -> list[dict[str, Any]]:
-        """Block until ``count`` pushes came in (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.requests) < count and time.monotonic() < deadline:
-                self.arrived.wait(0.1)
-        return list(self.requests)
-
-
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    """A running local push service on a free port."""
-    holder: dict[str, Receiver] = {}
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-            body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            rec = holder["r"]
-            with rec.arrived:
-                rec.requests.append({"path": self.path, "headers": dict(self.headers),
-                                     "body": body})
-                rec.arrived.notify_all()
-            self.send_response(410 if "/gone" in self.path else 201)
-            self.send_header("content-length", "0")
-            self.end_headers()
-
-        def log_message(self, *_args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    holder["r"] = Receiver(port=server.server_address[1])
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield holder["r"]
-    server.shutdown()
-    server.server_close()
+    """A local push service: records every push; answers 410 Gone under /push/gone."""
+    with running_receiver() as rec:
+        yield rec
 
 
 def _b64url(data: bytes) -> str:

@@ -1,16 +1,45 @@
-"""Small real-MQTT helpers for the server tests."""
+"""Short-lived MQTT clients for tests: publish, wait for a message, forget persistent sessions."""
 
 from __future__ import annotations
 
 import queue
 import secrets
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from officegate.mqtt import BrokerAddress, make_client
 
-WAIT = 10.0  # seconds: a generous bound for a local broker, not a speed assertion
+from .polling import WAIT
+
+
+def forget_sessions(broker: BrokerAddress, client_ids: Iterable[str]) -> None:
+    """Drop the persistent sessions of ``client_ids`` (connect once with clean_session), so a
+    shared broker does not queue messages for them after the test."""
+    for client_id in client_ids:
+        cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
+        try:
+            cleaner.connect(broker.host, broker.port, 10)
+            cleaner.loop_start()
+            cleaner.disconnect()
+            cleaner.loop_stop()
+        except OSError:
+            pass
+
+
+def publish(broker: BrokerAddress, topic: str, payloads: list[bytes], *,
+            retain: bool = False) -> None:
+    """Publish ``payloads`` at QoS 1 and wait until the broker has acknowledged each."""
+    client = make_client(client_id=f"og-test-pub-{secrets.token_hex(4)}", broker=broker,
+                         clean_session=True)
+    client.connect(broker.host, broker.port, 30)
+    client.loop_start()
+    try:
+        for payload in payloads:
+            client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(WAIT)
+    finally:
+        client.disconnect()
+        client.loop_stop()
 
 
 def wait_for_message(broker: BrokerAddress, topic: str,
@@ -45,27 +74,3 @@ def wait_for_message(broker: BrokerAddress, topic: str,
     finally:
         client.disconnect()
         client.loop_stop()
-
-
-def publish(broker: BrokerAddress, topic: str, payloads: list[bytes], *,
-            retain: bool = False) -> None:
-    """Publish ``payloads`` at QoS 1 and wait until the broker has acknowledged each."""
-    client = make_client(client_id=f"og-test-pub-{secrets.token_hex(4)}", broker=broker,
-                         clean_session=True)
-    client.connect(broker.host, broker.port, 30)
-    client.loop_start()
-    try:
-        for payload in payloads:
-            client.publish(topic, payload, qos=1, retain=retain).wait_for_publish(WAIT)
-    finally:
-        client.disconnect()
-        client.loop_stop()
-
-
-def wait_until(check: Callable[[], bool], timeout: float = WAIT) -> None:
-    """Poll ``check`` until it is true (messages arrive asynchronously)."""
-    deadline = time.monotonic() + timeout
-    while not check():
-        if time.monotonic() > deadline:
-            raise AssertionError("condition not met in time")
-        time.sleep(0.05)

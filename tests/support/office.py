@@ -1,0 +1,50 @@
+"""The office a server test starts from: its settings, its people, signing in as one of them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
+
+from officegate.server.auth.service import create_user
+from officegate.server.settings import Settings
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture(autouse=True)
+def cheap_argon2(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Real argon2id with test-sized cost (production cost takes ~0.2 s per hash here).
+    A conftest imports this fixture to have it in its folder."""
+    from argon2 import PasswordHasher
+
+    from officegate.server.auth import service
+
+    monkeypatch.setattr(service, "_hasher", PasswordHasher(time_cost=1, memory_cost=1024))
+
+
+def server_settings(tmp_path: Path, database_url: str, site: str, **changes: Any) -> Settings:
+    """Settings of a test server for ``site``: its own data directory and MQTT client id."""
+    values: dict[str, Any] = {
+        "data_dir": tmp_path / "data", "database_url": database_url, "site": site,
+        "site_name": "Test Tower", "base_url": "http://testserver",
+        "mqtt_client_id": f"og-test-{site}", "secret_key": "test-secret-" + "x" * 32}
+    values.update(changes)
+    return Settings(**values)
+
+
+def add_people(db: Session, people: Iterable[tuple[str, str, str]]) -> None:
+    """Create the users ``(email, role, name)``, each with :data:`PASSWORD`."""
+    for email, role, name in people:
+        create_user(db=db, email=email, password=PASSWORD, role=role, name=name)
+
+
+def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str, str]:
+    """Authorization header for ``email``."""
+    r = client.post("/api/auth/token", json={"email": email, "password": password})
+    assert r.status_code == 200, r.text
+    return {"Authorization": f"Bearer {r.json()['access_token']}"}
