@@ -37,6 +37,27 @@ def mqtt_broker() -> Iterator[BrokerAddress]:
         yield broker.address
 
 
+# What tests leave retained on a shared broker (device configs and statuses, site keys,
+# Home Assistant configs) would pile up run after run and be replayed to every new
+# subscriber; a session clears what it retained itself, and nothing else.
+RETAINED_BY_TESTS = ("officegate/#", "homeassistant/#", "owntracks/#", "+/lock/#",
+                     "+/binary_sensor/#", "+/sensor/#")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _clear_retained_after_the_session() -> Iterator[None]:
+    url = os.environ.get("OFFICEGATE_TEST_MQTT_URL")
+    if not url:
+        yield  # the embedded broker goes away with the session
+        return
+    from support.mqtt import clear_retained, retained_topics
+
+    broker = parse_mqtt_url(url)
+    before = retained_topics(broker, RETAINED_BY_TESTS)
+    yield
+    clear_retained(broker, retained_topics(broker, RETAINED_BY_TESTS) - before)
+
+
 @pytest.fixture(scope="session")
 def postgres_admin_url() -> str | None:
     return os.environ.get("OFFICEGATE_TEST_DATABASE_URL")

@@ -74,3 +74,54 @@ def wait_for_message(broker: BrokerAddress, topic: str,
     finally:
         client.disconnect()
         client.loop_stop()
+
+
+def retained_topics(broker: BrokerAddress, patterns: Iterable[str] = ("#",),
+                    quiet: float = 0.5, limit: float = 30.0) -> set[str]:
+    """The topics that hold a retained message now (read until the broker has been quiet for
+    ``quiet`` seconds)."""
+    seen: set[str] = set()
+    last = [time.monotonic()]
+
+    def on_message(_c: Any, _u: Any, m: Any) -> None:
+        if m.retain and m.payload:
+            seen.add(m.topic)
+        last[0] = time.monotonic()
+
+    client = make_client(client_id=f"og-test-retained-{secrets.token_hex(4)}", broker=broker,
+                         clean_session=True)
+    client.on_message = on_message
+    client.connect(broker.host, broker.port, 30)
+    client.loop_start()
+    try:
+        for pattern in patterns:
+            client.subscribe(pattern, qos=0)
+        started = time.monotonic()
+        while time.monotonic() - last[0] < quiet and time.monotonic() - started < limit:
+            time.sleep(0.05)
+        time.sleep(quiet)
+        while time.monotonic() - last[0] < quiet and time.monotonic() - started < limit:
+            time.sleep(0.05)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return seen
+
+
+def clear_retained(broker: BrokerAddress, topic_names: Iterable[str]) -> int:
+    """Clear the retained message of each topic (an empty retained publish); returns how many."""
+    names = sorted(topic_names)
+    if not names:
+        return 0
+    client = make_client(client_id=f"og-test-clear-{secrets.token_hex(4)}", broker=broker,
+                         clean_session=True)
+    client.connect(broker.host, broker.port, 30)
+    client.loop_start()
+    try:
+        sent = [client.publish(name, b"", qos=1, retain=True) for name in names]
+        for info in sent:
+            info.wait_for_publish(WAIT)
+    finally:
+        client.disconnect()
+        client.loop_stop()
+    return len(names)
