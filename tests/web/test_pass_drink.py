@@ -17,6 +17,7 @@ import httpx
 import numpy as np
 import pytest
 from passsite import ServerThread
+from support.mqtt import forget_sessions
 
 from officegate.edge.config import EdgeConfig
 from officegate.edge.decoders import make_decoder
@@ -137,21 +138,8 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
             machine.close()
         board.close()
         server.stop()
-        _forget_sessions(mqtt_broker, [vend, f"og-web-{site}", f"og-web-{site}-vending",
-                                       f"og-web-{site}-rooms"])
-
-
-def _forget_sessions(broker: BrokerAddress, client_ids: list[str]) -> None:
-    """Drop the persistent sessions this test made, so a shared broker does not keep them."""
-    for client_id in client_ids:
-        cleaner = make_client(client_id=client_id, broker=broker, clean_session=True)
-        try:
-            cleaner.connect(broker.host, broker.port, 10)
-            cleaner.loop_start()
-            cleaner.disconnect()
-            cleaner.loop_stop()
-        except OSError:
-            pass
+        forget_sessions(mqtt_broker, [vend, f"og-web-{site}", f"og-web-{site}-vending",
+                                      f"og-web-{site}-rooms"])
 
 
 def _card(page) -> str:  # type: ignore[no-untyped-def]

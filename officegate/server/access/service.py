@@ -70,12 +70,18 @@ def ingest_events(*, db: Session, events: list[AccessEvent]) -> list[AccessEvent
         index_elements=["id"]).returning(AccessEventRecord.id)
     new_ids = set(db.execute(stmt, rows).scalars())
     new = [e for e in unique if e.id in new_ids]
+    check_in_visits(db=db, new=new)
+    return new
+
+
+def check_in_visits(*, db: Session, new: list[AccessEvent]) -> None:
+    """The first accepted scan of a visit's pass checks the visit in (``new``: events just
+    stored, not seen before)."""
     for event in new:
         if event.reason == Reason.ACCEPTED.value and event.visit_id is not None:
             visit = db.get(Visit, event.visit_id)
             if visit is not None and visit.checked_in_at is None:
                 visit.checked_in_at = datetime.fromtimestamp(event.at, UTC)
-    return new
 
 
 def list_events(*, db: Session, viewer: User, filters: AccessFilter,

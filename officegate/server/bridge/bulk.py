@@ -16,11 +16,9 @@ from datetime import UTC, datetime
 from sqlalchemy import text
 from sqlalchemy.orm import Session
 
-from officegate.protocol.decision import Reason
 from officegate.protocol.messages import AccessEvent
 from officegate.server.access import service as access
 from officegate.server.db import utcnow
-from officegate.server.visits.models import Visit
 
 # The arrays are cast to unsized types on purpose: a value too long for its column then
 # fails on insert, as with a plain INSERT (a cast to varchar(16)[] would cut it silently).
@@ -79,9 +77,5 @@ def ingest_access_events(*, db: Session, events: list[AccessEvent]) -> list[Acce
     }
     new_ids = set(db.execute(_INSERT, columns).scalars())
     new = [e for e in unique if e.id in new_ids]
-    for event in new:  # as access.ingest_events: the first accepted scan checks the visit in
-        if event.reason == Reason.ACCEPTED.value and event.visit_id is not None:
-            visit = db.get(Visit, event.visit_id)
-            if visit is not None and visit.checked_in_at is None:
-                visit.checked_in_at = datetime.fromtimestamp(event.at, UTC)
+    access.check_in_visits(db=db, new=new)
     return new

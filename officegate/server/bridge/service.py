@@ -203,17 +203,10 @@ class SiteBridge:
             return self._reject(topic, "status must be 'online' or 'offline'")
         try:
             with session_scope(self._sessions) as db:
-                ours = health.record_status(db=db, name=device, status=status)
-                # A gate back online catches up on who entered and left through the other
-                # gates of its anti-passback group while it was away (even if the broker
-                # lost what was queued for it); it keeps whichever record is newer.
-                catch_up = (passback.full_state(db=db, site_devices=[device])
-                            if ours and status == topics.ONLINE else [])
+                health.record_status(db=db, name=device, status=status)
         except SQLAlchemyError:
             log.exception("could not store the status of %s", device)
             return False
-        for name, command in catch_up:
-            self.send_command(name, command)
         self.stats["status"] += 1
         return True
 
