@@ -218,7 +218,7 @@ def main() -> None:
     print(f"frame -> vend motor, offline (no broker), {serves} passes ...", flush=True)
     offline = serve_latency(serves, args.seed, None)
     print(f"frame -> vend motor, online (embedded broker), {serves} passes ...", flush=True)
-    from officegate.mqtt.broker import EmbeddedBroker
+    from officegate.server.broker import EmbeddedBroker
 
     with EmbeddedBroker() as broker:
         online = serve_latency(serves, args.seed, broker.address.url(with_password=True))

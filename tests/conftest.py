@@ -31,7 +31,7 @@ def mqtt_broker() -> Iterator[BrokerAddress]:
     if url:
         yield parse_mqtt_url(url)
         return
-    from officegate.mqtt.broker import EmbeddedBroker
+    from officegate.server.broker import EmbeddedBroker
 
     with EmbeddedBroker() as broker:
         yield broker.address

@@ -1,5 +1,6 @@
-"""An edge (a Raspberry Pi) installs `officegate[edge]` only: nothing it runs may need the
-server's stack (FastAPI, SQLAlchemy, Alembic, uvicorn, the amqtt broker, argon2, Jinja2)."""
+"""An edge (a Raspberry Pi) installs protocol/ and edge/ only (requirements/edge.txt): no
+server file is on its disk, and nothing it runs may need the server's stack (FastAPI,
+SQLAlchemy, Alembic, uvicorn, the amqtt broker, argon2, Jinja2)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,10 @@ import subprocess
 import sys
 import textwrap
 import tomllib
+import zipfile
 from pathlib import Path
+
+import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
 SERVER_ONLY = ["fastapi", "sqlalchemy", "alembic", "uvicorn", "amqtt", "argon2", "jinja2",
@@ -46,22 +50,50 @@ def test_edge_commands_run_without_the_server_stack(tmp_path: Path) -> None:
     config.write_text('device = "gate-1"\nsite = "hq"\nbogus = 1\n')
     result = _run_without_server_stack(f"""
         import sys
-        from officegate.cli import app
+        from officegate.cli import main
         sys.argv = ["officegate", "edge", "--config", {str(config)!r}]
-        app()
+        main()
     """)
     assert result.returncode == 2, result.stderr
     assert "bogus" in result.stdout + result.stderr
     assert "is not installed on an edge" not in result.stderr
 
 
-def test_the_edge_extra_pulls_in_no_server_package() -> None:
-    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
-    wanted = project["dependencies"] + project["optional-dependencies"]["edge"]
+def test_the_edge_install_pulls_in_no_server_package() -> None:
+    wanted: list[str] = []
+    for part in ("protocol", "edge"):
+        wanted += tomllib.loads((ROOT / part / "pyproject.toml").read_text())["project"][
+            "dependencies"]
     names = {dep.split(">")[0].split("<")[0].split("=")[0].split("[")[0].strip().lower()
              for dep in wanted}
     assert not names & {"fastapi", "sqlalchemy", "alembic", "uvicorn", "amqtt", "argon2-cffi",
-                        "jinja2", "psycopg"}
+                        "jinja2", "psycopg", "officegate-server", "officegate-sim"}
+
+
+def _wheel_files(part: str, out: Path) -> list[str]:
+    """The file names inside the wheel that ``part`` builds (hatchling, no network)."""
+    pytest.importorskip("hatchling", reason="hatchling builds the wheels (requirements/test.txt)")
+    result = subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out), str(ROOT / part)], capture_output=True, text=True, timeout=120,
+        check=False)
+    assert result.returncode == 0, result.stderr[-2000:]
+    wheel = next(out.glob(f"officegate_{part.replace('firmware_sim', 'sim')}-*.whl"))
+    with zipfile.ZipFile(wheel) as archive:
+        return archive.namelist()
+
+
+def test_an_edge_install_has_no_server_or_simulator_file(tmp_path: Path) -> None:
+    files = _wheel_files("protocol", tmp_path) + _wheel_files("edge", tmp_path)
+    code = [f for f in files if f.startswith("officegate/")]
+    assert any(f.startswith("officegate/edge/") for f in code)
+    assert any(f.startswith("officegate/protocol/") for f in code)
+    strays = [f for f in code if not f.startswith(("officegate/edge/", "officegate/protocol/",
+                                                   "officegate/mqtt/", "officegate/cli.py",
+                                                   "officegate/__main__.py"))]
+    assert strays == []
+    # A namespace package: no part owns officegate/__init__.py.
+    assert "officegate/__init__.py" not in code
 
 
 EDGE_ONLY = ["gpiozero", "cv2", "zxingcpp", "pyzbar", "colorzero", "lgpio"]

@@ -13,10 +13,10 @@ from officegate.edge.cache import EdgeCache
 from officegate.edge.config import EdgeConfig
 from officegate.firmware_sim.board import SimBoard
 from officegate.firmware_sim.camera import SimulatedCamera
-from officegate.mqtt.broker import EmbeddedBroker, free_port
 from officegate.mqtt.client import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import Revocations
+from officegate.server.broker import EmbeddedBroker, free_port
 
 from .helpers import Clock, Site, device_config
 

@@ -8,8 +8,11 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from officegate.cli import app
+from officegate.cli import build_app
+
 from officegate.edge.config import EdgeConfig
+
+app = build_app()
 
 
 @pytest.fixture

@@ -28,9 +28,9 @@ from support.office import (
 from support.receivers import QuietHandler, serving
 
 from officegate.mqtt import BrokerAddress
-from officegate.mqtt.broker import free_port
 from officegate.server.app import create_app
 from officegate.server.bootstrap import database_session
+from officegate.server.broker import free_port
 from officegate.server.devices.service import create_device
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings

@@ -22,8 +22,8 @@ from fastapi.testclient import TestClient
 from support.polling import wait_for
 
 from officegate.mqtt import BrokerAddress
-from officegate.mqtt.broker import free_port
 from officegate.server.app import create_app
+from officegate.server.broker import free_port
 from officegate.server.channels.email import strip_quoted
 from officegate.server.channels.mail_reader import MalformedMail, read_mail
 from officegate.server.messaging.config import MessagingConfig

@@ -13,8 +13,8 @@ import uvicorn
 from fastapi.testclient import TestClient
 
 from officegate.mqtt import BrokerAddress
-from officegate.mqtt.broker import free_port
 from officegate.server.app import create_app
+from officegate.server.broker import free_port
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 

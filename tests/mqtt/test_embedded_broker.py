@@ -7,8 +7,8 @@ import dataclasses
 import paho.mqtt.client as mqtt
 import pytest
 
-from officegate.mqtt.broker import EmbeddedBroker
 from officegate.mqtt.client import make_client
+from officegate.server.broker import EmbeddedBroker
 
 
 @pytest.fixture(scope="module")

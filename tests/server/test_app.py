@@ -62,7 +62,7 @@ def test_server_thread_serves_over_real_http(settings: Settings, office: Office,
                                              broker: object) -> None:
     import httpx
 
-    from officegate.mqtt.broker import free_port
+    from officegate.server.broker import free_port
     from officegate.server.runner import RedactPassLinks, ServerThread
 
     port = free_port()

@@ -122,9 +122,15 @@ class EdgeConfig(BaseModel):
         default=Path("./edge-data"), title="Data directory",
         description="Where the key/config cache and the event outbox live.",
     )
-    camera: int | Literal["sim"] = Field(
+    camera: int | str = Field(
         default=0, title="Camera",
-        description="OpenCV camera index, or \"sim\" for simulated frames."
+        description="OpenCV camera index or device path (/dev/video0), or the name of a "
+                    "registered camera (\"sim\": the simulator's frames and mock pins)."
+    )
+    pin_factory: str | None = Field(
+        default=None, title="Pin factory",
+        description="gpiozero pin factory by name (lgpio, rpigpio, pigpio, native, mock); "
+                    "default: what the camera brings, else gpiozero's own choice.",
     )
     decoder: Literal["zxing", "pyzbar", "opencv"] = Field(
         default="zxing", title="QR decoder", description="Which QR decoder reads the frames."

@@ -29,11 +29,11 @@ import logging
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from importlib.metadata import version
 from typing import Any
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from officegate import __version__
 from officegate.protocol import topics
 from officegate.protocol.messages import DoorEvent
 from officegate.server.bridge.sharing import shared
@@ -68,7 +68,7 @@ def alarm_topic(device: str) -> str:
 
 ALL_COMMANDS = f"{topics.ROOT}/ha/+/set"
 ROOM_ENTITIES = {"occupancy": "binary_sensor", "people": "sensor", "meeting": "sensor"}
-ORIGIN = {"name": "OfficeGate", "sw_version": __version__}
+ORIGIN = {"name": "OfficeGate", "sw_version": version("officegate-server")}
 
 
 def server_status(site: str) -> str:

@@ -11,11 +11,19 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
+from gpiozero.pins.mock import MockFactory
 
+from officegate.edge.hardware import CameraDriver
 from officegate.firmware_sim.phone import SCREEN_WIDTH
+
+if TYPE_CHECKING:
+    from gpiozero.pins import Factory
+
+    from officegate.edge.config import EdgeConfig
 
 FRAME_WIDTH = 640
 FRAME_HEIGHT = 480
@@ -220,3 +228,24 @@ class SimulatedCamera:
     def close(self) -> None:
         """Stop the feed; further reads return ``None``."""
         self._closed = True
+
+
+def _sim_frames(config: EdgeConfig) -> SimulatedCamera:
+    return SimulatedCamera(fps=15)  # an empty lobby, at a camera's pace
+
+
+def _sim_pins(config: EdgeConfig) -> Factory:
+    if config.kind == "vending":
+        # A simulated machine: mock pins wired to motors, a drop sensor and lit buttons.
+        from officegate.edge.vending import VendingPins
+        from officegate.firmware_sim.vending import SimVendingBoard
+
+        board = SimVendingBoard(VendingPins.from_config(config.vending_pins),
+                                cans={p.slot: p.count for p in config.products})
+        return board.factory
+    return MockFactory()
+
+
+# Registered as the camera "sim" (entry point officegate.edge.cameras): an edge config with
+# camera = "sim" reads simulated frames and drives gpiozero's mock pins.
+DRIVER = CameraDriver(open=_sim_frames, pins=_sim_pins)

@@ -1,5 +1,5 @@
 """``python -m officegate`` runs the CLI."""
 
-from officegate.cli import app
+from officegate.cli import main
 
-app()
+main()

@@ -27,13 +27,13 @@ from officegate.edge.config import EdgeConfig
 from officegate.firmware_sim.board import SimBoard
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.visitor import SimulatedVisitor
-from officegate.mqtt.broker import EmbeddedBroker, free_port
 from officegate.mqtt.client import BrokerAddress
 from officegate.protocol import Decision
 from officegate.protocol.messages import AccessEvent
 from officegate.server.app import create_app
 from officegate.server.auth import service as auth
 from officegate.server.bootstrap import database_session
+from officegate.server.broker import EmbeddedBroker, free_port
 from officegate.server.devices import service as devices
 from officegate.server.settings import Settings
 

@@ -80,7 +80,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
         if address is None and settings.mqtt_url:
             address = parse_mqtt_url(settings.mqtt_url)
         if address is None:
-            from officegate.mqtt.broker import EmbeddedBroker
+            from officegate.server.broker import EmbeddedBroker
 
             embedded = EmbeddedBroker()
             address = await run_in_threadpool(embedded.start)

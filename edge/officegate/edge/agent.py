@@ -18,10 +18,11 @@ from gpiozero.pins import Factory
 
 from officegate.edge.actuator import Actuator
 from officegate.edge.cache import EdgeCache
-from officegate.edge.camera import FrameSource, OpenCVCamera
+from officegate.edge.camera import FrameSource
 from officegate.edge.config import EdgeConfig
 from officegate.edge.decoders import Decoder, make_decoder
 from officegate.edge.door import DoorSensors
+from officegate.edge.hardware import open_hardware
 from officegate.edge.health import EdgeHealth
 from officegate.edge.link import EdgeLink
 from officegate.edge.outbox import Outbox
@@ -109,20 +110,11 @@ class EdgeAgent:
     ) -> EdgeAgent:
         """Wire an agent from its config: camera, decoder, pins, cache, outbox, MQTT link.
 
-        ``camera = "sim"`` reads an empty simulated lobby and drives gpiozero mock pins
-        unless ``frames``/``pin_factory`` are given.
+        The camera and pins are chosen by name (:mod:`officegate.edge.hardware`) unless
+        ``frames``/``pin_factory`` are given.
         """
-        if frames is None:
-            if config.camera == "sim":
-                from officegate.firmware_sim.camera import SimulatedCamera
-
-                frames = SimulatedCamera(fps=15)  # an empty lobby, at a camera's pace
-            else:
-                frames = OpenCVCamera(config.camera)
-        if pin_factory is None and config.camera == "sim":
-            from gpiozero.pins.mock import MockFactory
-
-            pin_factory = MockFactory()
+        hardware = open_hardware(config, frames=frames, pins=pin_factory)
+        frames, pin_factory = hardware.frames, hardware.pins
         cache = EdgeCache(config.data_dir / "cache")
         verifier = build_verifier(config, cache)
         outbox = Outbox(config.data_dir / "outbox.db", max_rows=config.outbox_max_events,

@@ -8,18 +8,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from typing import TYPE_CHECKING
 
 from gpiozero.pins import Factory
 
-from officegate.edge.camera import FrameSource, OpenCVCamera
+from officegate.edge.camera import FrameSource
 from officegate.edge.config import EdgeConfig
 from officegate.edge.decoders import make_decoder
-from officegate.edge.vending import VendingMachine, VendingPins, build_machine
+from officegate.edge.hardware import open_hardware
+from officegate.edge.vending import VendingMachine, build_machine
 from officegate.protocol.vending import Product
-
-if TYPE_CHECKING:
-    from officegate.firmware_sim.vending import SimVendingBoard
 
 log = logging.getLogger(__name__)
 
@@ -31,27 +28,16 @@ class VendingService:
                  pin_factory: Factory | None = None) -> None:
         if config.kind != "vending":
             raise ValueError(f"{config.device} is a {config.kind}, not a vending machine")
-        if frames is None:
-            if config.camera == "sim":
-                from officegate.firmware_sim.camera import SimulatedCamera
-
-                frames = SimulatedCamera(fps=15)
-            else:
-                frames = OpenCVCamera(config.camera)
         products = [Product(slot=p.slot, product=p.product, name_en=p.name_en,
                             name_ja=p.name_ja, count=p.count) for p in config.products]
-        self.board: SimVendingBoard | None = None
-        if pin_factory is None and config.camera == "sim":
-            # A simulated machine: mock pins wired to simulated motors, drop sensor, buttons.
-            from officegate.firmware_sim.vending import SimVendingBoard
-
-            self.board = SimVendingBoard(VendingPins.from_config(config.vending_pins),
-                                         cans={p.slot: p.count for p in products})
-            pin_factory = self.board.factory
-        self.frames = frames
+        # The camera and pins by name: "sim" brings a simulated machine (motors, drop sensor,
+        # lit buttons) wired to mock pins, whose factory is closed with the machine.
+        hardware = open_hardware(config, frames=frames, pins=pin_factory)
+        self._own_pins: Factory | None = hardware.pins if pin_factory is None else None
+        self.frames = hardware.frames
         self.machine: VendingMachine = build_machine(
             config, products=products, decoder=make_decoder(config.decoder),
-            pin_factory=pin_factory)
+            pin_factory=hardware.pins)
         self._stop = threading.Event()
 
     def run(self) -> None:
@@ -73,5 +59,5 @@ class VendingService:
         self.stop()
         self.machine.close()
         self.frames.close()
-        if self.board is not None:
-            self.board.close()
+        if self._own_pins is not None:
+            self._own_pins.close()

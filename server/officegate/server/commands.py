@@ -1,12 +1,8 @@
-"""The ``officegate`` command: demo, server, edge, scan, user administration.
-
-Imports of the server or edge stacks happen inside the commands, so an edge install (without
-FastAPI and SQLAlchemy) can run ``officegate edge`` and ``officegate scan``.
-"""
+"""``officegate server``, ``user``, ``device`` and ``broker-config``: running and administering
+the server."""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Annotated
@@ -14,43 +10,15 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
-app = typer.Typer(
-    name="officegate",
-    help="OfficeGate: a reception desk that is only a QR code.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-)
-user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)
-app.add_typer(user_app, name="user")
 console = Console()
 err = Console(stderr=True)
 
-
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
-
-
-@app.command()
-def demo(
-    once: Annotated[
-        bool, typer.Option(help="Exit after the story (exit code 0 = it worked).")
-    ] = False,
-    port: Annotated[
-        int, typer.Option(help="HTTP port of the demo server (0 = any free one).")
-    ] = 8000,
-    data_dir: Annotated[
-        Path | None, typer.Option(help="Keep the demo's database and keys here (default: temp).")
-    ] = None,
-    verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
-) -> None:
-    """Play the visitor's story end to end: invite, pass, rotating QR, gate, access log."""
-    _logging(verbose)
-    from officegate.demo.story import run_demo
-
-    raise typer.Exit(run_demo(console=console, once=once, port=port, data_dir=data_dir))
+app = typer.Typer()
+user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)
+app.add_typer(user_app, name="user")
+device_app = typer.Typer(help="Gates, doors and vending machines: provisioning.",
+                         no_args_is_help=True)
+app.add_typer(device_app, name="device")
 
 
 @app.command()
@@ -69,58 +37,6 @@ def server(
         os.environ["OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT"] = str(smtp_port)
     overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
     serve(Settings(**overrides))  # type: ignore[arg-type]
-
-
-@app.command()
-def edge(
-    config: Annotated[Path, typer.Option("--config", "-c", help="Edge config file (.toml).")],
-) -> None:
-    """Run an edge agent (gate, door or vending machine) from its config file."""
-    _logging(True)  # a service: every decision is logged at INFO
-    from officegate.edge.agent import EdgeAgent
-    from officegate.edge.config import ConfigError, EdgeConfig
-
-    try:
-        cfg = EdgeConfig.load(config)
-    except ConfigError as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    url = os.environ.get("OFFICEGATE_EDGE_MQTT_URL")
-    if url:  # keeps the broker password out of the config file
-        cfg = cfg.model_copy(update={"mqtt_url": url})
-    from officegate.edge.camera import CameraUnavailable
-    from officegate.edge.decoders import DecoderUnavailable
-    from officegate.edge.vending_runner import VendingService
-
-    try:  # a vending machine serves drinks; gates and doors open
-        agent: EdgeAgent | VendingService = (
-            VendingService(cfg) if cfg.kind == "vending" else EdgeAgent.from_config(cfg))
-    except (CameraUnavailable, DecoderUnavailable) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
-    console.print(f"edge [bold]{cfg.device}[/bold] ({cfg.kind}, zone {cfg.zone}) running")
-    try:
-        agent.run()
-    except KeyboardInterrupt:
-        pass
-    finally:
-        agent.close()
-
-
-@app.command()
-def scan(
-    images: Annotated[list[Path], typer.Argument(help="Photos or frames to decode.")],
-    raw: Annotated[bool, typer.Option(help="Print the QR text only.")] = False,
-    decoder: Annotated[str, typer.Option(help="zxing, pyzbar or opencv.")] = "zxing",
-    config: Annotated[
-        Path | None,
-        typer.Option("--config", "-c", help="An edge config: verify with that edge's cached keys."),
-    ] = None,
-) -> None:
-    """Decode QR codes in images and print the text or the gate's decision (for installers)."""
-    from officegate.edge.scan import scan_images
-
-    raise typer.Exit(scan_images(images, raw=raw, decoder=decoder, config=config, console=console))
 
 
 @user_app.command("add")
@@ -149,11 +65,6 @@ def user_add(
     except OfficeGateError as exc:
         err.print(f"[red]{exc.detail()['message_en']}[/red]")
         raise typer.Exit(2) from None
-
-
-device_app = typer.Typer(help="Gates, doors and vending machines: provisioning.",
-                         no_args_is_help=True)
-app.add_typer(device_app, name="device")
 
 
 @device_app.command("add")

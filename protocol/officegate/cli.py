@@ -1,0 +1,31 @@
+"""The ``officegate`` command. Each installed part adds its own commands through the
+``officegate.commands`` entry point group (server: ``server``, ``user``, ``device``,
+``broker-config``; edge: ``edge``, ``scan``; simulator: ``demo``), so an edge install (a Pi,
+without FastAPI and SQLAlchemy) has exactly the edge's commands and imports no server code.
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import entry_points
+
+import typer
+
+GROUP = "officegate.commands"
+
+
+def build_app() -> typer.Typer:
+    """The CLI with the commands of every installed part (by entry point, sorted by name)."""
+    app = typer.Typer(
+        name="officegate",
+        help="OfficeGate: a reception desk that is only a QR code.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+    )
+    for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
+        app.add_typer(point.load())
+    return app
+
+
+def main() -> None:
+    """Console-script entry: build the CLI and run it."""
+    build_app()()
