@@ -10,7 +10,6 @@ import segno
 from typer.testing import CliRunner
 
 from officegate.cli import build_app
-
 from officegate.edge.cache import EdgeCache
 from officegate.protocol import (
     KeySet,
@@ -23,6 +22,7 @@ from officegate.protocol import (
     rotating_text,
 )
 
+app = build_app()
 runner = CliRunner()
 
 
@@ -111,8 +111,6 @@ def test_edge_with_a_misspelt_config_key_exits_2_with_the_reason(tmp_path: Path)
 def test_user_add_creates_a_login_and_refuses_weak_passwords(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, database_url: str
 ) -> None:
-
-app = build_app()
     monkeypatch.setenv("OFFICEGATE_DATA_DIR", str(tmp_path / "server"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     ok = runner.invoke(app, ["user", "add", "Reception@Example.com", "--role", "staff",

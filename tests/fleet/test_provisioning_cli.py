@@ -9,7 +9,6 @@ import pytest
 from typer.testing import CliRunner
 
 from officegate.cli import build_app
-
 from officegate.edge.config import EdgeConfig
 
 app = build_app()
