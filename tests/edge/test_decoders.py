@@ -15,7 +15,7 @@ from officegate.protocol import rotating_text
 from .helpers import NOW, Site
 
 # How many of 10 easy frames (phone held steadily) each decoder must read at least.
-MIN_READS = {"zxing": 9, "pyzbar": 8, "opencv": 3}
+MIN_READS = {"zxing": 9, "pyzbar": 8, "opencv": 3, "gate": 9}
 
 
 @pytest.fixture(scope="module")

@@ -132,7 +132,7 @@ class EdgeConfig(BaseModel):
         description="gpiozero pin factory by name (lgpio, rpigpio, pigpio, native, mock); "
                     "default: what the camera brings, else gpiozero's own choice.",
     )
-    decoder: Literal["zxing", "pyzbar", "opencv"] = Field(
+    decoder: Literal["zxing", "pyzbar", "opencv", "gate"] = Field(
         default="zxing", title="QR decoder", description="Which QR decoder reads the frames."
     )
     pins: Pins = Field(

@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 DEFAULT_DECODER = "zxing"
-DECODER_NAMES = ("zxing", "pyzbar", "opencv")
+DECODER_NAMES = ("zxing", "pyzbar", "opencv", "gate")
 
 
 class DecoderUnavailable(RuntimeError):
@@ -115,11 +115,15 @@ _DECODERS: dict[str, type[ZxingDecoder] | type[PyzbarDecoder] | type[OpenCVDecod
 
 
 def make_decoder(name: str = DEFAULT_DECODER) -> Decoder:
-    """Build the decoder called ``name`` ("zxing", "pyzbar" or "opencv").
+    """Build the decoder called ``name`` ("zxing", "pyzbar", "opencv" or "gate").
 
     Raises ``ValueError`` for an unknown name and ``DecoderUnavailable`` when its library
     is missing, both with a message that says what to do.
     """
+    if name == "gate":  # zxing-cpp plus retries on crops (officegate.edge.reading)
+        from officegate.edge.reading import GateReader
+
+        return GateReader()
     try:
         cls = _DECODERS[name]
     except KeyError:

@@ -59,6 +59,9 @@ class EdgeVerifier:
         self.config: DeviceConfig | None = None
         self._replay = ReplayGuard(hold_seconds=hold_seconds)
         self._held_denials: dict[str, float] = {}
+        # Text already accepted -> (pass id, code counter, last seen): a pass held in front of
+        # the camera is "holding" without its signature being checked again on every frame.
+        self._held_accepts: dict[str, tuple[bytes, int | None, float]] = {}
         #: Who is inside, for anti-passback (None: this device keeps no such record).
         self.passback: PassbackLedger | None = None
         if config is not None:
@@ -87,6 +90,7 @@ class EdgeVerifier:
         with self._lock:
             self._keys = keys
             self._held_denials.clear()
+            self._held_accepts.clear()
 
     def update_revocations(self, revocations: Revocations) -> None:
         """Deny the pass ids in ``revocations`` from now on."""
@@ -98,6 +102,7 @@ class EdgeVerifier:
             self._revocations = revocations
             self._revoked = revocations.pass_id_bytes()
             self._held_denials.clear()
+            self._held_accepts.clear()
 
     def update_config(self, config: DeviceConfig) -> None:
         """Apply this device's config: zone, static passes, code period, pulse, mode."""
@@ -109,6 +114,7 @@ class EdgeVerifier:
             self.relay_pulse_ms = config.relay_pulse_ms
             self.mode = config.mode
             self._held_denials.clear()
+            self._held_accepts.clear()
 
     # Deciding --------------------------------------------------------------------------
     def decide(self, text: str, now: float) -> Decision | None:
@@ -118,6 +124,8 @@ class EdgeVerifier:
         (already decided: no second unlock, no second event), else the Decision.
         """
         with self._lock:
+            if self._still_holding(text, now):
+                return None
             held = self._held_denials.get(text)
             if held is not None and 0 <= now - held <= self.hold_seconds:
                 self._held_denials[text] = now  # still there: keep holding
@@ -128,9 +136,11 @@ class EdgeVerifier:
             )
             if decision.accepted:
                 if decision.holding:
+                    self._hold_accept(text, decision, now)
                     return None
                 decision = self._door_rules(decision, now)
                 if decision.accepted:
+                    self._hold_accept(text, decision, now)
                     return decision
             # A signed pass denied for the same reason is the same presentation even after
             # its code rotated on the phone: one beep, one event (unsigned text keys by text).
@@ -160,10 +170,32 @@ class EdgeVerifier:
                 return replace(decision, reason=Reason.REPLAYED, detail=why)
         return decision
 
+    def _still_holding(self, text: str, now: float) -> bool:
+        """The same accepted text seen again within the hold: ask only the replay guard."""
+        held = self._held_accepts.get(text)
+        if held is None or not 0 <= now - held[2] <= self.hold_seconds:
+            return False
+        pass_id, counter, _at = held
+        if self._replay.check(pass_id, counter, self._policy.device, now) != "holding":
+            return False  # pragma: no cover - the guard holds what it accepted this recently
+        self._held_accepts[text] = (pass_id, counter, now)
+        return True
+
+    def _hold_accept(self, text: str, decision: Decision, now: float) -> None:
+        if decision.claims is None:
+            return
+        if len(self._held_accepts) >= _MAX_HELD_DENIALS:
+            cutoff = now - self.hold_seconds
+            self._held_accepts = {t: v for t, v in self._held_accepts.items() if v[2] >= cutoff}
+            if len(self._held_accepts) >= _MAX_HELD_DENIALS:
+                self._held_accepts.clear()
+        self._held_accepts[text] = (decision.claims.pass_id, decision.counter, now)
+
     def _hold_denial(self, text: str, now: float) -> None:
         if len(self._held_denials) >= _MAX_HELD_DENIALS:
             cutoff = now - self.hold_seconds
             self._held_denials = {t: s for t, s in self._held_denials.items() if s >= cutoff}
             if len(self._held_denials) >= _MAX_HELD_DENIALS:
-                self._held_denials.clear()  # a flood of junk codes: forget, never grow
+                self._held_denials.clear()
+            self._held_accepts.clear()  # a flood of junk codes: forget, never grow
         self._held_denials[text] = now
