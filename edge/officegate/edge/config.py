@@ -95,6 +95,36 @@ class VendingPinsConfig(BaseModel):
         return self
 
 
+class PicameraConfig(BaseModel):
+    """Settings of a Raspberry Pi camera module read through Picamera2 (``camera =
+    "picamera2"``); docs/pi-wiring.md explains the defaults."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    index: int = Field(default=0, ge=0, le=7, title="Camera number",
+                       description="Which camera module (0: the first, or the only one).")
+    width: int = Field(default=640, ge=160, le=4608, title="Width",
+                       description="Frame width in pixels.")
+    height: int = Field(default=480, ge=120, le=3496, title="Height",
+                        description="Frame height in pixels.")
+    fps: float = Field(default=30.0, gt=0, le=120, title="Frames per second",
+                       description="Frame rate, pinned with FrameDurationLimits.")
+    exposure_us: int | None = Field(
+        default=4000, ge=100, le=1_000_000, title="Exposure time (us)",
+        description="Fixed shutter time; the camera's AGC still sets the gain. Short keeps a "
+                    "moving phone sharp. None: full auto-exposure.")
+    focus_m: float | None = Field(
+        default=None, gt=0.05, le=10.0, title="Focus distance (m)",
+        description="Camera Module 3 only: focus the lens at this distance and keep it there "
+                    "(e.g. 0.15 where phones are held). None: the camera's own focus.")
+    format: Literal["gray", "bgr"] = Field(
+        default="gray", title="Frame format",
+        description="gray: the luminance plane (what the decoder reads, no conversion); "
+                    "bgr: colour frames in OpenCV's order.")
+    buffers: int = Field(default=2, ge=1, le=8, title="Buffers",
+                         description="Frame buffers; few keep the frame read the newest.")
+
+
 class EdgeConfig(BaseModel):
     """Everything an edge agent at one gate, door or vending machine needs to run."""
 
@@ -138,6 +168,9 @@ class EdgeConfig(BaseModel):
     pins: Pins = Field(
         default=Pins(), title="Pins", description="BCM pin numbers of the outputs."
     )
+    picamera: PicameraConfig = Field(
+        default=PicameraConfig(), title="Pi camera",
+        description="Settings of the camera \"picamera2\" (a Pi camera module via libcamera).")
     relay_pulse_ms: int = Field(
         default=1500, ge=50, le=30000, title="Relay pulse (ms)",
         description="How long the lock relay stays energised per opening "

@@ -18,15 +18,16 @@ _LIGHT_BG = (246, 246, 246)
 _DARK_BG = (24, 20, 18)
 
 
-def qr_modules(text: str) -> np.ndarray:
-    """Return the QR of ``text`` at error correction M as a bool array (True = dark module)."""
-    qr = segno.make_qr(text, error="m", boost_error=False)
+def qr_modules(text: str, *, error: str = "m") -> np.ndarray:
+    """Return the QR of ``text`` at error correction ``error`` (l, m, q, h) as a bool array
+    (True = dark module)."""
+    qr = segno.make_qr(text, error=error, boost_error=False)
     return np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
 
 
-def render_qr(text: str, size: int, *, quiet_zone: int = 4) -> np.ndarray:
+def render_qr(text: str, size: int, *, quiet_zone: int = 4, error: str = "m") -> np.ndarray:
     """Render ``text`` as a grayscale QR image of about ``size`` pixels, quiet zone included."""
-    modules = qr_modules(text)
+    modules = qr_modules(text, error=error)
     padded = np.pad(modules, quiet_zone, constant_values=False)
     img = np.where(padded, 0, 255).astype(np.uint8)
     # Nearest-neighbour keeps the modules square, as a browser canvas would draw them.
@@ -40,10 +41,12 @@ def phone_screen(
     header: str = "OfficeGate",
     subtitle: str = "Visitor pass",
     qr_size: int = 300,
+    error: str = "m",
 ) -> np.ndarray:
     """Render the pass page as a phone shows it: header, QR card, and footer hint.
 
-    ``text`` is the QR content (``None`` shows the page without a QR, e.g. loading).
+    ``text`` is the QR content (``None`` shows the page without a QR, e.g. loading), drawn
+    at error correction ``error`` as the pass page draws it.
     Returns a ``SCREEN_HEIGHT x SCREEN_WIDTH x 3`` uint8 BGR image.
     """
     bg = _DARK_BG if dark else _LIGHT_BG
@@ -61,7 +64,7 @@ def phone_screen(
         screen, (left - 6, top - 6), (left + qr_size + 6, top + qr_size + 6), card, thickness=-1
     )
     if text is not None:
-        qr = render_qr(text, qr_size)
+        qr = render_qr(text, qr_size, error=error)
         screen[top : top + qr_size, left : left + qr_size] = qr[:, :, None]
     cv2.putText(
         screen, "Hold to the gate camera", (40, top + qr_size + 60),

@@ -17,9 +17,9 @@ from officegate.protocol import rotating_code, rotating_text, static_text
 
 
 @lru_cache(maxsize=64)
-def _screen(text: str, dark: bool) -> np.ndarray:
+def _screen(text: str, dark: bool, error: str = "m") -> np.ndarray:
     # The phone redraws only when the code rotates; so do we (rendering is the slow part).
-    image = phone_screen(text, dark=dark)
+    image = phone_screen(text, dark=dark, error=error)
     image.setflags(write=False)
     return image
 
@@ -39,12 +39,14 @@ class SimulatedVisitor:
         *,
         dark: bool = False,
         period: int = 10,
+        qr_error: str = "m",
     ) -> None:
         self.cose = cose
         self.secret = secret
         self.clock = clock
         self.dark = dark
         self.period = period
+        self.qr_error = qr_error  # error correction level the pass page draws the QR at
 
     def text_at(self, t: float) -> str:
         """The QR text the pass page shows at time ``t``."""
@@ -58,9 +60,9 @@ class SimulatedVisitor:
 
     def screen(self) -> np.ndarray:
         """The phone screen now, for ``SimulatedCamera(visitor.screen)``."""
-        return _screen(self.text(), self.dark)
+        return _screen(self.text(), self.dark, self.qr_error)
 
     def screenshot_at(self, t: float) -> Callable[[], np.ndarray]:
         """A screenshot taken at ``t``: a screen that shows that moment's QR forever."""
-        frozen = _screen(self.text_at(t), self.dark)
+        frozen = _screen(self.text_at(t), self.dark, self.qr_error)
         return lambda: frozen
