@@ -60,4 +60,4 @@ def test_the_gate_reader_reads_real_photos_at_least_as_well_as_zxing_alone(
 
     assert not wrong, f"misreads: {wrong}"
     assert zxing - gate == set(), f"zxing-cpp alone read these and the gate did not: {zxing - gate}"
-    assert len(gate) >= 0.9 * len(samples)
+    assert len(gate) >= 0.85 * len(samples)  # 66 of 73 with zxing-cpp 3.1 (zxing alone: 64)

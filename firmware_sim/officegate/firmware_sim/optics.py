@@ -46,6 +46,9 @@ class CameraSettings:
     """
 
     fps: float = 30.0
+    width: int = FRAME_WIDTH
+    height: int = FRAME_HEIGHT
+    zoom: float = 1.0  # ScalerCrop: the centre 1/zoom of the sensor, scaled to width x height
     max_exposure_ms: float = 33.3
     max_gain: float = 8.0
     ae_target: float = 0.18  # linear mean the AE aims for (mid-grey)
@@ -53,16 +56,27 @@ class CameraSettings:
     focus_mm: float = 150.0
 
 
+    @property
+    def focal_px(self) -> float:
+        """Focal length in output pixels."""
+        return FOCAL_PX * self.width / FRAME_WIDTH * self.zoom
+
+    @property
+    def pixel_mm(self) -> float:
+        """Size of one output pixel on the sensor, in mm."""
+        return PIXEL_MM * FRAME_WIDTH / self.width / self.zoom
+
+
 DEFAULT_CAMERA = CameraSettings()
 #: Exposure capped at 4 ms (with gain): the "short exposure for a lit screen" setting.
 SHORT_EXPOSURE = CameraSettings(max_exposure_ms=4.0, max_gain=12.0)
 
 
-def defocus_sigma_px(distance_mm: float, focus_mm: float) -> float:
+def defocus_sigma_px(distance_mm: float, focus_mm: float, pixel_mm: float = PIXEL_MM) -> float:
     """Gaussian sigma (px) of the blur circle of a point at ``distance_mm`` (thin lens)."""
     blur_mm = (APERTURE_MM * FOCAL_MM / (focus_mm - FOCAL_MM)
                * abs(distance_mm - focus_mm) / distance_mm)
-    return blur_mm / PIXEL_MM / 2.4  # a disc of diameter c is close to a gaussian of c/2.4
+    return blur_mm / pixel_mm / 2.4  # a disc of diameter c is close to a gaussian of c/2.4
 
 
 def motion_kernel(dx: float, dy: float) -> np.ndarray | None:

@@ -89,14 +89,26 @@ class Presentation:
         return Pose(b.x + vx * held + wobble, b.y + vy * held + 0.7 * wobble, b.z,
                     b.rotation, b.tilt_x, b.tilt_y)
 
-    def whole_qr_in_view(self, t: float) -> bool:
+    def whole_qr_in_view(self, t: float, camera: CameraSettings = DEFAULT_CAMERA) -> bool:
         """True when all four corners of the QR (quiet zone included) are inside the frame."""
         half = 150.0
         qx, qy = _QR_CENTER[0] + _BEZEL, _QR_CENTER[1] + _BEZEL
         corners = np.array([[[qx - half, qy - half], [qx + half, qy - half],
                              [qx + half, qy + half], [qx - half, qy + half]]], np.float32)
-        seen = cv2.perspectiveTransform(corners, _homography(self.pose(t), self.screen_mm))[0]
-        return bool(((seen >= 0) & (seen < (FRAME_WIDTH, FRAME_HEIGHT))).all())
+        seen = cv2.perspectiveTransform(
+            corners, _homography(self.pose(t), self.screen_mm, camera))[0]
+        return bool(((seen >= 0) & (seen < (camera.width, camera.height))).all())
+
+    def last_mm(self, mm: float) -> float:
+        """When the hand is ``mm`` (along its path) from where it stops: a clock that does not
+        depend on the camera's field of view."""
+        a, b = self.start, self.hold
+        total = math.dist((a.x, a.y, a.z), (b.x, b.y, b.z))
+        lo, hi = 0.0, 1.0
+        for _ in range(40):  # min_jerk is monotonic: bisect for s(tau) = 1 - mm / total
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if min_jerk(mid) < 1 - mm / total else (lo, mid)
+        return lo * self.move_s
 
     def film(self, screen: Callable[[float], np.ndarray], *, seconds: float,
              camera: CameraSettings = DEFAULT_CAMERA, seed: int = 0,
@@ -108,14 +120,16 @@ class Presentation:
         grayscale 640x480: the luminance a decoder reads.
         """
         rng = np.random.default_rng(seed)
-        lobby = _nits_of(cv2.cvtColor(lobby_background(np.random.default_rng(self.lobby_seed)),
-                                      cv2.COLOR_BGR2GRAY), 120.0)
+        lobby = _nits_of(cv2.resize(cv2.cvtColor(
+            lobby_background(np.random.default_rng(self.lobby_seed)), cv2.COLOR_BGR2GRAY),
+            (camera.width, camera.height)), 120.0)
         moire = None
         if self.moire:
             fx, fy, phase = self.moire_wave
-            yy, xx = np.mgrid[0:FRAME_HEIGHT, 0:FRAME_WIDTH].astype(np.float32)
+            yy, xx = np.mgrid[0:camera.height, 0:camera.width].astype(np.float32)
+            scale = np.float32(FRAME_WIDTH / camera.width)  # the beat is set by the optics
             moire = 1 + np.float32(self.moire) * np.sin(
-                np.float32(2 * math.pi) * (fx * xx + fy * yy) + np.float32(phase))
+                np.float32(2 * math.pi) * scale * (fx * xx + fy * yy) + np.float32(phase))
         exposure = Exposure.settled_on(lobby, camera)
         period = 1.0 / camera.fps
         t = self.frame_phase
@@ -135,16 +149,16 @@ class Presentation:
         """Scene luminance over one exposure [t0, t1]: the phone (luminance, coverage) at its
         mid-exposure pose, defocused, and smeared along the path its QR's centre took."""
         mid = self.pose((t0 + t1) / 2)
-        matrix = _homography(mid, self.screen_mm)
-        a, b = _project(self.pose(t0)), _project(self.pose(t1))
-        sigma = defocus_sigma_px(mid.z, camera.focus_mm)
+        matrix = _homography(mid, self.screen_mm, camera)
+        a, b = _project(self.pose(t0), camera), _project(self.pose(t1), camera)
+        sigma = defocus_sigma_px(mid.z, camera.focus_mm, camera.pixel_mm)
         pad = 3 * sigma + math.dist(a, b) / 2 + 2
         h, w = phone.shape[:2]
         corners = cv2.perspectiveTransform(
             np.array([[[0, 0], [w, 0], [w, h], [0, h]]], np.float32), matrix)[0]
         x0, y0 = (max(int(v - pad), 0) for v in corners.min(axis=0))
-        x1 = min(int(corners[:, 0].max() + pad) + 1, FRAME_WIDTH)
-        y1 = min(int(corners[:, 1].max() + pad) + 1, FRAME_HEIGHT)
+        x1 = min(int(corners[:, 0].max() + pad) + 1, camera.width)
+        y1 = min(int(corners[:, 1].max() + pad) + 1, camera.height)
         if x1 <= x0 or y1 <= y0:
             return lobby, False
         shift = np.array([[1, 0, -x0], [0, 1, -y0], [0, 0, 1]], np.float64)
@@ -193,12 +207,12 @@ def _rotation(pose: Pose) -> np.ndarray:
     return rx @ ry @ rz
 
 
-def _project(pose: Pose) -> tuple[float, float]:
-    return (FRAME_WIDTH / 2 + FOCAL_PX * pose.x / pose.z,
-            FRAME_HEIGHT / 2 + FOCAL_PX * pose.y / pose.z)
+def _project(pose: Pose, camera: CameraSettings) -> tuple[float, float]:
+    return (camera.width / 2 + camera.focal_px * pose.x / pose.z,
+            camera.height / 2 + camera.focal_px * pose.y / pose.z)
 
 
-def _homography(pose: Pose, screen_mm: float) -> np.ndarray:
+def _homography(pose: Pose, screen_mm: float, camera: CameraSettings) -> np.ndarray:
     """Phone image (screen + bezel, pixels) -> camera frame, through a pinhole camera."""
     mm_per_px = screen_mm / SCREEN_WIDTH
     rot = _rotation(pose)
@@ -209,18 +223,19 @@ def _homography(pose: Pose, screen_mm: float) -> np.ndarray:
     for x, y in src:
         p = rot @ np.array([(x - qx) * mm_per_px, (y - qy) * mm_per_px, 0.0])
         z = max(pose.z + p[2], 10.0)
-        dst.append([FRAME_WIDTH / 2 + FOCAL_PX * (pose.x + p[0]) / z,
-                    FRAME_HEIGHT / 2 + FOCAL_PX * (pose.y + p[1]) / z])
+        dst.append([camera.width / 2 + camera.focal_px * (pose.x + p[0]) / z,
+                    camera.height / 2 + camera.focal_px * (pose.y + p[1]) / z])
     return cv2.getPerspectiveTransform(src, np.array(dst, np.float32))
 
 
 def draw(rng: np.random.Generator) -> Presentation:
     """Draw one presentation; docs/presentation-model.md gives the source of each range."""
-    z_hold = float(np.clip(rng.lognormal(math.log(150), 0.25), 90, 280))
+    z_hold = float(np.clip(rng.lognormal(math.log(150), 0.25), 105, 280))
     rotation = float(rng.uniform(-180, 180))
-    # The visitor aims the QR at the camera window: it ends up wholly inside the picture.
-    room_x = max(z_hold * (FRAME_WIDTH / 2) / FOCAL_PX - 40, 0)
-    room_y = max(z_hold * (FRAME_HEIGHT / 2) / FOCAL_PX - 40, 0)
+    # The visitor aims the QR at the camera window: it ends up wholly inside the picture of
+    # the camera's full field of view (a zoomed-in camera may see less of it).
+    room_x = max(z_hold * (FRAME_WIDTH / 2) / FOCAL_PX - 50, 0)
+    room_y = max(z_hold * (FRAME_HEIGHT / 2) / FOCAL_PX - 50, 0)
     hold = Pose(float(np.clip(rng.normal(0, 15), -room_x, room_x)),
                 float(np.clip(rng.normal(0, 12), -room_y, room_y)), z_hold, rotation,
                 float(np.clip(rng.normal(0, 10), -30, 30)),

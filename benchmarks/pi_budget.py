@@ -1,0 +1,181 @@
+"""A Pi's budget: instructions and time per frame of the gate's decision path, by kind of frame.
+
+    python benchmarks/pi_budget.py                 # both readers, callgrind + wall time
+    python benchmarks/pi_budget.py --decoder gate  # one reader
+
+How it is measured: frames of presentations (firmware_sim.presentation, short exposure) are
+rendered first, sorted into four kinds - idle lobby (no phone), searching (phone in view and
+moving, not yet read), deciding (a new pass held still: decode + EdDSA + TOTP + relay + outbox)
+and holding (the same accepted pass still in view) - then put through the real
+``EdgeAgent.step``, K frames per kind. Instructions are counted by valgrind's callgrind (exact
+and stable on a shared machine): the run dumps its counters at a marker call (``getppid``)
+between kinds, so each part holds exactly that kind's K steps. Time is ``perf_counter`` around
+each step in a separate run without valgrind. The Raspberry Pi 4 figures are estimates: see
+the README (Pi budget) for the conversion.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import NOW, machine, save  # noqa: E402
+from presentation import SHORT_EXPOSURE, Clock, site_key, visitor  # noqa: E402
+
+from officegate.edge.actuator import Actuator  # noqa: E402
+from officegate.edge.agent import EdgeAgent  # noqa: E402
+from officegate.edge.config import EdgeConfig  # noqa: E402
+from officegate.edge.decoders import make_decoder  # noqa: E402
+from officegate.firmware_sim.board import SimBoard  # noqa: E402
+from officegate.firmware_sim.camera import SimulatedCamera  # noqa: E402
+from officegate.firmware_sim.presentation import draw  # noqa: E402
+from officegate.protocol import KeySet  # noqa: E402
+from officegate.protocol.messages import DeviceConfig, Revocations  # noqa: E402
+
+KINDS = ("idle", "searching", "deciding", "holding")
+FRAME_MS = 1000 / 30
+#: Raspberry Pi 4: Cortex-A72 at 1.5 GHz; ~1 instruction per cycle on this kind of code, and
+#: ~1.5 AArch64 instructions per x86-64 one where SIMD does the work (NEON is half AVX2's width).
+PI4_INSTRUCTIONS_PER_S = 1.5e9
+ARM_PER_X86 = 1.5
+
+
+def frames_by_kind(count: int) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """``count`` frames of each kind, with the presentation seed each one shows."""
+    out: dict[str, list[tuple[int, np.ndarray]]] = {k: [] for k in KINDS}
+    key = site_key()
+    seed = 0
+    while min(len(v) for v in out.values()) < count:
+        seed += 1
+        shown = draw(np.random.default_rng(seed))
+        person = visitor(key, seed, NOW)
+        screen = person.screen()
+        for t, frame, in_view in shown.film(lambda _t, s=screen: s, seconds=shown.move_s + 0.6,
+                                            camera=SHORT_EXPOSURE, seed=seed):
+            kind = ("idle" if not in_view else "searching" if t < shown.move_s - 0.1
+                    else "holding" if t > shown.move_s + 0.3 else "deciding")
+            if len(out[kind]) < count and (kind != "deciding" or not any(
+                    s == seed for s, _ in out[kind])):
+                out[kind].append((seed, frame))
+    return out
+
+
+def agent_for(decoder: str, tmp: str, clock: Clock) -> tuple[EdgeAgent, SimBoard]:
+    """An offline gate agent on mock pins that trusts the benchmark's site key."""
+    cfg = EdgeConfig(device="gate-1", site="hq", mqtt_url=None, data_dir=Path(tmp),
+                     camera="sim")
+    board = SimBoard(cfg.pins)
+    agent = EdgeAgent(cfg, frames=SimulatedCamera(), decoder=make_decoder(decoder),
+                      actuator=Actuator(cfg.pins, pin_factory=board.factory), clock=clock)
+    agent.verifier.update_keys(KeySet("hq", [site_key().trusted()], version=1))
+    agent.verifier.update_revocations(Revocations("hq", 1, ()))
+    agent.verifier.update_config(DeviceConfig("gate-1", "hq", "gate", "lobby", 1500, False, 10,
+                                              "normal", 1))
+    return agent, board
+
+
+def inner(decoder: str, count: int) -> dict[str, Any]:
+    """Step every kind's frames, marking the boundaries; returns per-kind ms and reads."""
+    cv2.setNumThreads(1)
+    frames = frames_by_kind(count)
+    clock = Clock()
+    result: dict[str, Any] = {}
+    with tempfile.TemporaryDirectory() as tmp:
+        agent, board = agent_for(decoder, tmp, clock)
+        # Holding needs its pass accepted first; searching starts with nothing remembered.
+        for _seed, frame in frames["holding"][:3]:
+            agent.step(frame)
+        agent.step(frames["idle"][0][1])
+        for kind in KINDS:
+            os.getppid()  # marker: callgrind dumps its counters here (--dump-before=getppid)
+            times, decided = [], 0
+            for _seed, frame in frames[kind]:
+                clock.now = NOW + 1.0
+                began = time.perf_counter()
+                decided += len(agent.step(frame))
+                times.append((time.perf_counter() - began) * 1000)
+                agent.actuator.relay.off()
+            result[kind] = {"frames": len(times), "decisions": decided,
+                            "ms_p50": float(np.percentile(times, 50)),
+                            "ms_mean": float(np.mean(times))}
+        os.getppid()
+        agent.close()
+        board.close()
+    return result
+
+
+def callgrind(decoder: str, count: int) -> dict[str, int]:
+    """Instructions per kind (whole K frames) under callgrind."""
+    with tempfile.TemporaryDirectory() as out:
+        base = f"{out}/cg.out"
+        subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={base}",
+                        "--dump-before=getppid", sys.executable, __file__, "--inner",
+                        "--decoder", decoder, "--frames", str(count)],
+                       check=True, capture_output=True)
+        parts = sorted(Path(out).glob("cg.out*"), key=lambda p: _part(p.name))
+        totals = [int(re.search(r"^summary: (\d+)", p.read_text(), re.M).group(1))  # type: ignore[union-attr]
+                  for p in parts]
+    # Part 1 is start-up and rendering; parts 2..5 are the kinds in order; the rest is exit.
+    return {kind: totals[1 + n] for n, kind in enumerate(KINDS)}
+
+
+def _part(name: str) -> int:
+    match = re.search(r"\.(\d+)$", name)
+    return int(match.group(1)) if match else 0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--decoder", choices=["zxing", "gate", "both"], default="both")
+    parser.add_argument("--frames", type=int, default=12, help="frames of each kind")
+    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--no-callgrind", action="store_true", help="time only")
+    args = parser.parse_args()
+    if args.inner:
+        inner(args.decoder, args.frames)
+        return
+    report: dict[str, Any] = {"benchmark": "pi_budget", "frames": args.frames,
+                              "machine": machine(), "pi4_instructions_per_s":
+                              PI4_INSTRUCTIONS_PER_S, "arm_per_x86": ARM_PER_X86}
+    decoders = ["zxing", "gate"] if args.decoder == "both" else [args.decoder]
+    print("| reader | frame | decisions | ms p50 (here) | M instr. (x86-64) | Pi 4 ms (est.) |")
+    print("|---|---|---|---|---|---|")
+    for decoder in decoders:
+        timing = inner(decoder, args.frames)
+        instr = {} if args.no_callgrind else callgrind(decoder, args.frames)
+        for kind in KINDS:
+            row = timing[kind]
+            if kind in instr:
+                row["minstr"] = instr[kind] / row["frames"] / 1e6
+                row["pi4_ms_est"] = (row["minstr"] * 1e6 * ARM_PER_X86
+                                     / PI4_INSTRUCTIONS_PER_S * 1000)
+            print(f"| {decoder} | {kind} | {row['decisions']}/{row['frames']} | "
+                  f"{row['ms_p50']:.2f} | {row.get('minstr', float('nan')):.1f} | "
+                  f"{row.get('pi4_ms_est', float('nan')):.1f} |", flush=True)
+        if "idle" in instr:
+            idle = timing["idle"]["minstr"] * 1e6 * 30 * ARM_PER_X86 / PI4_INSTRUCTIONS_PER_S
+            timing["idle_pi4_core_share"] = idle
+            print(f"  {decoder}: idle lobby at 30 fps ~ {idle:.0%} of one Pi 4 core (est.)")
+        report[decoder] = timing
+    budget_x86 = PI4_INSTRUCTIONS_PER_S * FRAME_MS / 1000 / ARM_PER_X86 / 1e6
+    report["budget_minstr_x86_per_decision"] = budget_x86
+    print(f"budget: one decision within one frame ({FRAME_MS:.1f} ms) on a Pi 4 = "
+          f"{PI4_INSTRUCTIONS_PER_S * FRAME_MS / 1e9:.0f} M AArch64 instructions ~ "
+          f"{budget_x86:.0f} M x86-64 instructions as counted here")
+    print(f"saved {save('pi_budget', report)}")
+
+
+if __name__ == "__main__":
+    main()
