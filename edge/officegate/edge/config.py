@@ -110,7 +110,7 @@ class PicameraConfig(BaseModel):
     fps: float = Field(default=30.0, gt=0, le=120, title="Frames per second",
                        description="Frame rate, pinned with FrameDurationLimits.")
     exposure_us: int | None = Field(
-        default=4000, ge=100, le=1_000_000, title="Exposure time (us)",
+        default=1500, ge=100, le=1_000_000, title="Exposure time (us)",
         description="Fixed shutter time; the camera's AGC still sets the gain. Short keeps a "
                     "moving phone sharp. None: full auto-exposure.")
     focus_m: float | None = Field(

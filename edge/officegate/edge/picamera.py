@@ -8,7 +8,7 @@ What the gate wants from the camera (docs/pi-wiring.md, benchmarks/presentation.
 
 - 640x480 at 30 fps, read as the YUV420 luminance plane: the decoder wants gray, so no colour
   conversion is spent per frame (``format = "bgr"`` gives OpenCV's BGR order instead);
-- a short exposure (4 ms) with auto gain: a phone screen is its own light, and a short
+- a short exposure (1.5 ms) with auto gain: a phone screen is its own light, and a short
   exposure keeps a moving phone sharp. Setting ``ExposureTime`` fixes the shutter while the
   AGC keeps adjusting ``AnalogueGain``; ``FrameDurationLimits`` pins the frame rate;
 - on a Camera Module 3, the lens focused where phones are held (``LensPosition`` in dioptres,

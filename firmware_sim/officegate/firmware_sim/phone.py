@@ -1,7 +1,8 @@
 """What the visitor's phone shows: the pass page with its QR, as a BGR image.
 
-The pass page draws the QR dark-on-light on a white card (even in dark mode, because
-readers expect dark modules), under a header with the site name and the visitor's name.
+The pass page draws the QR (error correction L) dark-on-light on a white card (even in dark
+mode, because readers expect dark modules), under a header with the site name and the
+visitor's name.
 """
 
 from __future__ import annotations
@@ -18,14 +19,14 @@ _LIGHT_BG = (246, 246, 246)
 _DARK_BG = (24, 20, 18)
 
 
-def qr_modules(text: str, *, error: str = "m") -> np.ndarray:
+def qr_modules(text: str, *, error: str = "l") -> np.ndarray:
     """Return the QR of ``text`` at error correction ``error`` (l, m, q, h) as a bool array
     (True = dark module)."""
     qr = segno.make_qr(text, error=error, boost_error=False)
     return np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
 
 
-def render_qr(text: str, size: int, *, quiet_zone: int = 4, error: str = "m") -> np.ndarray:
+def render_qr(text: str, size: int, *, quiet_zone: int = 4, error: str = "l") -> np.ndarray:
     """Render ``text`` as a grayscale QR image of about ``size`` pixels, quiet zone included."""
     modules = qr_modules(text, error=error)
     padded = np.pad(modules, quiet_zone, constant_values=False)
@@ -41,7 +42,7 @@ def phone_screen(
     header: str = "OfficeGate",
     subtitle: str = "Visitor pass",
     qr_size: int = 300,
-    error: str = "m",
+    error: str = "l",
 ) -> np.ndarray:
     """Render the pass page as a phone shows it: header, QR card, and footer hint.
 
