@@ -74,8 +74,8 @@ def test_staff_figures_and_faq_pages(client: TestClient, office: Office) -> None
 def live_server(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
                 messaging_config: MessagingConfig) -> Iterator[str]:
     """The app over real HTTP (uvicorn), for streaming responses."""
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = messaging_config
+    app = create_app(settings.model_copy(update={"messaging": messaging_config}),
+                     broker=mqtt_broker)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)

@@ -52,7 +52,7 @@ class SiteBridge:
                  keys_dir: Path, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
                  watch_seconds: float = 5.0, home_assistant: str | None = None,
-                 share_group: str | None = None) -> None:
+                 share_group: str | None = None, no_show_minutes: int = 10) -> None:
         self.broker = broker
         self.journey = journey
         self.site = site
@@ -96,7 +96,8 @@ class SiteBridge:
         if home_assistant:
             self.home_assistant = HomeAssistant(prefix=home_assistant, site=site,
                                                 sessions=sessions, publish=self._publish,
-                                                send_command=self.send_command)
+                                                send_command=self.send_command,
+                                                no_show_minutes=no_show_minutes)
             self._handlers.update(self.home_assistant.handlers())
             topic, payload = self.home_assistant.will()  # room entities go unavailable
             self._client.will_set(topic, payload, qos=1, retain=True)
