@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
 from officegate.server.access import passback
@@ -68,6 +68,9 @@ class SiteBridge:
         # Counts of what happened to incoming messages: stored, duplicate, rejected, failed.
         self.stats: Counter[str] = Counter()
         self._client = make_client(client_id=self.client_id, broker=broker, clean_session=False)
+        # "connected" means subscribed: set when the broker acknowledges the SUBSCRIBE, so
+        # nothing sent after start() returns (an event, a Home Assistant command) is missed.
+        self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
         # Acknowledge an event only after it is committed (or judged unusable), so a
         # database hiccup leaves it with the broker instead of losing it.
         self._client.manual_ack_set(True)
@@ -140,13 +143,17 @@ class SiteBridge:
         subscriptions = [(events, 1), (topics.all_device_status(), 1), (heartbeats, 0)]
         if self._handover is not None:
             subscriptions += self._handover.subscriptions()
-        client.subscribe(subscriptions)
         if self.home_assistant is not None:
-            client.subscribe(self.home_assistant.subscriptions(self.share_group))
+            subscriptions += self.home_assistant.subscriptions(self.share_group)
+        self._subscriptions.subscribe(subscriptions)
         try:
             self.publish_all()
         except Exception:  # a bad row must not stop the bridge from connecting
             log.exception("could not publish the site state")
+
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:
+            log.error("MQTT broker refused the bridge's subscriptions %s", refused)
         self.connected.set()
         log.info("MQTT bridge connected to %r as %s", self.broker, self.client_id)
 
