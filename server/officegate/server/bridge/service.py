@@ -52,7 +52,8 @@ class SiteBridge:
                  keys_dir: Path, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
                  watch_seconds: float = 5.0, home_assistant: str | None = None,
-                 share_group: str | None = None, no_show_minutes: int = 10) -> None:
+                 share_group: str | None = None, no_show_minutes: int = 10,
+                 watch_offline: bool = True) -> None:
         self.broker = broker
         self.journey = journey
         self.site = site
@@ -62,8 +63,11 @@ class SiteBridge:
         self.offline_alert_after = offline_alert_after
         self._watch_seconds = watch_seconds
         self._watching = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch_offline, name="offline-watchdog",
-                                          daemon=True)
+        # Its own offline watchdog, unless the runtime's job runner runs check_offline (then
+        # one server of several does).
+        self._watchdog: threading.Thread | None = threading.Thread(
+            target=self._watch_offline, name="offline-watchdog", daemon=True) \
+            if watch_offline else None
         self.connected = threading.Event()
         # Counts of what happened to incoming messages: stored, duplicate, rejected, failed.
         self.stats: Counter[str] = Counter()
@@ -110,7 +114,8 @@ class SiteBridge:
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self._writer.start()
         self._client.loop_start()
-        self._watchdog.start()
+        if self._watchdog is not None:
+            self._watchdog.start()
         if not self.connected.wait(wait):
             log.warning("MQTT broker %r not reachable yet; retrying in the background",
                         self.broker)
