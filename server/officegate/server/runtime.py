@@ -124,7 +124,7 @@ class ServerRuntime:
         settings = self.state.settings
         self.bridge = SiteBridge(
             broker=self.broker, sessions=self.state.sessions, site=settings.site,
-            keys_dir=settings.keys_dir, client_id=client_id_for(settings),
+            keyring=settings.keyring, client_id=client_id_for(settings),
             journey=self.state.journey, offline_alert_after=settings.offline_alert_seconds,
             home_assistant=settings.home_assistant_prefix,
             share_group=settings.mqtt_share_group,
