@@ -121,7 +121,7 @@ class FaqMatcher:
                     or any(s < end and at < e for s, e in taken):
                 continue
             inside = [w for w in words if w.start >= at and w.end <= end]
-            if len(inside) == 1 and (inside[0].start, inside[0].end) == (at, end):
+            if len(inside) == 1 and "k:" + reading in inside[0].keys:
                 continue  # the question already has that word
             taken.append((at, end))
             words = [w for w in words if w not in inside]
