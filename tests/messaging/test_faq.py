@@ -62,6 +62,7 @@ def test_kana_and_half_width_meet_the_kanji(bot: FaqMatcher) -> None:
 
 def test_english_stems_and_misspellings(bot: FaqMatcher) -> None:
     assert answers(bot, "Where are the TOILETS?") == "toilet"
+    assert answers(bot, "Ｗｉ－Ｆｉ？") == answers(bot, "wifi?") == "wifi"
     assert answers(bot, "restrom please") == "toilet"
     assert answers(bot, "wifi pasword?") == "wifi"
     assert answers(bot, "is there a bathrom") == "toilet"

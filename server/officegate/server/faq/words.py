@@ -37,7 +37,8 @@ when how which who will would should get got some about from by as if so just li
 need there's hi hello thanks thank may im i'm give let us office building somewhere place
 use using around whats where's can't cannot don't not anywhere one near nearest closest
 close nearby without while also too then ok okay being isn doesn don won aren
-wasn didn couldn wouldn shouldn ll ve re hey sorry now today u ur pls plz go going way very really lol
+wasn didn couldn wouldn shouldn ll ve re hey sorry now today u ur pls plz go going way very
+really lol
 """.split())
 # Common English verbs: they say little about the topic and weigh half.
 _EN_LIGHT = frozenset("""
@@ -45,6 +46,7 @@ go come leave left take took bring put keep make made see look ask find found wa
 pay buy walk move stay sit try let feel think say said show help start stop turn hold read
 """.split())
 _PHRASAL = re.compile(r"\b(check|sign|log)[ -]?(in|out)\b")  # "check in" is one word
+_HYPHEN = re.compile(r"(?<=[a-z0-9])[-・](?=[a-z0-9])")  # "wi-fi" and "wifi" are one word
 _LATIN = re.compile(r"[a-z0-9]+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
 _KATAKANA = re.compile(r"[\u30a1-\u30f6]")
@@ -107,7 +109,7 @@ def english_key(word: str) -> str | None:
 
 def _english(text: str) -> list[Word]:
     out = []
-    for raw in _LATIN.findall(_PHRASAL.sub(r"\1\2", text)):
+    for raw in _LATIN.findall(_PHRASAL.sub(r"\1\2", _HYPHEN.sub("", text))):
         key = english_key(raw)
         if key is not None:
             out.append(Word((key,), raw, light=raw in _EN_LIGHT))
