@@ -19,6 +19,8 @@ from functools import cache
 import snowballstemmer
 from sudachipy import Dictionary, Morpheme, SplitMode, Tokenizer
 
+from officegate.server.faq.normalise import hiragana, join_hyphens
+
 # Parts of speech that carry a topic; particles, auxiliaries, prefixes, symbols do not.
 _CONTENT_POS = frozenset({"名詞", "動詞", "形容詞", "形状詞"})
 # Normalised forms that every topic's questions share: they decide nothing.
@@ -46,10 +48,8 @@ go come leave left take took bring put keep make made see look ask find found wa
 pay buy walk move stay sit try let feel think say said show help start stop turn hold read
 """.split())
 _PHRASAL = re.compile(r"\b(check|sign|log)[ -]?(in|out)\b")  # "check in" is one word
-_HYPHEN = re.compile(r"(?<=[a-z0-9])[-・](?=[a-z0-9])")  # "wi-fi" and "wifi" are one word
 _LATIN = re.compile(r"[a-z0-9]+")
 _ASCII_WORD = re.compile(r"^[a-z0-9]+$")
-_KATAKANA = re.compile(r"[\u30a1-\u30f6]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,11 +71,6 @@ class Analysis:
     words: tuple[Word, ...]
     reading: str
     bounds: frozenset[int] = frozenset()  # where morphemes start and end in ``reading``
-
-
-def hiragana(text: str) -> str:
-    """Katakana folded to hiragana."""
-    return _KATAKANA.sub(lambda m: chr(ord(m.group()) - 0x60), text)
 
 
 @cache
@@ -109,7 +104,7 @@ def english_key(word: str) -> str | None:
 
 def _english(text: str) -> list[Word]:
     out = []
-    for raw in _LATIN.findall(_PHRASAL.sub(r"\1\2", _HYPHEN.sub("", text))):
+    for raw in _LATIN.findall(_PHRASAL.sub(r"\1\2", join_hyphens(text))):
         key = english_key(raw)
         if key is not None:
             out.append(Word((key,), raw, light=raw in _EN_LIGHT))
