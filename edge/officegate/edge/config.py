@@ -163,7 +163,9 @@ class EdgeConfig(BaseModel):
                     "default: what the camera brings, else gpiozero's own choice.",
     )
     decoder: Literal["zxing", "pyzbar", "opencv", "gate"] = Field(
-        default="zxing", title="QR decoder", description="Which QR decoder reads the frames."
+        default="gate", title="QR decoder",
+        description="Which QR decoder reads the frames: gate (zxing-cpp tuned for phone "
+                    "screens, with retries on crops; the default), zxing, pyzbar or opencv."
     )
     pins: Pins = Field(
         default=Pins(), title="Pins", description="BCM pin numbers of the outputs."
