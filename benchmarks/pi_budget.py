@@ -89,10 +89,26 @@ def agent_for(decoder: str, tmp: str, clock: Clock) -> tuple[EdgeAgent, SimBoard
     return agent, board
 
 
-def inner(decoder: str, count: int) -> dict[str, Any]:
+def save_frames(frames: dict[str, list[tuple[int, np.ndarray]]], path: Path) -> None:
+    """Keep rendered frames for the run under valgrind (rendering there would take an age)."""
+    np.savez(path, **{f"{kind}_{n}_{seed}": frame for kind, items in frames.items()
+                      for n, (seed, frame) in enumerate(items)})
+
+
+def load_frames(path: Path) -> dict[str, list[tuple[int, np.ndarray]]]:
+    """Frames saved by :func:`save_frames`, in their order."""
+    out: dict[str, list[tuple[int, int, np.ndarray]]] = {k: [] for k in KINDS}
+    with np.load(path) as data:
+        for name in data.files:
+            kind, n, seed = name.rsplit("_", 2)
+            out[kind].append((int(n), int(seed), data[name]))
+    return {k: [(seed, f) for _n, seed, f in sorted(v, key=lambda x: x[0])]
+            for k, v in out.items()}
+
+
+def inner(decoder: str, frames: dict[str, list[tuple[int, np.ndarray]]]) -> dict[str, Any]:
     """Step every kind's frames, marking the boundaries; returns per-kind ms and reads."""
     cv2.setNumThreads(1)
-    frames = frames_by_kind(count)
     clock = Clock()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
@@ -119,7 +135,7 @@ def inner(decoder: str, count: int) -> dict[str, Any]:
     return result
 
 
-def callgrind(decoder: str, count: int) -> dict[str, int]:
+def callgrind(decoder: str, frames_file: Path) -> dict[str, int]:
     """Instructions per kind (whole K frames) under callgrind."""
     with tempfile.TemporaryDirectory() as out:
         base = f"{out}/cg.out"
@@ -128,12 +144,12 @@ def callgrind(decoder: str, count: int) -> dict[str, int]:
         env = {**os.environ, "OPENCV_CPU_DISABLE": OPENCV_AVX}
         subprocess.run(["valgrind", "--tool=callgrind", f"--callgrind-out-file={base}",
                         "--dump-before=getppid", sys.executable, __file__, "--inner",
-                        "--decoder", decoder, "--frames", str(count)],
+                        str(frames_file), "--decoder", decoder],
                        check=True, capture_output=True, env=env)
         parts = sorted(Path(out).glob("cg.out*"), key=lambda p: _part(p.name))
         totals = [int(re.search(r"^summary: (\d+)", p.read_text(), re.M).group(1))  # type: ignore[union-attr]
                   for p in parts]
-    # Part 1 is start-up and rendering; parts 2..5 are the kinds in order; the rest is exit.
+    # Part 1 is start-up and loading the frames; parts 2..5 are the kinds in order; then exit.
     return {kind: totals[1 + n] for n, kind in enumerate(KINDS)}
 
 
@@ -146,12 +162,15 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--decoder", choices=["zxing", "gate", "both"], default="both")
     parser.add_argument("--frames", type=int, default=12, help="frames of each kind")
-    parser.add_argument("--inner", action="store_true", help=argparse.SUPPRESS)
+    parser.add_argument("--inner", type=Path, default=None, help=argparse.SUPPRESS)
     parser.add_argument("--no-callgrind", action="store_true", help="time only")
     args = parser.parse_args()
     if args.inner:
-        inner(args.decoder, args.frames)
+        inner(args.decoder, load_frames(args.inner))
         return
+    frames = frames_by_kind(args.frames)
+    frames_file = Path(tempfile.mkdtemp()) / "frames.npz"
+    save_frames(frames, frames_file)
     report: dict[str, Any] = {"benchmark": "pi_budget", "frames": args.frames,
                               "machine": machine(), "pi4_instructions_per_s":
                               PI4_INSTRUCTIONS_PER_S, "arm_per_x86": ARM_PER_X86}
@@ -159,8 +178,8 @@ def main() -> None:
     print("| reader | frame | decisions | ms p50 (here) | M instr. (x86-64) | Pi 4 ms (est.) |")
     print("|---|---|---|---|---|---|")
     for decoder in decoders:
-        timing = inner(decoder, args.frames)
-        instr = {} if args.no_callgrind else callgrind(decoder, args.frames)
+        timing = inner(decoder, frames)
+        instr = {} if args.no_callgrind else callgrind(decoder, frames_file)
         for kind in KINDS:
             row = timing[kind]
             if kind in instr:

@@ -13,6 +13,7 @@ what each step buys and costs.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
@@ -83,10 +84,10 @@ class GateReader:
         self.retry_reads += bool(texts)
         return texts
 
-    def _remember(self, codes: list[object], shape: tuple[int, ...], scale: float) -> None:
+    def _remember(self, codes: list[Any], shape: tuple[int, ...], scale: float) -> None:
         xs, ys = [], []
         for code in codes:
-            pos = code.position  # type: ignore[attr-defined]
+            pos = code.position  # a zxingcpp.Barcode
             for point in (pos.top_left, pos.top_right, pos.bottom_right, pos.bottom_left):
                 xs.append(round(point.x * scale))
                 ys.append(round(point.y * scale))

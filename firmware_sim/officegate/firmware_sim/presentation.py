@@ -189,9 +189,9 @@ class Presentation:
             gx, gy = self.glare_at
             nits += np.float32(self.glare_nits) * np.exp(
                 -((xx - gx) ** 2 + (yy - gy) ** 2) / np.float32(2 * self.glare_radius**2))
-        nits = cv2.copyMakeBorder(nits, _BEZEL, _BEZEL, _BEZEL, _BEZEL, cv2.BORDER_CONSTANT,
-                                  value=1.0)
-        return cv2.merge([nits, np.ones_like(nits)])
+        framed = cv2.copyMakeBorder(nits, _BEZEL, _BEZEL, _BEZEL, _BEZEL, cv2.BORDER_CONSTANT,
+                                    value=1.0)
+        return cv2.merge([framed, np.ones_like(framed)])
 
 
 def _nits_of(gray: np.ndarray, white_nits: float) -> np.ndarray:
