@@ -146,16 +146,17 @@ def callgrind(decoder: str, frames_file: Path) -> dict[str, int]:
                         "--dump-before=getppid", sys.executable, __file__, "--inner",
                         str(frames_file), "--decoder", decoder],
                        check=True, capture_output=True, env=env)
-        parts = sorted(Path(out).glob("cg.out*"), key=lambda p: _part(p.name))
-        totals = [int(re.search(r"^summary: (\d+)", p.read_text(), re.M).group(1))  # type: ignore[union-attr]
-                  for p in parts]
-    # Part 1 is start-up and loading the frames; parts 2..5 are the kinds in order; then exit.
-    return {kind: totals[1 + n] for n, kind in enumerate(KINDS)}
+        totals = {_part(p.name): int(re.search(r"^summary: (\d+)", p.read_text(),  # type: ignore[union-attr]
+                                                re.M).group(1))
+                  for p in Path(out).glob("cg.out*")}
+    # Dump 1 is start-up and loading the frames (up to the first marker); dumps 2..5 are the
+    # kinds in order; the one at exit has no number.
+    return {kind: totals[2 + n] for n, kind in enumerate(KINDS)}
 
 
 def _part(name: str) -> int:
     match = re.search(r"\.(\d+)$", name)
-    return int(match.group(1)) if match else 0
+    return int(match.group(1)) if match else -1
 
 
 def main() -> None:
