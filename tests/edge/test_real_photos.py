@@ -61,3 +61,10 @@ def test_the_gate_reader_reads_real_photos_at_least_as_well_as_zxing_alone(
     assert not wrong, f"misreads: {wrong}"
     assert zxing - gate == set(), f"zxing-cpp alone read these and the gate did not: {zxing - gate}"
     assert len(gate) >= 0.85 * len(samples)  # 66 of 73 with zxing-cpp 3.1 (zxing alone: 64)
+
+
+def test_retries_on_the_crop_read_photos_zxing_alone_misses(
+        samples: list[tuple[Path, np.ndarray, str]]) -> None:
+    zxing, _ = _reads("zxing", samples)
+    gate, _ = _reads("gate", samples)
+    assert gate - zxing, "the crop retries should read at least one photo zxing-cpp cannot"
