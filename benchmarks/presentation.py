@@ -78,7 +78,7 @@ def site_key() -> SigningKey:
     return SigningKey(private, hashlib.sha256(b"bench-code").digest())
 
 
-def visitor(key: SigningKey, seed: int, start: float, qr_error: str = "l") -> SimulatedVisitor:
+def visitor(key: SigningKey, seed: int, start: float, qr_error: str = "m") -> SimulatedVisitor:
     """A distinct typical rotating pass for presentation ``seed``."""
     ident = hashlib.sha256(seed.to_bytes(8, "big")).digest()
     claims = PassClaims(
@@ -220,8 +220,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=3.0,
                         help="how long a visitor holds the phone before giving up")
     parser.add_argument("--workers", type=int, default=2, help="processes (one agent each)")
-    parser.add_argument("--qr-error", choices=["l", "m"], default="l",
-                        help="error correction level the pass page draws the QR at (L)")
+    parser.add_argument("--qr-error", choices=["l", "m"], default="m",
+                        help="error correction level the pass page draws the QR at (M)")
     parser.add_argument("--name", default=None, help="results file name")
     args = parser.parse_args()
     sets = list(SETS) if args.set == "both" else [args.set]

@@ -44,13 +44,12 @@ def test_screen_qr_is_the_rotating_pass_the_gate_accepts(site: PassSite, phone) 
     assert decision.reason is Reason.ACCEPTED, decision.detail
 
 
-def test_qr_is_level_l_with_a_quiet_zone(site: PassSite, phone) -> None:
+def test_qr_is_level_m_with_a_quiet_zone(site: PassSite, phone) -> None:
     page = open_pass(phone(), f"{site.url}/p/tok-1")
     found = decode_png(page.locator("#qr").screenshot())
-    # Level L keeps the pass at version 8: big modules for a gate camera (see qrdraw.js).
-    assert [b.ec_level for b in found] == ["L"]
+    assert [b.ec_level for b in found] == ["M"]
     version = int(found[0].extra["Version"])
-    assert version <= 8
+    assert version <= 10  # a low version keeps modules big enough for a gate camera
     # The canvas holds a white margin of 4 modules around the symbol (the QR quiet zone).
     pos = found[0].position
     module_px = (pos.top_right.x - pos.top_left.x + 1) / (17 + 4 * version)

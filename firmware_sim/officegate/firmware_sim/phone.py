@@ -1,6 +1,6 @@
 """What the visitor's phone shows: the pass page with its QR, as a BGR image.
 
-The pass page draws the QR (error correction L) dark-on-light on a white card (even in dark
+The pass page draws the QR (error correction M) dark-on-light on a white card (even in dark
 mode, because readers expect dark modules), under a header with the site name and the
 visitor's name.
 """
@@ -19,14 +19,14 @@ _LIGHT_BG = (246, 246, 246)
 _DARK_BG = (24, 20, 18)
 
 
-def qr_modules(text: str, *, error: str = "l") -> np.ndarray:
+def qr_modules(text: str, *, error: str = "m") -> np.ndarray:
     """Return the QR of ``text`` at error correction ``error`` (l, m, q, h) as a bool array
     (True = dark module)."""
     qr = segno.make_qr(text, error=error, boost_error=False)
     return np.array([[bool(v) for v in row] for row in qr.matrix], dtype=bool)
 
 
-def render_qr(text: str, size: int, *, quiet_zone: int = 4, error: str = "l") -> np.ndarray:
+def render_qr(text: str, size: int, *, quiet_zone: int = 4, error: str = "m") -> np.ndarray:
     """Render ``text`` as a grayscale QR image of about ``size`` pixels, quiet zone included."""
     modules = qr_modules(text, error=error)
     padded = np.pad(modules, quiet_zone, constant_values=False)
@@ -42,7 +42,7 @@ def phone_screen(
     header: str = "OfficeGate",
     subtitle: str = "Visitor pass",
     qr_size: int = 300,
-    error: str = "l",
+    error: str = "m",
 ) -> np.ndarray:
     """Render the pass page as a phone shows it: header, QR card, and footer hint.
 

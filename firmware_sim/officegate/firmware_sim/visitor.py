@@ -17,7 +17,7 @@ from officegate.protocol import rotating_code, rotating_text, static_text
 
 
 @lru_cache(maxsize=64)
-def _screen(text: str, dark: bool, error: str = "l") -> np.ndarray:
+def _screen(text: str, dark: bool, error: str = "m") -> np.ndarray:
     # The phone redraws only when the code rotates; so do we (rendering is the slow part).
     image = phone_screen(text, dark=dark, error=error)
     image.setflags(write=False)
@@ -39,14 +39,14 @@ class SimulatedVisitor:
         *,
         dark: bool = False,
         period: int = 10,
-        qr_error: str = "l",
+        qr_error: str = "m",
     ) -> None:
         self.cose = cose
         self.secret = secret
         self.clock = clock
         self.dark = dark
         self.period = period
-        self.qr_error = qr_error  # error correction level the pass page draws (qrdraw.js: L)
+        self.qr_error = qr_error  # error correction level the pass page draws (qrdraw.js: M)
 
     def text_at(self, t: float) -> str:
         """The QR text the pass page shows at time ``t``."""

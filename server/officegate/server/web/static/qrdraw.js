@@ -2,17 +2,14 @@
 (function (global) {
   "use strict";
 
-  /** Draw `text` as a QR (alphanumeric mode, level L) with a 4-module quiet zone, crisp.
-   * Level L, not M: the pass is a version 8 symbol instead of 10, so each module is 15 %
-   * bigger on the same screen and a gate camera reads it sooner and from further away
-   * (benchmarks/presentation.py). A phone screen does not get dirty or torn like paper. */
+  /** Draw `text` as a QR (alphanumeric mode, level M) with a 4-module quiet zone, crisp. */
   function draw(canvas, text) {
-    let qr = qrcode(0, "L");
+    let qr = qrcode(0, "M");
     try {
       qr.addData(text, "Alphanumeric");
       qr.make();
     } catch (_) {
-      qr = qrcode(0, "L"); // text outside the alphanumeric set: still readable in byte mode
+      qr = qrcode(0, "M"); // text outside the alphanumeric set: still readable in byte mode
       qr.addData(text, "Byte");
       qr.make();
     }
