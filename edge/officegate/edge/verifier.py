@@ -153,11 +153,13 @@ class EdgeVerifier:
             return decision  # emergency unlock: the door stands open anyway
         closed = config.closed_reason(now)
         if closed is not None:
-            return replace(decision, reason=Reason.WRONG_DOOR, detail=closed)
+            return replace(decision, reason=Reason.WRONG_DOOR, detail=closed,
+                           detail_code="door.closed")
         if self.passback is not None and config.side is not None and decision.claims:
             why = self.passback.denial(decision.claims.pass_id_hex, config.side, now)
             if why is not None:
-                return replace(decision, reason=Reason.REPLAYED, detail=why)
+                return replace(decision, reason=Reason.REPLAYED, detail=why,
+                               detail_code="door.passback")
         return decision
 
     def _hold_denial(self, text: str, now: float) -> None:
