@@ -26,7 +26,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
-
 from mutants import Mutant, install, module_for, mutants_of, mutated_namespace
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -212,7 +211,7 @@ def load_equivalent(path: Path) -> dict[str, str]:
 
 def report(plugin: MutationPlugin, elapsed: float) -> int:
     """Print the table, the unexplained survivors and stale entries; the exit status."""
-    print(f"\n| module | mutants | killed | equivalent | score |\n|---|---:|---:|---:|---:|")
+    print("\n| module | mutants | killed | equivalent | score |\n|---|---:|---:|---:|---:|")
     for path, t in plugin.tallies.items():
         print(f"| {path.split('/officegate/')[1]} | {t.mutants} | {t.killed} | "
               f"{t.equivalent} | {t.score:.1f} % |")
