@@ -53,7 +53,7 @@ def test_without_a_keyset_every_pass_is_unknown_key() -> None:
     verifier = make(site, keys=None)
     d = verifier.decide(phone(site, site.claims()), NOW)
     assert d is not None and d.reason is Reason.UNKNOWN_KEY and d.detail_code == "key.unknown"
-    assert verifier.keys.site == "hq" and verifier.keys.keys == ()
+    assert verifier.keys.site == "hq" and verifier.keys.keys == () and verifier.keys.version == 0
 
 
 def test_initial_state_is_what_the_constructor_was_given() -> None:
@@ -147,6 +147,26 @@ def test_junk_held_up_beeps_once_and_again_after_the_hold() -> None:
     assert verifier.decide(junk(1), NOW + 55 + 5.01) is not None  # gone for longer than 5 s
 
 
+def test_frames_within_the_same_instant_or_second_are_one_presentation() -> None:
+    verifier = make(Site())
+    assert verifier.decide(junk(1), NOW) is not None
+    assert verifier.decide(junk(1), NOW) is None
+    assert verifier.decide(junk(1), NOW + 0.5) is None
+
+
+def test_a_held_denial_is_not_judged_again_until_the_hold_ends() -> None:
+    # The guard heard one beep for this presentation; the visitor shows the pass again.
+    site = Site()
+    claims = site.claims(not_before=int(NOW) + 1)
+    verifier = make(site)
+    text = phone(site, claims, NOW)
+    early = verifier.decide(text, NOW)
+    assert early is not None and early.reason is Reason.NOT_YET_VALID
+    assert verifier.decide(text, NOW + 1.5) is None  # valid by now, still the same showing
+    again = verifier.decide(text, NOW + 7.0)
+    assert again is not None and again.accepted
+
+
 def test_hold_is_five_seconds_by_default_inclusive() -> None:
     verifier = make(Site())
     verifier.decide(junk(1), NOW)
@@ -183,6 +203,15 @@ def test_revoked_pass_whose_code_rotates_is_held_as_one_presentation() -> None:
     assert verifier.decide(phone(site, claims, NOW + 20), NOW + 9.0) is None
     again = verifier.decide(phone(site, claims, NOW + 30), NOW + 15.0)
     assert again is not None and again.reason is Reason.REVOKED
+
+
+@pytest.mark.parametrize("later", [0.0, 0.5])
+def test_next_code_of_a_denied_pass_moments_later_is_the_same_presentation(later) -> None:
+    site = Site()
+    claims = site.claims()
+    verifier = make(site, revocations=Revocations("hq", 1, (claims.pass_id_hex,)))
+    assert verifier.decide(phone(site, claims, NOW), NOW) is not None
+    assert verifier.decide(phone(site, claims, NOW + 10), NOW + later) is None
 
 
 def test_same_pass_denied_for_another_reason_is_a_new_decision() -> None:

@@ -123,6 +123,7 @@ class _Walker(ast.NodeTransformer):
         self.mutable = False
         self.scope: list[str] = []
         self.found: list[Mutant] = []
+        self.statement: ast.stmt | None = None
         self._seen: dict[str, int] = {}
 
     def visit(self, node: ast.AST) -> Any:
@@ -136,13 +137,22 @@ class _Walker(ast.NodeTransformer):
                     self._record(node, new, index, option)
         special: Callable[[Any], Any] | None = getattr(self, f"_visit_{type(node).__name__}",
                                                        None)
-        return special(node) if special else self.generic_visit(node)
+        saved = self.statement
+        if isinstance(node, ast.stmt):
+            self.statement = node
+        try:
+            return special(node) if special else self.generic_visit(node)
+        finally:
+            self.statement = saved
 
     def _record(self, node: ast.AST, new: ast.AST, index: int, option: int) -> None:
         qualname = ".".join(self.scope) or "<module>"
         before, after = _short(node), _short(new)
         if isinstance(new, ast.Pass):
             after = "pass"
+        if isinstance(node, ast.Constant) and self.statement is not None:
+            # A bare constant says little: name the line it sits in (its first 60 chars).
+            before = f"{_short(self.statement)[:60]}: {before}"
         base = f"{self.path}::{qualname}::{before} -> {after}"
         n = self._seen.get(base, 0)
         self._seen[base] = n + 1

@@ -110,6 +110,9 @@ class MutationPlugin:
                 tally.survivors.append(mutant)
                 if outcome == BROKEN:
                     print(f"  could not install {mutant.key}")
+        print(f"{path}: {tally.mutants} mutants, {tally.killed} killed, "
+              f"{tally.equivalent} equivalent, {len(tally.survivors)} survived "
+              f"({time.monotonic() - started:.0f} s)")
         return True
 
     def _run_all(self, jobs: list[tuple[Mutant | None, list[pytest.Item]]], deadline: float,
@@ -243,6 +246,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--jobs", type=int, default=os.cpu_count() or 1)
     parser.add_argument("-v", "--verbose", action="store_true", help="print every mutant")
     args = parser.parse_args(argv)
+    sys.stdout.reconfigure(line_buffering=True)  # type: ignore[attr-defined]  # progress in CI logs
     modules = args.module or list(TARGETS)
     try:  # no shrinking: a failing example is enough to kill a mutant
         from hypothesis import Phase, settings

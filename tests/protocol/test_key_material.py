@@ -42,8 +42,9 @@ def test_signature_checks(key):
     assert not trusted.verify_signature(signature, data + b"x")
     assert not trusted.verify_signature(signature[:32] + bytes(32), data)
     assert not trusted.verify_signature(bytes(32) + signature[32:], data)
-    assert not trusted.verify_signature(signature + b"\x00", data)
-    assert not trusted.verify_signature(signature[:63], data)
+    assert trusted.verify_signature(signature + b"\x00", data) is False
+    assert trusted.verify_signature(signature[:63], data) is False
+    assert trusted.verify_signature(bytes(64), data) is False
 
 
 def test_es256_signature_is_raw_r_and_s_big_endian():
@@ -85,6 +86,7 @@ def test_trusted_key_json_has_every_field():
     ({"alg": "RS256"}, "unsupported alg"),
     ({"alg": "ES256"}, "does not match"),
     ({"code_key": "not base64!"}, "bad field"),
+    ({"code_key": "AA!AA"}, "bad field"),  # strict Base64: no characters skipped
     ({"kid": "zz"}, "bad field"),
     ({"public_key": "junk"}, "bad field"),
     ({"not_before": True}, "must be numbers"),
@@ -181,4 +183,14 @@ def test_load_refuses_a_private_key_of_another_type(tmp_path: Path):
     path.write_text(f"{pem}-----BEGIN OFFICEGATE CODE KEY-----\n{code}\n"
                     "-----END OFFICEGATE CODE KEY-----\n")
     with pytest.raises(ValueError, match="not an Ed25519 or P-256 private key"):
+        SigningKey.load(path)
+
+
+def test_load_refuses_a_code_key_that_is_not_strict_base64(tmp_path: Path):
+    path = tmp_path / "site.key"
+    ED.save(path)
+    text = path.read_text()
+    code = base64.b64encode(ED.code_key).decode()
+    path.write_text(text.replace(code, code[:10] + "!" + code[10:]))
+    with pytest.raises(ValueError):
         SigningKey.load(path)

@@ -130,7 +130,25 @@ def test_rotating_pass_whose_key_has_no_code_key_is_stale_code(site_key):
     assert check(printed, KeySet("hq", [bare], 1), welcome).accepted  # no code to check
 
 
-def test_verify_always_answers_even_when_a_collaborator_breaks(site_key):
+def test_accepted_without_a_replay_guard_is_a_plain_acceptance(site_key, keys):
+    d = check(phone_text(visitor_claims(), site_key), keys)
+    assert d.accepted and not d.holding and d.detail == "" and d.detail_code == ""
+
+
+def test_bad_signatures_name_their_check(site_key, keys):
+    genuine = cbor2.loads(issue_pass(visitor_claims(static=True), site_key)).value
+    welcome = DoorPolicy(device="gate-1", zone="lobby", allow_static=True)
+    forged = [genuine[0], genuine[1], genuine[2], bytes(64)]
+    d = check(static_text(cbor2.dumps(cbor2.CBORTag(18, forged))), keys, welcome)
+    assert d.reason is Reason.BAD_SIGNATURE and d.detail_code == "signature.invalid"
+    other = -7 if site_key.alg == "EdDSA" else -8
+    relabelled = [cbor2.dumps({1: other, 4: site_key.kid}), *genuine[1:]]
+    d = check(static_text(cbor2.dumps(cbor2.CBORTag(18, relabelled))), keys, welcome)
+    assert d.reason is Reason.BAD_SIGNATURE and d.detail_code == "signature.alg"
+    assert d.claims is None and d.kid == site_key.kid
+
+
+def test_verify_always_answers_even_when_a_collaborator_breaks(site_key, caplog):
     class BrokenKeys:
         def get(self, kid: bytes) -> None:
             raise RuntimeError("disk on fire")
@@ -139,6 +157,9 @@ def test_verify_always_answers_even_when_a_collaborator_breaks(site_key):
                revoked=(), door=DoorPolicy("gate-1", "lobby"), now=NOW)
     assert d is not None and d.reason is Reason.MALFORMED
     assert d.detail_code == "undecodable" and "RuntimeError" in d.detail and d.claims is None
+    # The installer hears about it (the type only: a message could carry pass contents).
+    assert [(r.levelname, r.getMessage()) for r in caplog.records] == [
+        ("WARNING", "unexpected RuntimeError while verifying a pass")]
 
 
 # Employee passes ------------------------------------------------------------------------------

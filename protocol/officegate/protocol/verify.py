@@ -102,9 +102,9 @@ def _verify(text: str, keys: KeySet, revoked: Collection[bytes], door: DoorPolic
     if door.device not in claims.doors and door.zone not in claims.zones:
         return deny(Reason.WRONG_DOOR, "door.not_listed",
                     f"pass not valid at {door.device} (zone {door.zone})")
-    counter, code, problem = _check_code(scanned, claims, key, door, now)
-    if code:
-        return deny(Reason.STALE_CODE, code, problem)
+    counter, refusal = _check_code(scanned, claims, key, door, now)
+    if refusal is not None:
+        return deny(Reason.STALE_CODE, *refusal)
     holding = False
     if replay is not None:
         sighting = replay.check(claims.pass_id, counter, door.device, now)
@@ -118,20 +118,18 @@ def _verify(text: str, keys: KeySet, revoked: Collection[bytes], door: DoorPolic
 
 
 def _check_code(scanned: ScannedCode, claims: PassClaims, key: TrustedKey, door: DoorPolicy,
-                now: float) -> tuple[int | None, str, str]:
-    """(matched counter, "", "") or (None, detail code, why the code is not acceptable)."""
+                now: float) -> tuple[int | None, tuple[str, str] | None]:
+    """(matched counter or None for a welcome printed pass, None) or (None, (code, why))."""
     if claims.static:
         # A printed pass has no code to check; whether it is welcome is the door's choice.
-        if door.allow_static:
-            return None, "", ""
-        return None, "code.static_refused", STATIC_REFUSED
+        return None, (None if door.allow_static else ("code.static_refused", STATIC_REFUSED))
     if scanned.code is None:
-        return None, "code.missing", MISSING_CODE
+        return None, ("code.missing", MISSING_CODE)
     if not key.code_key:
-        return None, "code.no_code_key", f"no code key for kid {key.kid.hex()}"
+        return None, ("code.no_code_key", f"no code key for kid {key.kid.hex()}")
     secret = pass_secret(key.code_key, claims.pass_id)
     counter = matching_counter(secret, scanned.code, now, period=door.code_period,
                                tolerance=door.code_tolerance)
     if counter is None:
-        return None, "code.stale", "rotating code outside the accepted time window"
-    return counter, "", ""
+        return None, ("code.stale", "rotating code outside the accepted time window")
+    return counter, None
