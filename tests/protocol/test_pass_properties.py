@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import base45
 import cbor2
-from hypothesis import given, settings
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from officegate.protocol import (
@@ -32,7 +32,9 @@ from officegate.protocol.cose import sign1
 
 from .helpers import NOW, phone_text, visitor_claims
 
-PROPERTY = settings(max_examples=100, deadline=None, database=None, derandomize=True)
+# No deadline and no too_slow check: CI runs two suites at once on two cores.
+PROPERTY = settings(max_examples=100, deadline=None, database=None, derandomize=True,
+                    suppress_health_check=[HealthCheck.too_slow])
 ED, ES = SigningKey.generate("EdDSA"), SigningKey.generate("ES256")
 KEYS = KeySet("hq", [ED.trusted(), ES.trusted()], version=1)
 DOOR = DoorPolicy(device="gate-1", zone="lobby", allow_static=True)
