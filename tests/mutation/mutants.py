@@ -54,6 +54,7 @@ class Mutant:
     before: str
     after: str
     key: str
+    unit: str = ""  # the outermost function whose code is swapped; "" at module/class level
 
 
 def _short(node: ast.AST) -> str:
@@ -124,6 +125,7 @@ class _Walker(ast.NodeTransformer):
         self.scope: list[str] = []
         self.found: list[Mutant] = []
         self.statement: ast.stmt | None = None
+        self.unit = ""
         self._seen: dict[str, int] = {}
 
     def visit(self, node: ast.AST) -> Any:
@@ -158,7 +160,7 @@ class _Walker(ast.NodeTransformer):
         self._seen[base] = n + 1
         self.found.append(Mutant(self.path, index, option, qualname,
                                  getattr(node, "lineno", 0), before, after,
-                                 base if n == 0 else f"{base} #{n + 1}"))
+                                 base if n == 0 else f"{base} #{n + 1}", self.unit))
 
     def _with(self, mutable: bool, nodes: list[Any]) -> list[Any]:
         saved, self.mutable = self.mutable, mutable
@@ -181,6 +183,7 @@ class _Walker(ast.NodeTransformer):
                 body.extend(self._with(False, [stmt]))
             elif isinstance(stmt, ast.Assign) and all(isinstance(t, ast.Name | ast.Tuple)
                                                       for t in stmt.targets):
+                self.statement = stmt
                 stmt.value = self._with(_constant_tree(stmt.value), [stmt.value])[0]
                 body.append(stmt)
             else:
@@ -197,6 +200,7 @@ class _Walker(ast.NodeTransformer):
                 body.extend(self._with(False, [stmt]))
             elif (isinstance(stmt, ast.AnnAssign) and stmt.value is not None and not is_enum
                   and _constant_tree(stmt.value)):
+                self.statement = stmt
                 stmt.value = self._with(True, [stmt.value])[0]  # a dataclass field default
                 body.append(stmt)
             else:
@@ -207,11 +211,14 @@ class _Walker(ast.NodeTransformer):
 
     def _visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
         self.scope.append(node.name)
+        outer = self.unit
+        self.unit = outer or ".".join(self.scope)
         node.args.defaults = self._with(True, node.args.defaults)
         node.args.kw_defaults = self._with(True, node.args.kw_defaults)
         stmts = node.body[1:] if node.body and _is_docstring(node.body[0]) else node.body
         doc = node.body[: len(node.body) - len(stmts)]
         node.body = doc + self._with(True, stmts) or [ast.Pass()]
+        self.unit = outer
         self.scope.pop()
         return node
 

@@ -15,12 +15,15 @@ when a survivor is not listed, and warns about listed mutants that no longer sur
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import select
 import signal
 import sys
+import threading
 import time
 import tomllib
+import types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -78,6 +81,7 @@ class MutationPlugin:
         self._killers: dict[str, list[str]] = {}
         self._baselines: dict[tuple[str, ...], float] = {}  # test paths -> seconds
         self._durations: dict[str, float] = {}  # nodeid -> seconds, from the baselines
+        self._covers: dict[str, set[str]] = {}  # "path::function" -> nodeids that call it
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
         self.items = list(items)
@@ -101,12 +105,15 @@ class MutationPlugin:
                 return False
             self._baselines[TARGETS[path]] = time.monotonic() - started
             for line in timings.splitlines():
-                nodeid, _, seconds = line.rpartition("\t")
+                nodeid, seconds, units = line.split("\t")
                 self._durations[nodeid] = float(seconds)
+                for unit in filter(None, units.split(";")):
+                    self._covers.setdefault(unit, set()).add(nodeid)
         took = self._baselines[TARGETS[path]]
         module = module_for(path)
         mutants = mutants_of(ROOT, path)
-        results = self._run_all([(m, items) for m in mutants], deadline=10 * took + 60,
+        results = self._run_all([(m, self._reaching(m, items)) for m in mutants],
+                                deadline=10 * took + 60,
                                 module=module)
         tally = self.tallies[path] = Tally(mutants=len(mutants))
         for mutant, (outcome, _) in zip(mutants, results, strict=True):
@@ -159,12 +166,22 @@ class MutationPlugin:
                 self._learn(jobs[idx][0], results[idx])
         return results
 
+    def _reaching(self, mutant: Mutant, items: list[pytest.Item]) -> list[pytest.Item]:
+        """The tests that can notice ``mutant``: for a change inside a function, those that
+        called it in the baseline (no other test runs its code); else all of them."""
+        if not mutant.unit:
+            return items
+        calling = self._covers.get(f"{mutant.path}::{mutant.unit}", set())
+        return [i for i in items if i.nodeid in calling]
+
     def _ordered(self, mutant: Mutant | None, items: list[pytest.Item]) -> list[pytest.Item]:
+        """Tests that killed this function's last mutants first, then the fastest."""
         if mutant is None:
             return items
         first = self._killers.get(mutant.qualname, []) + self._killers.get("", [])[:20]
         rank = {nodeid: n for n, nodeid in enumerate(dict.fromkeys(first))}
-        return sorted(items, key=lambda i: rank.get(i.nodeid, len(rank)))
+        return sorted(items, key=lambda i: (rank.get(i.nodeid, len(rank)),
+                                            self._durations.get(i.nodeid, 1.0)))
 
     def _learn(self, mutant: Mutant | None, result: tuple[str, str]) -> None:
         outcome, killer = result
@@ -209,6 +226,9 @@ class MutationPlugin:
             if mutant is not None:
                 install(mutated_namespace(ROOT, mutant, module), module)  # type: ignore[arg-type]
             signal.signal(signal.SIGPROF, signal.SIG_DFL)
+            called: set[str] = set()
+            if mutant is None:
+                _trace_calls(called)
             code = 0
             for n, item in enumerate(items):
                 nextitem = items[n + 1] if n + 1 < len(items) else None
@@ -218,13 +238,32 @@ class MutationPlugin:
                 reports = runtestprotocol(item, nextitem=nextitem, log=False)
                 signal.setitimer(signal.ITIMER_PROF, 0)
                 if mutant is None:
-                    os.write(write_fd, f"{item.nodeid}\t{time.monotonic() - t0}\n".encode())
+                    line = f"{item.nodeid}\t{time.monotonic() - t0}\t{';'.join(called)}\n"
+                    os.write(write_fd, line.encode())
+                    called.clear()
                 if any(r.failed for r in reports):
                     os.write(write_fd, item.nodeid.encode())
                     code = 1
                     break
         finally:
             os._exit(code)
+
+
+def _trace_calls(called: set[str]) -> None:
+    """Record in ``called`` each target module's outermost function that runs, as
+    "path::qualname" (calls only: no line tracing, so the baseline stays quick)."""
+    files: dict[str, str] = {}
+    for path in TARGETS:
+        with contextlib.suppress(LookupError):
+            files[module_for(path).__file__ or ""] = path
+
+    def tracer(frame: types.FrameType, event: str, arg: object) -> None:
+        path = files.get(frame.f_code.co_filename)
+        if path is not None:
+            called.add(f"{path}::{frame.f_code.co_qualname.split('.<locals>')[0]}")
+
+    sys.settrace(tracer)
+    threading.settrace(tracer)
 
 
 def load_equivalent(path: Path) -> dict[str, str]:
