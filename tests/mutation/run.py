@@ -3,10 +3,12 @@
     python tests/mutation/run.py                 # every module, as CI runs it
     python tests/mutation/run.py --module protocol/officegate/protocol/replay.py -v
 
-pytest collects the modules' fast tests once; then each mutant runs in a forked child that
-swaps the mutant into the imported module and runs those tests until one fails (killed) or
-all pass (survived). The tests that killed the last mutants of a function run first, so a
-killed mutant costs milliseconds. A mutant that runs past its deadline counts as killed.
+pytest collects the modules' fast tests once and runs them unmutated, tracing which tests
+call which functions. Then each mutant runs in a forked child that swaps the mutant into the
+imported module and runs the tests that reach it until one fails (killed) or all pass
+(survived). The tests that killed the last mutants of a function run first, so a killed
+mutant costs milliseconds. A test that uses far more CPU than in the unmutated run counts as
+killed (an endless loop); a child stuck past the wall-clock deadline is reported, not counted.
 
 Survivors must be listed in equivalent.toml with a one-line reason; the run fails (exit 1)
 when a survivor is not listed, and warns about listed mutants that no longer survive.
