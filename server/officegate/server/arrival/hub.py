@@ -22,7 +22,7 @@ from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.notify import service as notify
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.notify.sender import Notifier, Outgoing
@@ -64,7 +64,7 @@ class ArrivalHub:
                 key: str | None = None, at: datetime | None = None) -> None:
         """Publish one journey step of ours (after the commit)."""
         self.state.journey.publish(JourneyEvent(
-            kind=kind, key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
+            kind=Kind(kind), key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
             site=site, data=data))
 
     def revocations_changed(self) -> None:
@@ -109,7 +109,7 @@ class ArrivalHub:
             for row in db.scalars(select(VisitorPass).where(
                     VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
                 new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                                       keyring=settings.keyring, key_alg=settings.key_alg)
                 replaced = replaced or (new is not None and new is not row)
         if replaced:
             self.revocations_changed()
