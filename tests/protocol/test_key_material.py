@@ -194,3 +194,12 @@ def test_load_refuses_a_code_key_that_is_not_strict_base64(tmp_path: Path):
     path.write_text(text.replace(code, code[:10] + "!" + code[10:]))
     with pytest.raises(ValueError):
         SigningKey.load(path)
+
+
+def test_key_text_round_trips_and_errors_name_their_source():
+    again = SigningKey.from_text(ES.to_text())
+    assert (again.kid, again.alg, again.code_key) == (ES.kid, "ES256", ES.code_key)
+    with pytest.raises(ValueError, match="^key: no OfficeGate code key block"):
+        SigningKey.from_text("junk")
+    with pytest.raises(ValueError, match="^vault row 7: no OfficeGate"):
+        SigningKey.from_text("junk", source="vault row 7")
