@@ -205,6 +205,20 @@ def test_revoked_pass_whose_code_rotates_is_held_as_one_presentation() -> None:
     assert again is not None and again.reason is Reason.REVOKED
 
 
+def test_revoked_pass_held_up_across_a_code_rotation_beeps_once() -> None:
+    # Frames every 0.1 s for 15 s: the code rotates at 10 s, long after the first beep.
+    site = Site()
+    claims = site.claims()
+    verifier = make(site, revocations=Revocations("hq", 1, (claims.pass_id_hex,)))
+    beeps = []
+    for frame in range(150):
+        at = NOW + frame / 10
+        d = verifier.decide(phone(site, claims, at), at)
+        if d is not None:
+            beeps.append((frame, d.reason))
+    assert beeps == [(0, Reason.REVOKED)]
+
+
 @pytest.mark.parametrize("later", [0.0, 0.5])
 def test_next_code_of_a_denied_pass_moments_later_is_the_same_presentation(later) -> None:
     site = Site()

@@ -58,7 +58,8 @@ class EdgeVerifier:
         self.mode = "normal"
         self.config: DeviceConfig | None = None
         self._replay = ReplayGuard(hold_seconds=hold_seconds)
-        self._held_denials: dict[str, float] = {}
+        # held text or pass key -> (last seen, the pass key a held text carries, or "")
+        self._held_denials: dict[str, tuple[float, str]] = {}
         #: Who is inside, for anti-passback (None: this device keeps no such record).
         self.passback: PassbackLedger | None = None
         if config is not None:
@@ -119,8 +120,12 @@ class EdgeVerifier:
         """
         with self._lock:
             held = self._held_denials.get(text)
-            if held is not None and 0 <= now - held <= self.hold_seconds:
-                self._held_denials[text] = now  # still there: keep holding
+            if held is not None and 0 <= now - held[0] <= self.hold_seconds:
+                # Still there: keep holding the text, and its pass, so the next code the
+                # phone draws during this presentation is held too.
+                self._held_denials[text] = (now, held[1])
+                if held[1]:
+                    self._held_denials[held[1]] = (now, "")
                 return None
             decision = verify(
                 text, keys=self._keys, revoked=self._revoked, door=self._policy,
@@ -139,8 +144,8 @@ class EdgeVerifier:
             if same_pass is not None:
                 held = self._held_denials.get(same_pass)
                 self._hold_denial(same_pass, now)
-                self._hold_denial(text, now)
-                if held is not None and 0 <= now - held <= self.hold_seconds:
+                self._hold_denial(text, now, same_pass)
+                if held is not None and 0 <= now - held[0] <= self.hold_seconds:
                     return None
                 return decision
             self._hold_denial(text, now)
@@ -162,10 +167,10 @@ class EdgeVerifier:
                                detail_code="door.passback")
         return decision
 
-    def _hold_denial(self, text: str, now: float) -> None:
+    def _hold_denial(self, text: str, now: float, same_pass: str = "") -> None:
         if len(self._held_denials) >= _MAX_HELD_DENIALS:
             cutoff = now - self.hold_seconds
-            self._held_denials = {t: s for t, s in self._held_denials.items() if s >= cutoff}
+            self._held_denials = {t: h for t, h in self._held_denials.items() if h[0] >= cutoff}
             if len(self._held_denials) >= _MAX_HELD_DENIALS:
                 self._held_denials.clear()  # a flood of junk codes: forget, never grow
-        self._held_denials[text] = now
+        self._held_denials[text] = (now, same_pass)
