@@ -22,6 +22,7 @@ from officegate.protocol import Decision, DoorPolicy, KeySet, Reason, ReplayGuar
 from officegate.protocol.messages import DeviceConfig, Revocations
 
 _MAX_HELD_DENIALS = 256
+_Held = str | tuple[str, str]
 
 
 class EdgeVerifier:
@@ -58,8 +59,9 @@ class EdgeVerifier:
         self.mode = "normal"
         self.config: DeviceConfig | None = None
         self._replay = ReplayGuard(hold_seconds=hold_seconds)
-        # held text or pass key -> (last seen, the pass key a held text carries, or "")
-        self._held_denials: dict[str, tuple[float, str]] = {}
+        # held QR text, or (pass id, reason) of a signed pass -> (last seen, the pass a held
+        # text carries). Tuples for passes: no scanned text can pose as a held pass.
+        self._held_denials: dict[_Held, tuple[float, _Held | None]] = {}
         #: Who is inside, for anti-passback (None: this device keeps no such record).
         self.passback: PassbackLedger | None = None
         if config is not None:
@@ -124,8 +126,8 @@ class EdgeVerifier:
                 # Still there: keep holding the text, and its pass, so the next code the
                 # phone draws during this presentation is held too.
                 self._held_denials[text] = (now, held[1])
-                if held[1]:
-                    self._held_denials[held[1]] = (now, "")
+                if held[1] is not None:
+                    self._held_denials[held[1]] = (now, None)
                 return None
             decision = verify(
                 text, keys=self._keys, revoked=self._revoked, door=self._policy,
@@ -139,7 +141,7 @@ class EdgeVerifier:
                     return decision
             # A signed pass denied for the same reason is the same presentation even after
             # its code rotated on the phone: one beep, one event (unsigned text keys by text).
-            same_pass = (f"pass:{decision.claims.pass_id_hex}:{decision.reason.value}"
+            same_pass = ((decision.claims.pass_id_hex, decision.reason.value)
                          if decision.claims is not None else None)
             if same_pass is not None:
                 held = self._held_denials.get(same_pass)
@@ -167,7 +169,7 @@ class EdgeVerifier:
                                detail_code="door.passback")
         return decision
 
-    def _hold_denial(self, text: str, now: float, same_pass: str = "") -> None:
+    def _hold_denial(self, text: _Held, now: float, same_pass: _Held | None = None) -> None:
         if len(self._held_denials) >= _MAX_HELD_DENIALS:
             cutoff = now - self.hold_seconds
             self._held_denials = {t: h for t, h in self._held_denials.items() if h[0] >= cutoff}
