@@ -18,6 +18,7 @@ from officegate.server.meetings import ical
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import CalendarFeed, Room
 from officegate.server.meetings.passes import PassContext
+from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.outbound import FEED_SCHEMES, OutboundPolicy, OutboundRefused
 from officegate.server.sites import service as sites
 
@@ -82,8 +83,13 @@ def _refusal(exc: BaseException) -> str | None:
 
 
 def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: int,
-            data: bytes | None = None, outbound: OutboundPolicy | None = None) -> ImportResult:
-    """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable."""
+            data: bytes | None = None, outbound: OutboundPolicy | None = None,
+            budget: ParseBudget | None = None) -> ImportResult:
+    """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable.
+
+    The file is parsed in a child process within ``budget`` (meetings/sandbox.py); a feed
+    that exceeds it raises CalendarRefused (a ValueError) with code calendar_too_costly.
+    """
     if data is None:
         data = fetch(feed.url, outbound=outbound)
     now = utcnow()
@@ -91,9 +97,9 @@ def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: i
     host = db.get(User, feed.host_id)
     assert room is not None and host is not None
     zone = sites.time_zone_of(db=db, site_id=room.site_id)
-    parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                 window_end=now + timedelta(days=import_days),
-                                 default_tz=localtime.zone(zone))
+    parsed = parse_bounded(data, window_start=now - timedelta(days=1),
+                           window_end=now + timedelta(days=import_days),
+                           default_tz=localtime.zone(zone), budget=budget)
     result = apply_calendar(db=db, ctx=ctx, parsed=parsed, importer=host, default_room=room,
                             source="feed", feed_id=feed.id)
     feed.last_read_at, feed.last_error = now, None
