@@ -185,7 +185,7 @@ def owntracks_app(client: TestClient, broker: BrokerAddress, user: str) -> Itera
     phone.connect(broker.host, broker.port, 30)
     phone.subscribe(f"{app.topic}/cmd", qos=1)
     phone.loop_start()
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     poll(lambda: hub.owntracks.stats["connected"], timeout=10)
     try:
         yield app

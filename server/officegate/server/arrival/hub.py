@@ -1,8 +1,8 @@
 """Where arrival, check-in, notifications and on-site meet: journey reactions and the sweep.
 
-Built once per app (see wiring.py). Journey handlers run in the publisher's thread, use their
-own short sessions, commit, and only then send or publish, so a subscriber never hears of
-something the database could still lose.
+Built once per app by the server runtime (runtime.py). Journey handlers run in the
+publisher's thread, use their own short sessions, commit, and only then send or publish,
+so a subscriber never hears of something the database could still lose.
 """
 
 from __future__ import annotations
@@ -31,7 +31,6 @@ from officegate.server.notify.vapid import ensure_key
 from officegate.server.visits.models import Visit, VisitorPass
 
 log = logging.getLogger(__name__)
-NOTIFIED = ("approaching", "arrived", "checked_in", "held_for_approval", "checked_out")
 SWEEP_S = 15.0
 
 
@@ -51,16 +50,13 @@ class ArrivalHub:
         self.secret_seal = SecretSeal(session_secret(settings))
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
-        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by wiring
+        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, *, sweep: bool = True) -> None:
-        """Subscribe to the journey, start the notifier and (optionally) the sweep thread."""
-        journey = self.state.journey
-        for kind in NOTIFIED:
-            journey.subscribe(kind, self._notify_host)
-        journey.subscribe("invited", self._hold_back_zones)
-        journey.subscribe("gate_passed", self._gate_passed)
+        """Start the notifier and (optionally) the sweep thread. Its journey reactions
+        (``notify_host``, ``hold_back_zones``, ``gate_passed``) are subscribed by
+        ``officegate.server.reactions``."""
         self.notifier.start()
         if sweep:
             self._sweeper = threading.Thread(target=self._sweep_loop, name="arrival-sweep",
@@ -100,7 +96,7 @@ class ArrivalHub:
             notify.forget_subscription(db=db, address=address)
 
     # -- journey reactions --------------------------------------------------------------
-    def _notify_host(self, event: JourneyEvent) -> None:
+    def notify_host(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         with session_scope(self.state.sessions) as db:
@@ -109,7 +105,7 @@ class ArrivalHub:
         if item is not None:
             self.notifier.send(item)
 
-    def _hold_back_zones(self, event: JourneyEvent) -> None:
+    def hold_back_zones(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         settings = self.state.settings
@@ -129,7 +125,7 @@ class ArrivalHub:
         if replaced:
             self.revocations_changed()
 
-    def _gate_passed(self, event: JourneyEvent) -> None:
+    def gate_passed(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         device = str(event.data.get("device") or "")
