@@ -39,6 +39,13 @@ def _post(client: TestClient, office: Office, data: bytes) -> dict:
     return {"status": r.status_code, **r.json()}
 
 
+def _budget(client: TestClient, monkeypatch: pytest.MonkeyPatch, **budget: float) -> None:
+    """Set the running server's calendar budget (OFFICEGATE_MEETINGS_PARSE_*)."""
+    config = client.app.state.officegate.settings.meetings  # type: ignore[attr-defined]
+    for name, value in budget.items():
+        monkeypatch.setattr(config, f"parse_{name}", value)
+
+
 def _code(answer: dict) -> str | None:
     return answer.get("detail", {}).get("code") if isinstance(answer.get("detail"),
                                                                 dict) else None
@@ -65,7 +72,7 @@ def test_the_cap_stops_the_expansion_not_the_end_of_it() -> None:
 
 def test_a_file_over_the_time_budget_gets_422_and_others_are_served_meanwhile(
         client: TestClient, office: Office, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OFFICEGATE_MEETINGS_PARSE_SECONDS", "3")
+    _budget(client, monkeypatch, seconds=3)
     answers: list[dict] = []
     importing = threading.Thread(target=lambda: answers.append(_post(client, office, SLOW)))
     importing.start()
@@ -82,8 +89,7 @@ def test_a_file_over_the_time_budget_gets_422_and_others_are_served_meanwhile(
 
 def test_a_file_over_the_memory_budget_gets_422(client: TestClient, office: Office,
                                                 monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("OFFICEGATE_MEETINGS_PARSE_SECONDS", "120")
-    monkeypatch.setenv("OFFICEGATE_MEETINGS_PARSE_MEMORY_MB", "48")
+    _budget(client, monkeypatch, seconds=120, memory_mb=48)
     answer = _post(client, office, SLOW)
     assert answer["status"] == 422 and _code(answer) == "calendar_too_costly", answer
     assert "48 MiB" in answer["detail"]["message_en"]
@@ -109,7 +115,6 @@ def test_a_hostile_feed_is_refused_the_same_way(client: TestClient, office: Offi
                                                 hostile_feed: str) -> None:
     from officegate.server.db import session_scope
     from officegate.server.meetings import feeds
-    from officegate.server.meetings.settings import MeetingSettings
     from officegate.server.occupancy.jobs import refresh_feeds
 
     staff = bearer(client, office.staff)
@@ -118,7 +123,8 @@ def test_a_hostile_feed_is_refused_the_same_way(client: TestClient, office: Offi
     assert feed.status_code == 201, feed.text
     now = client.post(f"/api/calendar-feeds/{feed.json()['id']}/refresh", headers=staff)
     assert now.status_code == 422 and now.json()["detail"]["code"] == "recurrence_too_frequent"
-    refresh_feeds(client.app.state.officegate, MeetingSettings())  # type: ignore[attr-defined]
+    state = client.app.state.officegate  # type: ignore[attr-defined]
+    refresh_feeds(state, state.settings.meetings)
     with session_scope(client.app.state.officegate.sessions) as db:  # type: ignore[attr-defined]
         error = feeds.get_feed(db=db, feed_id=feed.json()["id"]).last_error
     assert error is not None and "more often than a meeting" in error

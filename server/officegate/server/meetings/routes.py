@@ -31,7 +31,7 @@ from officegate.server.meetings import feeds, ical, service
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.meetings.recurrence import CalendarRefused
-from officegate.server.meetings.sandbox import parse_bounded
+from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.meetings.schemas import (
     EmployeePassOut,
     FeedIn,
@@ -212,7 +212,7 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
         parsed = await run_in_threadpool(
             parse_bounded, data, window_start=now - timedelta(days=1),
             window_end=now + timedelta(days=config.import_days),
-            default_tz=localtime.zone(zone))
+            default_tz=localtime.zone(zone), budget=ParseBudget.of(config))
     except (ical.InvalidCalendar, CalendarRefused) as exc:
         raise _refusal(exc) from None
     default_room = service.get_room(db=db, name=room) if room else None
@@ -265,7 +265,8 @@ def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
                                import_days=state.settings.meetings.import_days,
-                               outbound=state.settings.outbound_policy)
+                               outbound=state.settings.outbound_policy,
+                               budget=ParseBudget.of(state.settings.meetings))
     except CalendarRefused as exc:  # well-formed but too costly: its own code
         raise _refusal(exc) from None
     except ValueError as exc:

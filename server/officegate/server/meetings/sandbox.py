@@ -39,9 +39,9 @@ class ParseBudget:
     memory_mb: int = 256
 
     @classmethod
-    def configured(cls) -> ParseBudget:
-        """The budget set by ``OFFICEGATE_MEETINGS_PARSE_SECONDS`` / ``_PARSE_MEMORY_MB``."""
-        config = MeetingSettings()
+    def of(cls, config: MeetingSettings) -> ParseBudget:
+        """The budget the settings give (``OFFICEGATE_MEETINGS_PARSE_SECONDS`` and
+        ``OFFICEGATE_MEETINGS_PARSE_MEMORY_MB``)."""
         return cls(seconds=config.parse_seconds, memory_mb=config.parse_memory_mb)
 
 
@@ -52,10 +52,9 @@ def parse_bounded(data: bytes, *, window_start: datetime, window_end: datetime,
 
     Blocks the calling thread (call it from a worker thread, never the event loop). Raises
     InvalidCalendar or CalendarRefused as the parser does, and CalendarRefused with code
-    ``calendar_too_costly`` when the child runs out of time or memory. Without ``budget``
-    the configured one applies.
+    ``calendar_too_costly`` when the child runs out of time or memory.
     """
-    budget = budget or ParseBudget.configured()
+    budget = budget or ParseBudget()
     header = {"start": window_start.isoformat(), "end": window_end.isoformat(),
               "zone": getattr(default_tz, "key", "UTC"), "memory_mb": budget.memory_mb}
     request = json.dumps(header).encode() + b"\n" + data
