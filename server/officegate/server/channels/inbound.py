@@ -69,13 +69,18 @@ def receive_text(db: Session, rt: Messaging, *, channel: str, address: str, text
     return not turn.duplicate
 
 
-def update_delivery(db: Session, *, external_id: str, status: str) -> bool:
-    """Move a sent message's delivery status forward (sent -> delivered -> read)."""
+def update_delivery(db: Session, *, external_id: str, status: str,
+                    errors: list[str] | None = None) -> bool:
+    """Move a sent message's delivery status forward (sent -> delivered -> read; failed
+    with the platform's reasons kept on the message for staff). False when the message or
+    the status is not ours to know (another app's message, a status we do not track)."""
     msg = db.scalar(select(Message).where(Message.external_id == external_id))
     if msg is None or status not in _DELIVERY_ORDER:
         return False
     if _DELIVERY_ORDER.get(msg.delivery or "", 0) < _DELIVERY_ORDER[status]:
         msg.delivery = status
+    if errors:
+        msg.data = {**msg.data, "delivery_errors": [e[:160] for e in errors[:5]]}
     return True
 
 
