@@ -14,9 +14,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from officegate.server.arrival import phone_broker, waiting
 from officegate.server.arrival import service as arrival
-from officegate.server.arrival import waiting
 from officegate.server.arrival.encryption import SecretSeal
+from officegate.server.arrival.phone_broker import PhoneBroker
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
@@ -51,6 +52,7 @@ class ArrivalHub:
         self._stop = threading.Event()
         self._sweeper: threading.Thread | None = None
         self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
+        self.phones = PhoneBroker(settings.owntracks)  # phones' logins in MQTT mode
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self, *, sweep: bool = True) -> None:
@@ -173,6 +175,9 @@ class ArrivalHub:
                         ended.append((visit.id, self.state.settings.site))
         if ended:
             self.revocations_changed()
+        with session_scope(self.state.sessions) as db:
+            if phone_broker.revoke_ended(db=db, now=now):  # a visit over: its phone's login
+                self.phones.sync(db=db, now=now)
         for visit_id, site in ended:
             self.publish("checked_out", visit_id=visit_id, site=site,
                          data={"how": "end_of_day"})

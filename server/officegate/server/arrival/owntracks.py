@@ -147,14 +147,25 @@ def set_waypoints_cmd(*, fence: Geofence, site_name: str, created: int) -> dict[
 
 def configuration(*, http_url: str, username: str, password: str, device: str,
                   fence: Geofence | None, site_name: str, created: int,
-                  encryption_key: str | None = None) -> dict[str, Any]:
-    """The app's configuration (what an ``.otrc`` file holds): HTTP mode, our credentials,
-    the office region and, when given, the payload ``encryptionKey``."""
+                  encryption_key: str | None = None,
+                  mqtt: tuple[str, int, bool] | None = None) -> dict[str, Any]:
+    """The app's configuration (what an ``.otrc`` file holds): HTTP mode, or MQTT mode
+    with ``mqtt`` = (host, port, tls); our credentials, the office region and, when given,
+    the payload ``encryptionKey``."""
     config: dict[str, Any] = {
         "_type": "configuration", "mode": 3, "url": http_url, "auth": True,
         "username": username, "password": password, "deviceId": device, "tid": "OG",
         "monitoring": 2, "locatorInterval": 30, "locatorDisplacement": 20, "cmd": True,
     }
+    if mqtt is not None:
+        host, port, tls = mqtt
+        del config["url"]
+        # The phone publishes under owntracks/<user>/<device> and listens only to its own
+        # commands (the broker's ACL allows nothing else).
+        config.update({"mode": 0, "host": host, "port": port, "tls": tls,
+                       "clientId": f"{username}-{device}", "pubTopicBase": "owntracks/%u/%d",
+                       "sub": True, "subTopic": "owntracks/%u/%d/cmd", "pubQos": 1,
+                       "keepalive": 60, "mqttProtocolLevel": 4})
     if encryption_key is not None:
         config["encryptionKey"] = encryption_key
     if fence is not None:
