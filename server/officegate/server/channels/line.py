@@ -69,7 +69,7 @@ def parse_events(body: bytes) -> list[LineEvent]:
                                               ("source", "message", "deliveryContext",
                                                "postback"))
         text = message.get("text") if message.get("type") == "text" else None
-        kind = source.get("type") if source.get("type") in ("user", "group", "room") else "user"
+        kind = str(source.get("type")) if source.get("type") in ("group", "room") else "user"
         chat = source.get("groupId") if kind == "group" else source.get("roomId")
         data = postback.get("data")
         out.append(LineEvent(

@@ -215,11 +215,15 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
             default_tz=localtime.zone(zone), budget=ParseBudget.of(config))
     except (ical.InvalidCalendar, CalendarRefused) as exc:
         raise _refusal(exc) from None
-    default_room = service.get_room(db=db, name=room) if room else None
-    result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
-                            default_room=default_room)
-    db.commit()
-    return _applied(request, state, result)
+
+    def apply() -> ImportOut:  # thousands of meetings take a while: not on the event loop
+        default_room = service.get_room(db=db, name=room) if room else None
+        result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
+                                default_room=default_room)
+        db.commit()
+        return _applied(request, state, result)
+
+    return await run_in_threadpool(apply)
 
 
 def _refusal(exc: ical.InvalidCalendar | CalendarRefused) -> InvalidInput:

@@ -16,7 +16,7 @@ import subprocess
 import sys
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, tzinfo
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from officegate.server.meetings.ical import (
@@ -26,7 +26,9 @@ from officegate.server.meetings.ical import (
     parse_calendar,
 )
 from officegate.server.meetings.recurrence import CalendarRefused
-from officegate.server.meetings.settings import MeetingSettings
+
+if TYPE_CHECKING:  # the child process skips importing pydantic settings
+    from officegate.server.meetings.settings import MeetingSettings
 
 TOO_COSTLY = "calendar_too_costly"
 
