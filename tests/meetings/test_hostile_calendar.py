@@ -103,6 +103,16 @@ def hostile_feed() -> Iterator[str]:
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             self.send_response(200)
             self.send_header("Content-Type", "text/calendar")
+            if self.path == "/huge.ics":  # no Content-Length: read until the server stops
+                self.send_header("Connection", "close")
+                self.end_headers()
+                line = b"X-FILLER:" + b"x" * 60 + b"\r\n"
+                try:
+                    for _ in range(3 * 1024 * 1024 // len(line)):
+                        self.wfile.write(line)
+                except OSError:
+                    pass  # the reader hung up once it had enough: that is the point
+                return
             self.send_header("Content-Length", str(len(SECONDLY)))
             self.end_headers()
             self.wfile.write(SECONDLY)
@@ -128,3 +138,15 @@ def test_a_hostile_feed_is_refused_the_same_way(client: TestClient, office: Offi
     with session_scope(client.app.state.officegate.sessions) as db:  # type: ignore[attr-defined]
         error = feeds.get_feed(db=db, feed_id=feed.json()["id"]).last_error
     assert error is not None and "more often than a meeting" in error
+
+
+def test_a_feed_larger_than_the_limit_is_not_read_to_its_end(client: TestClient,
+                                                             office: Office,
+                                                             hostile_feed: str) -> None:
+    staff = bearer(client, office.staff)
+    url = hostile_feed.replace("/flood.ics", "/huge.ics")
+    feed = client.post("/api/calendar-feeds", json={"url": url, "room": "kaede"},
+                       headers=staff)
+    assert feed.status_code == 201, feed.text
+    r = client.post(f"/api/calendar-feeds/{feed.json()['id']}/refresh", headers=staff)
+    assert r.status_code == 422 and r.json()["detail"]["code"] == "calendar_too_large"
