@@ -42,9 +42,9 @@ OFFICE = (35.681236, 139.767125)
 @pytest.fixture(autouse=True)
 def no_background_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests call hub.sweep(now) themselves; the background one would race them."""
-    from officegate.server.arrival import hub
+    from officegate.server import runtime
 
-    monkeypatch.setattr(hub, "SWEEP_S", 3600.0)
+    monkeypatch.setattr(runtime, "ARRIVAL_SWEEP_S", 3600.0)
 
 
 @pytest.fixture

@@ -1,8 +1,10 @@
 """The one place that starts the server's work besides HTTP, in one visible order.
 
 ``ServerRuntime.start()`` reads like a table of contents: the broker, the site bridge, the
-vending link, the rooms, arrival, messaging, then the journey's reactions
-(:mod:`officegate.server.reactions`); ``stop()`` undoes them in reverse. The routers start
+vending link, the rooms, arrival, messaging, the live relay across servers, the journey's
+reactions (:mod:`officegate.server.reactions`), then the scheduled sweeps
+(:mod:`officegate.server.jobs`, one server of several runs each); ``stop()`` undoes them in
+reverse. The routers start
 nothing: they reach what runs here through ``ServerState.runtime``.
 """
 
@@ -26,17 +28,27 @@ from officegate.server.bridge.service import SiteBridge
 from officegate.server.bridge.sharing import client_id_for
 from officegate.server.broker import EmbeddedBroker
 from officegate.server.channels.mailroom import MailroomServer
+from officegate.server.db import utcnow
 from officegate.server.deps import ServerState
+from officegate.server.jobs import Job, JobRunner, leadership_for
 from officegate.server.journey import Unsubscribe
 from officegate.server.messaging.runtime import Messaging
 from officegate.server.notify.sender import Outgoing
-from officegate.server.occupancy.jobs import RoomJobs, publish_revocations, publish_rooms
+from officegate.server.occupancy.jobs import (
+    publish_revocations,
+    publish_rooms,
+    refresh_feeds,
+    run_sweep,
+)
 from officegate.server.occupancy.listener import RoomListener
 from officegate.server.proactive import schedule
+from officegate.server.relay import LiveRelay
 from officegate.server.vending.link import VendingLink
 from officegate.server.vending.visitor_push import DrinkOfferPush
 
 log = logging.getLogger(__name__)
+ARRIVAL_SWEEP_S = 15.0  # waiting reminders, unanswered-notice escalation, day-end check-out
+OFFLINE_WATCH_S = 5.0  # how often doors are checked for being offline too long
 
 
 @dataclass
@@ -55,13 +67,13 @@ class ServerRuntime:
     bridge: SiteBridge | None = None
     vending: VendingLink | None = None
     rooms: RoomListener | None = None
-    room_jobs: RoomJobs | None = None
     arrival: ArrivalHub | None = None
     drink_push: DrinkOfferPush | None = None
     owntracks: OwnTracksListener | None = None
     messaging: Messaging | None = None
     mailroom: MailroomServer | None = None
-    proactive_sweep: asyncio.Task[None] | None = None
+    relay: LiveRelay | None = None
+    jobs: JobRunner | None = None
     reactions: list[Unsubscribe] = field(default_factory=list)
     _stops: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
 
@@ -75,7 +87,9 @@ class ServerRuntime:
             await self.start_rooms()
             await self.start_arrival()
             await self.start_messaging()
+            await self.start_relay()
             self.start_reactions()
+            self.start_jobs()
         except BaseException:
             await self.stop()
             raise
@@ -114,11 +128,11 @@ class ServerRuntime:
         settings = self.state.settings
         self.bridge = SiteBridge(
             broker=self.broker, sessions=self.state.sessions, site=settings.site,
-            keys_dir=settings.keys_dir, client_id=client_id_for(settings),
+            keyring=settings.keyring, client_id=client_id_for(settings),
             journey=self.state.journey, offline_alert_after=settings.offline_alert_seconds,
             home_assistant=settings.home_assistant_prefix,
             share_group=settings.mqtt_share_group,
-            no_show_minutes=settings.meetings.no_show_minutes)
+            no_show_minutes=settings.meetings.no_show_minutes, watch_offline=False)
         await run_in_threadpool(self.bridge.start)
         self.state.bridge = self.bridge
         self._on_stop("bridge", self._stop_bridge)
@@ -140,7 +154,7 @@ class ServerRuntime:
         self._on_stop("vending link", self.vending.stop)
 
     async def start_rooms(self) -> None:
-        """4. Meeting rooms: the room-door listener, the no-show sweep and calendar feeds."""
+        """4. Meeting rooms: the room-door listener (their sweeps are jobs, see start_jobs)."""
         assert self.broker is not None  # noqa: S101
         state, settings = self.state, self.state.settings
         self.rooms = RoomListener(
@@ -151,12 +165,9 @@ class ServerRuntime:
             on_room_change=lambda room: publish_rooms(state, room))
         await run_in_threadpool(self.rooms.start)
         self._on_stop("room listener", self.rooms.stop)
-        self.room_jobs = RoomJobs(state, settings.meetings, send=self.send_host_notices)
-        self.room_jobs.start()
-        self._on_stop("room jobs", self.room_jobs.stop)
 
     async def start_arrival(self) -> None:
-        """5. Arrival: the host notifier and live feed, the sweep, OwnTracks over MQTT."""
+        """5. Arrival: the host notifier and live feed, OwnTracks over MQTT."""
         assert self.broker is not None  # noqa: S101
         self.arrival = hub = ArrivalHub(self.state)
         hub.start()
@@ -176,7 +187,7 @@ class ServerRuntime:
         self._on_stop("OwnTracks listener", self.owntracks.stop)
 
     async def start_messaging(self) -> None:
-        """6. Messaging: channel clients, the SMTP receiver, the proactive-message sweep."""
+        """6. Messaging: channel clients and the SMTP receiver."""
         settings = self.state.settings
         config = settings.messaging
         self.messaging = rt = Messaging.build(
@@ -192,17 +203,27 @@ class ServerRuntime:
             self._on_stop("SMTP receiver", self.mailroom.stop)
             log.info("SMTP receiver for %s on %s:%s", rt.reply_mailbox,
                      config.smtp_listen_host, config.smtp_listen_port)
-        self.proactive_sweep = asyncio.create_task(
-            schedule.run_forever(sessions=self.state.sessions, journey=self.state.journey))
 
-        async def cancel() -> None:
-            if self.proactive_sweep is not None:
-                self.proactive_sweep.cancel()
+    async def start_relay(self) -> None:
+        """7. Live items across servers: host notices, chat and inbox updates (relay.py)."""
+        assert self.broker is not None and self.arrival is not None  # noqa: S101
+        assert self.messaging is not None  # noqa: S101
+        settings = self.state.settings
+        self.relay = relay = LiveRelay(broker=self.broker, site=settings.site,
+                                       client_id=f"{client_id_for(settings)}-live")
+        feed, hub = self.arrival.notifier.feed, self.messaging.hub
+        feed.relay = relay.register("feed", feed.deliver)
+        hub.relay = relay.register("hub", hub.deliver)
+        await run_in_threadpool(relay.start)
 
-        self._stops.append(("proactive sweep", cancel))
+        def stop() -> None:
+            feed.relay = hub.relay = None
+            relay.stop()
+
+        self._on_stop("live relay", stop)
 
     def start_reactions(self) -> None:
-        """7. Who reacts to which journey event: the table in reactions.py."""
+        """8. Who reacts to which journey event: the table in reactions.py."""
         from officegate.server.reactions import subscribe_reactions
 
         self.reactions = subscribe_reactions(self)
@@ -213,6 +234,30 @@ class ServerRuntime:
             self.reactions = []
 
         self._on_stop("journey reactions", unsubscribe)
+
+    def start_jobs(self) -> None:
+        """9. The scheduled sweeps, each run by the one server that leads it."""
+        self.jobs = JobRunner(self.job_table(), leadership_for(self.state.engine))
+        self.jobs.start()
+        self._on_stop("jobs", self.jobs.stop)
+
+    def job_table(self) -> list[Job]:
+        """Every sweep of the server, with its interval."""
+        assert self.bridge is not None and self.arrival is not None  # noqa: S101 -- started
+        state, meetings = self.state, self.state.settings.meetings
+        bridge, arrival = self.bridge, self.arrival
+        return [
+            Job("no-show-release", meetings.sweep_seconds,
+                lambda: run_sweep(state, meetings)),
+            Job("calendar-feeds", meetings.feed_refresh_minutes * 60,
+                lambda: refresh_feeds(state, meetings, self.send_host_notices),
+                first_after=meetings.sweep_seconds),
+            Job("arrival-reminders-and-day-end", ARRIVAL_SWEEP_S,
+                lambda: arrival.sweep(utcnow())),
+            Job("proactive-notices", schedule.SWEEP_EVERY_S,
+                lambda: schedule.sweep(sessions=state.sessions, journey=state.journey)),
+            Job("offline-doors", OFFLINE_WATCH_S, bridge.check_offline),
+        ]
 
     # -- shared by the parts ------------------------------------------------------------
     def send_host_notices(self, items: list[Outgoing]) -> None:

@@ -8,7 +8,6 @@ so a subscriber never hears of something the database could still lose.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -32,7 +31,6 @@ from officegate.server.notify.vapid import ensure_key
 from officegate.server.visits.models import Visit, VisitorPass
 
 log = logging.getLogger(__name__)
-SWEEP_S = 15.0
 
 
 class ArrivalHub:
@@ -49,27 +47,18 @@ class ArrivalHub:
         self.notifier.on_gone = self._subscription_gone
         # OwnTracks encryption keys are stored sealed with a key from the server's secret.
         self.secret_seal = SecretSeal(session_secret(settings))
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
         self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
         self.phones = PhoneBroker(settings.owntracks)  # phones' logins in MQTT mode
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, *, sweep: bool = True) -> None:
-        """Start the notifier and (optionally) the sweep thread. Its journey reactions
-        (``notify_host``, ``hold_back_zones``, ``gate_passed``) are subscribed by
-        ``officegate.server.reactions``."""
+    def start(self) -> None:
+        """Start the notifier. Its journey reactions (``notify_host``, ``hold_back_zones``,
+        ``gate_passed``) are subscribed by ``officegate.server.reactions``; its ``sweep`` is
+        a job of the runtime's job runner (one server runs it)."""
         self.notifier.start()
-        if sweep:
-            self._sweeper = threading.Thread(target=self._sweep_loop, name="arrival-sweep",
-                                             daemon=True)
-            self._sweeper.start()
 
     def stop(self) -> None:
-        """Stop the sweep and deliver what is queued."""
-        self._stop.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=10)
+        """Deliver what is queued and stop the notifier."""
         self.notifier.stop()
 
     # -- after a request commits ---------------------------------------------------------
@@ -122,7 +111,7 @@ class ArrivalHub:
             for row in db.scalars(select(VisitorPass).where(
                     VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
                 new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                                       keyring=settings.keyring, key_alg=settings.key_alg)
                 replaced = replaced or (new is not None and new is not row)
         if replaced:
             self.revocations_changed()
@@ -148,13 +137,6 @@ class ArrivalHub:
                          data={"how": "exit_gate", "device": device})
 
     # -- the sweep ------------------------------------------------------------------------
-    def _sweep_loop(self) -> None:
-        while not self._stop.wait(SWEEP_S):
-            try:
-                self.sweep(utcnow())
-            except Exception:
-                log.exception("arrival sweep failed")
-
     def sweep(self, now: datetime) -> None:
         """Escalate unanswered notices, tell and remind hosts of visitors waiting unmet,
         check out at day end."""

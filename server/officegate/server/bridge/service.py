@@ -20,7 +20,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -39,6 +38,7 @@ from officegate.server.devices import health
 from officegate.server.devices import service as devices
 from officegate.server.journey import JourneyBus, JourneyEvent
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites import service as sites
 from officegate.server.visits import service as visits
 
@@ -49,21 +49,25 @@ class SiteBridge:
     """Connects one site's server to the broker. ``start()`` / ``stop()``."""
 
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
-                 keys_dir: Path, client_id: str | None = None,
+                 keyring: Keyring, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
                  watch_seconds: float = 5.0, home_assistant: str | None = None,
-                 share_group: str | None = None, no_show_minutes: int = 10) -> None:
+                 share_group: str | None = None, no_show_minutes: int = 10,
+                 watch_offline: bool = True) -> None:
         self.broker = broker
         self.journey = journey
         self.site = site
         self._sessions = sessions
-        self._keys_dir = keys_dir
+        self._keyring = keyring
         self.client_id = client_id or f"officegate-server-{site}"
         self.offline_alert_after = offline_alert_after
         self._watch_seconds = watch_seconds
         self._watching = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch_offline, name="offline-watchdog",
-                                          daemon=True)
+        # Its own offline watchdog, unless the runtime's job runner runs check_offline (then
+        # one server of several does).
+        self._watchdog: threading.Thread | None = threading.Thread(
+            target=self._watch_offline, name="offline-watchdog", daemon=True) \
+            if watch_offline else None
         self.connected = threading.Event()
         # Counts of what happened to incoming messages: stored, duplicate, rejected, failed.
         self.stats: Counter[str] = Counter()
@@ -110,7 +114,8 @@ class SiteBridge:
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self._writer.start()
         self._client.loop_start()
-        self._watchdog.start()
+        if self._watchdog is not None:
+            self._watchdog.start()
         if not self.connected.wait(wait):
             log.warning("MQTT broker %r not reachable yet; retrying in the background",
                         self.broker)
@@ -260,7 +265,7 @@ class SiteBridge:
         """Publish the site's KeySet (every key not yet retired, with code keys)."""
         with session_scope(self._sessions) as db:
             site = sites.get_site(db=db, code=self.site)
-            keyset = keys.build_keyset(db=db, site=site, keys_dir=self._keys_dir)
+            keyset = keys.build_keyset(db=db, site=site, keyring=self._keyring)
         self._publish(topics.site_keys(self.site), keyset.to_json())
 
     def publish_revocations(self) -> None:

@@ -4,8 +4,6 @@ the no-show sweep and the calendar feed refresh (the room listener is listener.p
 from __future__ import annotations
 
 import logging
-import threading
-import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -24,7 +22,7 @@ log = logging.getLogger(__name__)
 def pass_context(state: ServerState) -> PassContext:
     """Issuing settings from the server's settings."""
     s = state.settings
-    return PassContext(site=s.site, keys_dir=s.keys_dir, base_url=s.base_url, key_alg=s.key_alg,
+    return PassContext(site=s.site, keyring=s.keyring, base_url=s.base_url, key_alg=s.key_alg,
                        lead=timedelta(minutes=s.pass_lead_minutes))
 
 
@@ -85,34 +83,3 @@ def refresh_feeds(state: ServerState, config: MeetingSettings,
             publish_revocations(state)
         if result is not None and send is not None and result.host_notices:
             send(result.host_notices)
-
-
-class RoomJobs:
-    """A thread that sweeps for no-shows and refreshes feeds on their intervals."""
-
-    def __init__(self, state: ServerState, config: MeetingSettings,
-                 send: Callable[[list[Outgoing]], None] | None = None) -> None:
-        self.state, self.config, self.send = state, config, send
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="room-jobs", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        next_feed = time.monotonic()
-        while not self._stop.wait(self.config.sweep_seconds):
-            try:
-                run_sweep(self.state, self.config)
-            except Exception:
-                log.exception("no-show sweep failed; will retry")
-            if time.monotonic() >= next_feed:
-                next_feed = time.monotonic() + self.config.feed_refresh_minutes * 60
-                try:
-                    refresh_feeds(self.state, self.config, self.send)
-                except Exception:
-                    log.exception("feed refresh failed; will retry")
