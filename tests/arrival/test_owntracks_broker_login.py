@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import getpass
 import json
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -17,9 +16,10 @@ import paho.mqtt.client as mqtt
 import pytest
 from fastapi.testclient import TestClient
 from faults.mosquitto import Mosquitto, free_port
+from support.mqtt import connect_answer
 from support.polling import poll
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
 from officegate.server.arrival.phone_broker import PHONE_ACL
 from officegate.server.arrival.settings import OwnTracksSettings
@@ -80,21 +80,9 @@ def _set_up(client: TestClient, office: Office, email: str) -> tuple[Any, dict[s
 
 def _login(otrc: dict[str, Any], password: str | None = None) -> tuple[mqtt.Client, str]:
     """Connect as the app would with its MQTT configuration; (client, the broker's answer)."""
-    answer: list[str] = []
-    done = threading.Event()
     address = BrokerAddress(host=otrc["host"], port=otrc["port"], username=otrc["username"],
                             password=password or otrc["password"])
-    phone = make_client(client_id=otrc["clientId"], broker=address, clean_session=True)
-
-    def on_connect(_c: object, _u: object, _f: object, reason: object, _p: object) -> None:
-        answer.append(str(reason))
-        done.set()
-
-    phone.on_connect = on_connect
-    phone.connect(address.host, address.port, 30)
-    phone.loop_start()
-    done.wait(10)
-    return phone, answer[0] if answer else "no answer"
+    return connect_answer(address, otrc["clientId"])  # type: ignore[no-any-return]
 
 
 def _answer_once(otrc: dict[str, Any], wanted: str, password: str | None = None) -> bool:
