@@ -14,6 +14,7 @@ from fastapi.testclient import TestClient
 from sqlalchemy import select
 
 from officegate.server.channels import whatsapp
+from officegate.server.channels.line_events import GROUP_REFUSAL
 from officegate.server.messaging.models import Message
 
 from .conftest import LINE_SECRET, WA_SECRET, FakeApi, Office, bearer, invite
@@ -64,7 +65,12 @@ def test_a_members_group_message_never_reaches_their_private_conversation(
     bodies = _line_bodies(client, visit["token"])
     assert bodies[0] == code and len(bodies) == 2  # the code and its confirmation only
     assert "人と話したい" not in " ".join(bodies)
-    assert len(fake_platform.calls) == calls  # nothing was posted into the group
+    # Into each chat went one polite refusal, then the account left: no hand-off, no answer.
+    new = [(path, body) for path, _h, body in fake_platform.calls[calls:]]
+    assert [path for path, _b in new] == [
+        "/v2/bot/message/reply", f"/v2/bot/group/{GROUP['groupId']}/leave",
+        "/v2/bot/message/reply", f"/v2/bot/room/{ROOM['roomId']}/leave"]
+    assert all(b["messages"][0]["text"] == GROUP_REFUSAL for p, b in new if "reply" in p)
     staff = bearer(client, office.staff)
     assert all(c["status"] != "open" for c in
                client.get("/api/conversations", headers=staff).json())  # no hand-off

@@ -3,8 +3,8 @@
 One-to-one chats (``source.type`` user) are a visitor's conversation: messages, edits and
 postbacks land on their timeline. Groups and multi-person chats are nobody's private
 conversation: what is written there is never put on a member's timeline, and the bot never
-hands off into one. When the account is added to one it says politely, once, that it answers
-one-to-one only, and leaves.
+hands off into one. When the account is added to one (or first hears from one it was in
+before) it says politely, once, that it answers one-to-one only, and leaves.
 """
 
 from __future__ import annotations
@@ -80,13 +80,22 @@ HANDLERS: dict[str, Callable[[Session, Messaging, LineEvent], int]] = {
 }
 
 
+def _say_and_leave(db: Session, ev: LineEvent) -> bool:
+    """Whether to refuse this group now: each time we are added (a join, once per event),
+    and once for a group we were in before this rule (its first message)."""
+    assert ev.chat_id is not None
+    if ev.type == "join":
+        return inbound.first_time(db, "line", ev.event_id)
+    return ev.type == "message" and inbound.first_time(db, "line-group", ev.chat_id)
+
+
 def handle(db: Session, rt: Messaging, events: list[LineEvent]) -> LineOutcome:
     """Apply ``events`` in one transaction; the LINE API calls wait for ``refuse_groups``."""
     outcome = LineOutcome()
     for ev in events:
         if ev.in_group:
             outcome.ignored_group_events += 1
-            if ev.type == "join" and ev.chat_id and inbound.first_time(db, "line", ev.event_id):
+            if ev.chat_id and _say_and_leave(db, ev):
                 outcome.groups_to_leave.append(ev)
             continue
         handler = HANDLERS.get(ev.type)
