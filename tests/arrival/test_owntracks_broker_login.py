@@ -29,6 +29,7 @@ from officegate.server.settings import Settings
 from officegate.server.visits.models import Visit
 
 from .conftest import Office, at_distance, configure, invite, location
+from .owntracks_payloads import messages
 
 
 @pytest.fixture
@@ -124,6 +125,20 @@ def test_a_phone_logs_in_as_itself_speaks_only_for_itself_until_the_visit_ends(
             phone.publish(own, location(*inside, tst=now - ago), qos=1).wait_for_publish()
         assert poll(lambda: _state(client, mine.token)["arrived"], timeout=15)
         assert _state(client, other.token)["arrived"] is False
+        # Every message the app sends (booklet payloads), where it sends it: all taken.
+        listener = client.app.state.officegate.runtime.arrival.owntracks  # type: ignore[attr-defined]
+        before = dict(listener.stats)
+        (region,) = otrc["waypoints"]
+        sent = messages(lat=inside[0], lon=inside[1], tst=int(now) - 5, desc=region["desc"],
+                        rid=region["rid"], wtst=region["tst"])
+        for name, message in sent:
+            topic = own + ("/event" if name.startswith("transition") else "")
+            phone.publish(topic, json.dumps(message), qos=1).wait_for_publish()
+        phone.publish(own, b"", qos=1).wait_for_publish()  # a friend deleted: zero-length
+        taken = len(sent) + 1
+        assert poll(lambda: listener.stats["accepted"] - before.get("accepted", 0) >= taken)
+        assert listener.stats["rejected"] == before.get("rejected", 0)
+        assert listener.stats["failed"] == before.get("failed", 0)
     finally:
         phone.loop_stop()
         phone.disconnect()
@@ -139,4 +154,3 @@ def test_a_phone_logs_in_as_itself_speaks_only_for_itself_until_the_visit_ends(
     assert otrc["username"] not in passwd and other_setup["username"] in passwd
     assert _answer_once(otrc, "Not authorized")  # the visit is over: so is its login
     assert _answer_once(other_setup["mqtt_otrc"], "Success")  # the other visit goes on
-    assert json.loads(json.dumps(otrc))  # the configuration is plain JSON for the link
