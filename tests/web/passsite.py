@@ -14,7 +14,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -33,8 +32,9 @@ from officegate.protocol import (
     pass_secret,
     static_text,
 )
+from officegate.server.app import WEB_DIR
 
-WEB = Path(__file__).resolve().parents[2] / "officegate" / "server" / "web"
+WEB = WEB_DIR  # the real templates and static files, wherever the server part is installed
 GATE = DoorPolicy(device="lobby-gate", zone="lobby")
 BOUND_MESSAGE = {
     "code": "bound_to_other_device",
