@@ -18,7 +18,6 @@ from officegate.server.arrival import service as arrival
 from officegate.server.arrival import waiting
 from officegate.server.arrival.encryption import SecretSeal
 from officegate.server.bootstrap import session_secret
-from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import session_scope, utcnow
@@ -28,7 +27,7 @@ from officegate.server.notify import service as notify
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.notify.sender import Notifier, Outgoing
 from officegate.server.notify.vapid import ensure_key
-from officegate.server.visits.models import Visit, VisitorPass
+from officegate.server.visits.models import Visit
 
 log = logging.getLogger(__name__)
 NOTIFIED = ("approaching", "arrived", "checked_in", "held_for_approval", "checked_out")
@@ -59,7 +58,6 @@ class ArrivalHub:
         journey = self.state.journey
         for kind in NOTIFIED:
             journey.subscribe(kind, self._notify_host)
-        journey.subscribe("invited", self._hold_back_zones)
         journey.subscribe("gate_passed", self._gate_passed)
         self.notifier.start()
         if sweep:
@@ -108,26 +106,6 @@ class ArrivalHub:
                                            visit_id=event.visit_id, data=event.data)
         if item is not None:
             self.notifier.send(item)
-
-    def _hold_back_zones(self, event: JourneyEvent) -> None:
-        if event.visit_id is None:
-            return
-        settings = self.state.settings
-        replaced = False
-        with session_scope(self.state.sessions) as db:
-            visit = db.get(Visit, event.visit_id)
-            if visit is None:
-                return
-            config = arrival.site_config(db=db, site_id=visit.site_id)
-            if config is None or not config.checkin_zones:
-                return
-            for row in db.scalars(select(VisitorPass).where(
-                    VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
-                new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
-                replaced = replaced or (new is not None and new is not row)
-        if replaced:
-            self.revocations_changed()
 
     def _gate_passed(self, event: JourneyEvent) -> None:
         if event.visit_id is None:

@@ -23,6 +23,7 @@ from officegate.server.deps import (
     StateDep,
 )
 from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.invitations import service as invitations
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
 from officegate.server.localtime import day_bounds, local_today
@@ -86,6 +87,8 @@ def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
         db=db, ctx=pass_context(state), room=room, host=user, title=body.title,
         starts_at=body.starts_at, ends_at=body.ends_at, employees=list(body.employees),
         visitors=[(v.name, v.email) for v in body.visitors])
+    db.commit()  # the invitation messages read the visits from their own sessions
+    invitations.announce(state.journey, change.invitations)
     out = meeting_out(db=db, meeting=change.meeting, now=utcnow())
     return MeetingCreatedOut(**out.model_dump(), pass_urls=change.pass_urls)
 
@@ -225,6 +228,7 @@ def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportO
     if result.revocations_changed:
         publish_revocations(state)
     send_host_notices(request.app, result.host_notices)
+    invitations.announce(state.journey, result.invitations)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
                      stale=result.stale, skipped_all_day=result.skipped_all_day,

@@ -14,6 +14,7 @@ from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.devices import service as devices
 from officegate.server.errors import Conflict, InvalidInput, NotFound
+from officegate.server.invitations.service import Invitation
 from officegate.server.meetings import passes
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.meetings.passes import PassContext
@@ -27,6 +28,8 @@ class MeetingChange:
     meeting: Meeting
     pass_urls: dict[str, str] = field(default_factory=dict)  # visitor name -> link
     revocations_changed: bool = False
+    # Announce after the commit (invitations.service.announce): the invitation messages.
+    invitations: list[Invitation] = field(default_factory=list)
 
 
 def create_room(*, db: Session, site: str, name: str, label: str, door: str,
@@ -120,10 +123,13 @@ def create_meeting(
     for user in people:
         passes.add_employee(db=db, ctx=ctx, meeting=meeting, room=room, user=user)
     for name, address in visitors:
-        _attendee, url = passes.invite_visitor(db=db, ctx=ctx, meeting=meeting, room=room,
-                                               host=host, name=name, email=address)
-        if url:
-            change.pass_urls[name] = url
+        _attendee, invited = passes.invite_visitor(
+            db=db, ctx=ctx, meeting=meeting, room=room, host=host, name=name, email=address,
+            source=source if source in ("ics", "feed") else "meeting")
+        if invited is not None:
+            change.invitations.append(invited)
+            if invited.pass_url:
+                change.pass_urls[name] = invited.pass_url
     db.flush()
     return change
 

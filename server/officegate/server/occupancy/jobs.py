@@ -17,6 +17,7 @@ from fastapi.concurrency import run_in_threadpool
 from officegate.server.bridge.sharing import client_id_for
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
+from officegate.server.invitations import service as invitations
 from officegate.server.meetings import feeds
 from officegate.server.meetings.passes import PassContext
 from officegate.server.meetings.settings import MeetingSettings
@@ -97,6 +98,8 @@ def refresh_feeds(state: ServerState, config: MeetingSettings,
             publish_revocations(state)
         if result is not None and send is not None and result.host_notices:
             send(result.host_notices)
+        if result is not None:  # the new visitors' invitations, with their pass links
+            invitations.announce(state.journey, result.invitations)
 
 
 class RoomJobs:
