@@ -30,6 +30,7 @@ from officegate.server.devices.pages import router as device_pages_router
 from officegate.server.devices.routes import router as devices_router
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
+from officegate.server.invitations.routes import router as invitations_router
 from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
 from officegate.server.messaging.wiring import router as messaging_router
@@ -118,6 +119,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     app.include_router(sites_router)  # the site's time zone
     app.include_router(visitor_zones_router)  # what hosts may put on a visitor's pass
     app.include_router(meetings_router)
+    app.include_router(invitations_router)  # the invite page's API (one invitation path)
     app.include_router(occupancy_router)  # its lifespan: room listener, no-show sweep, feeds
     app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
     app.include_router(visitor_push_router)  # after arrival: pushes via its hub

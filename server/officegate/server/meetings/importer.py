@@ -21,7 +21,7 @@ from officegate.server.auth import service as auth_service
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput
-from officegate.server.invitations.service import Invitation
+from officegate.server.invitations.service import Guest, Invitation
 from officegate.server.localtime import format_local
 from officegate.server.meetings import notices, passes, service
 from officegate.server.meetings.ical import Occurrence, ParsedCalendar
@@ -217,7 +217,8 @@ def _update_attendees(db: Session, ctx: PassContext, meeting: Meeting, occ: Occu
     for email, name in guests.items():
         if email not in present:
             _attendee, invited = passes.invite_visitor(
-                db=db, ctx=ctx, meeting=meeting, room=room, host=host, name=name, email=email,
+                db=db, ctx=ctx, meeting=meeting, room=room, host=host,
+                guest=Guest(name=name, email=email),
                 source=meeting.source if meeting.source in ("ics", "feed") else "meeting")
             result.attendees_added += 1
             if invited is not None:

@@ -19,7 +19,7 @@ from officegate.protocol import PassClaims, PassKind, issue_pass
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.invitations import service as invitations
-from officegate.server.invitations.service import Invitation
+from officegate.server.invitations.service import Guest, Invitation
 from officegate.server.invitations.service import IssueContext as PassContext
 from officegate.server.keys import service as keys
 from officegate.server.meetings.models import Attendee, Meeting, Room
@@ -34,21 +34,22 @@ def employee_subject(*, site: str, user_id: int) -> str:
 
 
 def invite_visitor(*, db: Session, ctx: PassContext, meeting: Meeting, room: Room, host: User,
-                   name: str, email: str | None, source: str = "meeting"
+                   guest: Guest, source: str = "meeting", note: str | None = None
                    ) -> tuple[Attendee, Invitation | None]:
     """Add a visitor to ``meeting`` through the one invitation path (check-in gating,
     screening, the invitation message once the caller announces it); the pass opens the
     room door. A meeting already over gets the attendee but no visit (invitation None).
     """
+    name, email = guest.name, guest.email
     if meeting.ends_at <= utcnow():
         attendee = Attendee(meeting_id=meeting.id, kind="visitor", name=name, email=email,
                             subject=secrets.token_hex(8))
         db.add(attendee)
         return attendee, None
     invited = invitations.invite(
-        db=db, ctx=ctx, host=host, guest=invitations.Guest(name=name, email=email),
-        starts_at=meeting.starts_at, ends_at=meeting.ends_at, zones=list(room.via_zones),
-        doors=[room.door], room=room.label, source=source)
+        db=db, ctx=ctx, host=host, guest=guest, starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at, zones=list(room.via_zones), doors=[room.door], room=room.label,
+        source=source, note=note)
     attendee = Attendee(meeting_id=meeting.id, kind="visitor", name=name, email=email,
                         visit_id=invited.visit.id, pass_id=invited.pass_id,
                         subject=_visitor_subject(db, invited.visit))
