@@ -30,6 +30,9 @@ from officegate.server.devices.pages import router as device_pages_router
 from officegate.server.devices.routes import router as devices_router
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
+from officegate.server.hosts.routes import router as hosts_router
+from officegate.server.i18n.jinja import install as install_i18n
+from officegate.server.i18n.routes import router as language_router
 from officegate.server.invitations.routes import router as invitations_router
 from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
@@ -71,6 +74,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     engine, sessions = prepare(settings)
     # Pages render times in the site's time zone (the |localtime filter).
     templates = site_templates(WEB_DIR / "templates", sessions=sessions, site=settings.site)
+    install_i18n(templates.env)  # gettext in the templates: one language at a time
     state = ServerState(settings=settings, engine=engine, sessions=sessions,
                         templates=templates)
 
@@ -120,6 +124,8 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     app.include_router(visitor_zones_router)  # what hosts may put on a visitor's pass
     app.include_router(meetings_router)
     app.include_router(invitations_router)  # the invite page's API (one invitation path)
+    app.include_router(hosts_router)  # host pages: invite, my visits, one visit
+    app.include_router(language_router)  # the language switcher
     app.include_router(occupancy_router)  # its lifespan: room listener, no-show sweep, feeds
     app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
     app.include_router(visitor_push_router)  # after arrival: pushes via its hub

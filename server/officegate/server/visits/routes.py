@@ -11,6 +11,7 @@ from officegate.server.auth.models import Role
 from officegate.server.db import RowId
 from officegate.server.deps import InvitingUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput, NotFound
+from officegate.server.i18n import catalog, negotiate
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits import pass_page, printed, scope, service
@@ -75,14 +76,6 @@ def revoke_pass(pass_id: str, db: SessionDep, state: StateDep, _user: StaffUser)
     return out
 
 
-def _lang(request: Request) -> str:
-    asked = request.query_params.get("lang")
-    if asked in ("ja", "en"):
-        return asked
-    accept = request.headers.get("accept-language", "").lower()
-    return "ja" if accept.startswith("ja") else "en"
-
-
 @router.get("/p/{token}", response_class=HTMLResponse, include_in_schema=False)
 def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """The visitor's pass page (the browser then calls the /api/p/{token} endpoints)."""
@@ -93,12 +86,12 @@ def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep
         status = 404  # the page still renders and explains, in both languages
     try:
         return state.templates.TemplateResponse(
-            request, "pass.html", {"token": token, "lang": _lang(request)}, status_code=status,
+            request, "pass.html", {"token": token, "lang": negotiate.choose(request),
+                                   "languages": catalog.LANGUAGES}, status_code=status,
             # The URL is the pass: keep it out of referrers and search engines.
             headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
     except TemplateNotFound:
-        return HTMLResponse("<h1>パスページは準備中です / The pass page is not installed</h1>",
-                            status_code=503)
+        return HTMLResponse("<h1>The pass page is not installed</h1>", status_code=503)
 
 
 @router.post("/api/p/{token}/open", response_model=PassOpenOut, tags=["pass page"])

@@ -1,5 +1,6 @@
-"""One invitation path: what the invite page asks of a visitor, where a visit came from,
-and whether a deny/watch-list hold happened at invitation or at check-in.
+"""Host pages and one invitation path: a user's page language, what the invite page asks
+of a visitor, where a visit came from, and whether a deny/watch-list hold happened at
+invitation or at check-in.
 
 Revision ID: 0014host
 Revises: 0001
@@ -18,6 +19,8 @@ depends_on: str | Sequence[str] | None = "0003"
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("users") as batch:
+        batch.add_column(sa.Column("lang", sa.String(8), nullable=True))
     with op.batch_alter_table("visitors") as batch:
         batch.add_column(sa.Column("phone", sa.String(40), nullable=True))
         batch.add_column(sa.Column("company", sa.String(200), nullable=True))
@@ -44,3 +47,5 @@ def downgrade() -> None:
         batch.drop_column("lang")
         batch.drop_column("company")
         batch.drop_column("phone")
+    with op.batch_alter_table("users") as batch:
+        batch.drop_column("lang")
