@@ -118,5 +118,12 @@
     return format(lang, value, { hour: "2-digit", minute: "2-digit" });
   }
 
-  global.OfficeGateI18n = { STRINGS, LANGS, NEXT, t, toDate, formatDate, formatTime, siteZone };
+  /** The page's language now (<html lang> as pass.js sets it): ja, en or zh_CN. */
+  function pageLang() {
+    const tag = (global.document && global.document.documentElement.lang) || "ja";
+    return tag === "zh-Hans" ? "zh_CN" : LANGS.includes(tag) ? tag : "ja";
+  }
+
+  global.OfficeGateI18n = { STRINGS, LANGS, NEXT, t, toDate, formatDate, formatTime, siteZone,
+                            translator, fill, pageLang };
 })(self);
