@@ -18,6 +18,7 @@ from officegate.server.arrival.mqtt import OwnTracksListener
 from officegate.server.arrival.routes import router as arrival_router
 from officegate.server.checkin.routes import router as checkin_router
 from officegate.server.deps import ServerState
+from officegate.server.notify.mail import host_mailer
 from officegate.server.notify.routes import router as notify_router
 from officegate.server.onsite.routes import router as onsite_router
 
@@ -29,6 +30,8 @@ async def lifespan(app: FastAPI) -> AsyncIterator[dict[str, Any]]:
     """Start the hub after the app's own start-up (the bridge and broker are known then)."""
     state: ServerState = app.state.officegate
     hub = ArrivalHub(state)
+    # Hosts hear by e-mail with no set-up: the server's SMTP settings (notify/mail.py).
+    hub.notifier.mailer = host_mailer(getattr(app.state, "messaging_config", None))
     app.state.arrival_hub = hub
     hub.start()
     listener = None
