@@ -88,7 +88,7 @@ def _pages(client: TestClient, email: str, lang: str, visit_id: int) -> list[str
     client.post("/login", data={"email": email, "password": PASSWORD})
     headers = {"Accept-Language": lang}
     pages = [client.get(path, headers=headers) for path in
-             ("/host/invite", "/host/visits", f"/host/visits/{visit_id}")]
+             ("/host/invite", "/host/visits", f"/host/visits/{visit_id}", "/host")]
     assert all(p.status_code == 200 for p in pages), [p.status_code for p in pages]
     return [p.text for p in pages]
 
@@ -109,7 +109,7 @@ def test_host_pages_speak_one_language(client: TestClient, rooms: Rooms) -> None
     for html in _pages(client, rooms.office.host, "en-GB,en;q=0.9", visit_id):
         assert not JAPANESE.search(_visible(html)), JAPANESE.findall(_visible(html))[:10]
         assert 'lang="en"' in html and "日本語" in html  # the switcher offers Japanese
-    invite, visits, visit = _pages(client, rooms.office.host, "ja", visit_id)
+    invite, visits, visit, _notices = _pages(client, rooms.office.host, "ja", visit_id)
     assert "来訪者を招待" in invite and "Invite visitors" not in _visible(invite)
     assert "自分の来訪者" in visits and "リンクを再送" in visit
     # The switcher remembers the choice (cookie and the user's setting) over the browser's.

@@ -86,18 +86,10 @@ def revoke(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser)
     return detail.visit_detail(db=db, user=user, visit=visit, now=utcnow())
 
 
-def page_lang(request: Request, user: User) -> str:
-    """The language of a host page: ?lang=, the user's setting, cookie, browser; remembered
-    on the request so the shared header speaks it too."""
-    lang = negotiate.choose(request, user_lang=user.lang, offered=catalog.STAFF_LANGUAGES)
-    request.state.og_lang = lang
-    return lang
-
-
 def _page(request: Request, state: StateDep, user: User, template: str,
           **extra: Any) -> Response:
     return state.templates.TemplateResponse(request, template, {
-        "user": user, "lang": page_lang(request, user),
+        "user": user, "lang": negotiate.page_language(request, user.lang),
         "languages": catalog.STAFF_LANGUAGES, **extra})
 
 

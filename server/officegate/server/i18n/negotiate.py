@@ -8,7 +8,7 @@ from collections.abc import Sequence
 
 from starlette.requests import Request
 
-from officegate.server.i18n.catalog import DEFAULT, LANGUAGES
+from officegate.server.i18n.catalog import DEFAULT, LANGUAGES, STAFF_LANGUAGES
 
 COOKIE = "og_lang"
 
@@ -53,3 +53,12 @@ def choose(request: Request, *, user_lang: str | None = None,
             or normalise(request.cookies.get(COOKIE), offered)
             or accept_language(request.headers.get("accept-language", ""), offered)
             or (DEFAULT if DEFAULT in offered else offered[0]))
+
+
+def page_language(request: Request, user_lang: str | None,
+                  offered: Sequence[str] = STAFF_LANGUAGES) -> str:
+    """The language of a signed-in page: :func:`choose`, remembered on the request so the
+    shared header (base.html) speaks it too."""
+    lang = choose(request, user_lang=user_lang, offered=offered)
+    request.state.og_lang = lang
+    return lang
