@@ -83,10 +83,10 @@ class Rooms:
 @pytest.fixture
 def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,  # noqa: F811
            inbox: Inbox) -> Iterator[TestClient]:
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = MessagingConfig(
-        smtp_host="127.0.0.1", smtp_port=inbox.port, mail_from="office@example.com",
-        quiet_start_hour=0, quiet_end_hour=0)
+    messaging = MessagingConfig(smtp_host="127.0.0.1", smtp_port=inbox.port,
+                                mail_from="office@example.com", quiet_start_hour=0,
+                                quiet_end_hour=0)
+    app = create_app(settings.model_copy(update={"messaging": messaging}), broker=mqtt_broker)
     with TestClient(app) as c:
         yield c
 
@@ -119,7 +119,7 @@ def lobby_gate(config: Settings, where: Office, opened: dict[str, Any]) -> Reaso
     """What the lobby gate decides offline for this pass, with its current code."""
     with database_session(config) as db:
         site = sites.get_site(db=db, code=config.site)
-        keyset = keys.build_keyset(db=db, site=site, keys_dir=config.keys_dir)
+        keyset = keys.build_keyset(db=db, site=site, keyring=config.keyring)
         revoked = visits.build_revocations(db=db, site=site).pass_id_bytes()
     import base64
 

@@ -61,5 +61,5 @@ def test_a_host_with_their_own_targets_gets_no_default_email(
         "lat": OFFICE[0] + 500 / 111_195, "lon": OFFICE[1], "acc": 15, "at": time.time()})
     notices = poll(lambda: client.get("/api/notify/notices", headers=host).json())
     assert notices and notices[0]["kind"] == "approaching"
-    client.app.state.arrival_hub.notifier.drain()  # type: ignore[attr-defined]
+    client.app.state.officegate.runtime.arrival.notifier.drain()  # type: ignore[attr-defined]
     assert inbox.to(rooms.office.host) == []

@@ -19,7 +19,7 @@ from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import Conflict, Forbidden, InvalidInput, NotFound
-from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.journey import JourneyBus, JourneyEvent, Kind
 from officegate.server.sites import service as sites
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
@@ -190,7 +190,7 @@ def publish(*, db: Session, journey: JourneyBus, decided: Decided) -> None:
     host = db.get(User, visit.host_id)
     for c in decided.crossings:
         journey.publish(JourneyEvent(
-            kind=c.kind, key=f"{c.kind}:{visit.id}", at=datetime.fromtimestamp(c.at, UTC),
+            kind=Kind(c.kind), key=f"{c.kind}:{visit.id}", at=datetime.fromtimestamp(c.at, UTC),
             visit_id=visit.id, site=decided.site,
             data={"eta_s": c.eta_s, "distance_m": c.distance_m, "accuracy_m": c.accuracy_m,
                   "source": decided.source, "host_id": visit.host_id,

@@ -56,7 +56,7 @@ def rebind(*, db: Session, visit: Visit, settings: Settings, confirmed: bool
     if row is None:
         raise Conflict("pass_revoked", "the pass is revoked", "パスは無効化されています")
     new = passes.replace_pass(db=db, row=row, zones=list(row.zones),
-                              keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                              keyring=settings.keyring, key_alg=settings.key_alg)
     new.bound_device_hash, new.bound_at = None, None
     db.flush()
     return resend(db=db, visit=visit, settings=settings)

@@ -21,7 +21,6 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -32,6 +31,7 @@ from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import utcnow
 from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.keys.vault import Keyring
 from officegate.server.settings import Settings
 from officegate.server.sites import service as sites
 from officegate.server.visits import service as visits
@@ -45,7 +45,7 @@ class IssueContext:
     """What issuing a pass needs from the server's settings."""
 
     site: str
-    keys_dir: Path
+    keyring: Keyring
     base_url: str
     key_alg: str = "EdDSA"
     lead: timedelta = timedelta(minutes=15)
@@ -93,7 +93,7 @@ def invite(*, db: Session, ctx: IssueContext, host: User, guest: Guest, starts_a
     issued = visits.create_visit(
         db=db, site=ctx.site, host=host, visitor_name=guest.name, visitor_email=guest.email,
         starts_at=starts_at, ends_at=ends_at, zones=[z for z in zones if z not in gated],
-        doors=doors, keys_dir=ctx.keys_dir, base_url=ctx.base_url, key_alg=ctx.key_alg,
+        doors=doors, keyring=ctx.keyring, base_url=ctx.base_url, key_alg=ctx.key_alg,
         lead=ctx.lead, room=room, directions=directions)
     visit = issued.visit
     visitor = db.get(Visitor, visit.visitor_id)
@@ -166,7 +166,7 @@ def announce(journey: JourneyBus, invitations: list[Invitation]) -> None:
 
 def context(settings: Settings, *, site: str | None = None) -> IssueContext:
     """Issuing settings from the server's settings (``site`` defaults to the server's)."""
-    return IssueContext(site=site or settings.site, keys_dir=settings.keys_dir,
+    return IssueContext(site=site or settings.site, keyring=settings.keyring,
                         base_url=settings.base_url, key_alg=settings.key_alg,
                         lead=timedelta(minutes=settings.pass_lead_minutes))
 

@@ -79,14 +79,14 @@ def _sign_employee(*, db: Session, ctx: PassContext, meeting: Meeting, room: Roo
         return
     site = db.scalar(select(Site).where(Site.id == room.site_id))
     assert site is not None
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=ctx.keys_dir, alg=ctx.key_alg)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=ctx.keyring, alg=ctx.key_alg)
     claims = PassClaims(
         issuer=site.code, subject=attendee.subject, pass_id=secrets.token_bytes(8),
         issued_at=int(utcnow().timestamp()),
         not_before=int((meeting.starts_at - ctx.lead).timestamp()),
         expires=int(meeting.ends_at.timestamp()), kind=PassKind.EMPLOYEE, visit_id=None,
         zones=(), doors=(room.door,))
-    attendee.cose = issue_pass(claims, keys.load_signing_key(keys_dir=ctx.keys_dir,
+    attendee.cose = issue_pass(claims, keys.load_signing_key(keyring=ctx.keyring,
                                                              record=record))
     attendee.pass_id = claims.pass_id_hex
     attendee.revoked_at = None
@@ -120,7 +120,7 @@ def _reissue_visitor_pass(*, db: Session, ctx: PassContext, visit: Visit,
                           old: VisitorPass) -> str:
     site = db.get(Site, visit.site_id)
     assert site is not None
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=ctx.keys_dir, alg=ctx.key_alg)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=ctx.keyring, alg=ctx.key_alg)
     subject = _visitor_subject(db, visit)
     claims = PassClaims(
         issuer=site.code, subject=subject, pass_id=secrets.token_bytes(8),
@@ -137,7 +137,7 @@ def _reissue_visitor_pass(*, db: Session, ctx: PassContext, visit: Visit,
     db.flush()
     new = VisitorPass(
         pass_id=claims.pass_id_hex, visit_id=visit.id, kid=record.kid,
-        cose=issue_pass(claims, keys.load_signing_key(keys_dir=ctx.keys_dir, record=record)),
+        cose=issue_pass(claims, keys.load_signing_key(keyring=ctx.keyring, record=record)),
         link_hash=link, zones=list(old.zones), doors=list(old.doors),
         valid_from=datetime.fromtimestamp(claims.not_before, UTC),
         valid_until=datetime.fromtimestamp(claims.expires, UTC),

@@ -42,9 +42,8 @@ from officegate.server.meetings.schemas import (
     RoomIn,
     RoomOut,
 )
-from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.meetings.views import meeting_out
-from officegate.server.occupancy.jobs import pass_context, publish_revocations, send_host_notices
+from officegate.server.occupancy.jobs import pass_context, publish_revocations
 from officegate.server.sites import service as sites
 
 router = APIRouter()
@@ -178,7 +177,7 @@ def _employee_pass(db: Session, state: StateDep, attendee: Attendee,
     if record is None:
         raise Gone("key_retired", "the key of this pass is gone; ask for a new one",
                    "このパスの鍵は失効しました")
-    key = keys.load_signing_key(keys_dir=state.settings.keys_dir, record=record)
+    key = keys.load_signing_key(keyring=state.settings.keyring, record=record)
     secret = pass_secret(key.code_key, bytes.fromhex(attendee.pass_id or ""))
     return EmployeePassOut(cose_b45=static_text(cose)[4:],
                            code_secret=base64.b64encode(secret).decode("ascii"),
@@ -206,7 +205,7 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     if not data.strip():
         raise InvalidInput("empty_calendar", "the calendar file is empty",
                            "カレンダーファイルが空です")
-    config = MeetingSettings()
+    config = state.settings.meetings
     now = utcnow()
     zone = sites.time_zone_of_code(db=db, code=state.settings.site)
     try:
@@ -227,7 +226,8 @@ def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportO
     """After the commit: tell the doors and the hosts, and say what the import did."""
     if result.revocations_changed:
         publish_revocations(state)
-    send_host_notices(request.app, result.host_notices)
+    if state.runtime is not None:
+        state.runtime.send_host_notices(result.host_notices)
     invitations.announce(state.journey, result.invitations)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
@@ -259,7 +259,7 @@ def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep
     feed = feeds.get_feed(db=db, feed_id=feed_id)
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
-                               import_days=MeetingSettings().import_days,
+                               import_days=state.settings.meetings.import_days,
                                outbound=state.settings.outbound_policy)
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],
