@@ -3,7 +3,9 @@ signed in) and go back to the page."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request
+from typing import Annotated
+
+from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from officegate.server.auth.models import User
@@ -22,16 +24,16 @@ def _safe_next(target: str | None) -> str:
     return target[:500]
 
 
-@router.get("/lang/{code}")
-def switch_language(code: str, request: Request, db: SessionDep,
-                    next: str | None = None) -> RedirectResponse:  # noqa: A002
-    """Switch the pages to ``code`` (ja, en, zh_CN) and return to ``next``."""
-    lang = normalise(code) or catalog.DEFAULT
+@router.post("/lang")
+def switch_language(request: Request, db: SessionDep, lang: Annotated[str, Form()] = "",
+                    next: Annotated[str, Form()] = "/") -> RedirectResponse:  # noqa: A002
+    """Switch the pages to ``lang`` (ja, en, zh_CN) and return to ``next``."""
+    chosen = normalise(lang) or catalog.DEFAULT
     response = RedirectResponse(_safe_next(next), status_code=303)
-    response.set_cookie(COOKIE, lang, max_age=YEAR, samesite="lax", httponly=True)
+    response.set_cookie(COOKIE, chosen, max_age=YEAR, samesite="lax", httponly=True)
     uid = request.session.get(SESSION_USER_KEY)
     if isinstance(uid, int):
         user = db.get(User, uid)
         if user is not None:
-            user.lang = lang
+            user.lang = chosen
     return response
