@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,7 +23,10 @@ from arrival.conftest import noon_zone
 
 from officegate.demo.stack import Account, Stack
 from officegate.mqtt import BrokerAddress
-from officegate.protocol import Reason
+from officegate.protocol import DoorPolicy, Reason, verify
+from officegate.server.bootstrap import database_session
+from officegate.server.keys import service as keys
+from officegate.server.sites import service as sites
 
 from .conftest import Inbox
 
@@ -103,6 +107,36 @@ def _gate(stack: Stack, page: Any) -> Reason:
     return decisions[0].reason
 
 
+def _employee_pass(browser: Any, stack: Stack, folder: Path) -> None:
+    """The host books a room; their own page shows a room-door QR the door accepts."""
+    admin = {"Authorization": f"Bearer {stack.token('admin')}"}
+    door = f"door-{secrets.token_hex(3)}"
+    stack.http.post("/api/devices", headers=admin, json={
+        "name": door, "kind": "door", "zone": "floor3"}).raise_for_status()
+    stack.http.post("/api/rooms", headers=admin, json={
+        "name": "sakura", "label": "3F Sakura", "door": door,
+        "via_zones": ["lobby"]}).raise_for_status()
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    stack.http.post("/api/meetings", headers={"Authorization": f"Bearer {stack.token('host')}"},
+                    json={"room": "sakura", "title": "Design review",
+                          "starts_at": start.isoformat(),
+                          "ends_at": (start + timedelta(hours=1)).isoformat()}
+                    ).raise_for_status()
+    page = browser.new_context(viewport={"width": 390, "height": 844},
+                               locale="en-US").new_page()
+    _login(page, stack, "host")
+    page.goto(f"{stack.base_url}/me/passes?lang=en")
+    page.wait_for_function("() => document.querySelector('canvas[data-text]')")
+    text = page.get_attribute("canvas[data-text]", "data-text")
+    page.screenshot(path=str(folder / "my-passes-phone-en.png"), full_page=True)
+    with database_session(stack.settings) as db:
+        site = sites.get_site(db=db, code=stack.site)
+        keyset = keys.build_keyset(db=db, site=site, keyring=stack.settings.keyring)
+    decision = verify(text, keys=keyset, revoked=frozenset(),
+                      door=DoorPolicy(device=door, zone="floor3"), now=time.time())
+    assert decision.reason is Reason.ACCEPTED
+
+
 def test_invite_page_to_gate_with_the_host_watching(stack: Stack, inbox: Inbox,
                                                     tmp_path: Path) -> None:
     stack.add_gate(stack.gate_name, "lobby")  # type: ignore[attr-defined]
@@ -181,6 +215,7 @@ def test_invite_page_to_gate_with_the_host_watching(stack: Stack, inbox: Inbox,
             visit_href = host.locator(".visit a").first.get_attribute("href")
             assert visit_href
 
+            _employee_pass(browser, stack, folder)
             _snap(browser, stack, "/host/invite", "invite", "host", folder)
             _snap(browser, stack, "/host/visits", "visits", "host", folder)
             _snap(browser, stack, visit_href, "visit", "host", folder)

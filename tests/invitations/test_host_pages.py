@@ -135,3 +135,24 @@ def test_pass_page_language(client: TestClient, rooms: Rooms, inbox: Inbox) -> N
     catalogs = json.loads(embedded.split("</script>", 1)[0])
     assert catalogs["ja"]["Visitor pass"] == "来訪者パス"
     assert catalogs["zh_CN"]["Entry QR code"] == "入馆二维码"
+
+
+def test_an_employee_sees_todays_room_pass(client: TestClient, settings: Settings,
+                                           rooms: Rooms) -> None:
+    start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
+    r = client.post("/api/invitations", headers=bearer(client, rooms.office.host), json={
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "room": rooms.room, "title": "Design review",
+        "visitors": [{"name": "Ann Lee", "email": "ann@example.org"}]})
+    assert r.status_code == 201, r.text
+    client.cookies.clear()
+    client.post("/login", data={"email": rooms.office.host, "password": PASSWORD})
+    page = client.get("/me/passes", headers={"Accept-Language": "en"})
+    assert page.status_code == 200 and "Design review" in page.text
+    assert f'data-meeting="{r.json()["meeting_id"]}"' in page.text
+    mine = client.get(f"/api/meetings/{r.json()['meeting_id']}/pass")
+    assert mine.status_code == 200 and mine.json()["cose_b45"]
+    client.cookies.clear()
+    client.post("/login", data={"email": rooms.office.other_host, "password": PASSWORD})
+    other = client.get("/me/passes", headers={"Accept-Language": "en"})
+    assert "Design review" not in other.text and "No meetings with a room today" in other.text
