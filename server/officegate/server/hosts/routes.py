@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, Literal
 
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from sqlalchemy.orm import Session
 
 from officegate.server.auth.models import User
 from officegate.server.db import RowId, utcnow
-from officegate.server.deps import InvitingUser, SessionDep, StaffPageUser, StateDep
+from officegate.server.deps import (
+    InvitingUser,
+    ServerState,
+    SessionDep,
+    StaffPageUser,
+    StateDep,
+)
 from officegate.server.hosts import actions, detail, views
 from officegate.server.hosts.schemas import ConfirmIn, ResentOut, VisitDetail, VisitRow
 from officegate.server.i18n import catalog, negotiate
@@ -67,19 +75,20 @@ def rebind(visit_id: RowId, body: ConfirmIn, db: SessionDep, state: StateDep,
 @router.post("/api/visits/{visit_id}/cancel", response_model=VisitRow, tags=["visits"])
 def cancel(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser) -> VisitRow:
     """Cancel the visit: its pass is revoked and the doors told at once."""
-    visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
-    changed = actions.cancel(db=db, visit=visit)
-    db.commit()
-    if changed:
-        publish_revocations(state)
-    return detail.visit_detail(db=db, user=user, visit=visit, now=utcnow())
+    return _revoking(db, state, user, visit_id, actions.cancel)
 
 
 @router.post("/api/visits/{visit_id}/revoke", response_model=VisitRow, tags=["visits"])
 def revoke(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser) -> VisitRow:
     """Revoke the visit's pass now (the doors refuse it as soon as they hear)."""
+    return _revoking(db, state, user, visit_id, actions.revoke)
+
+
+def _revoking(db: Session, state: ServerState, user: User, visit_id: int,
+              act: Callable[..., bool]) -> VisitRow:
+    """Run ``act`` on a visit the user may see; tell the doors after the commit."""
     visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
-    changed = actions.revoke(db=db, visit=visit)
+    changed = act(db=db, visit=visit)
     db.commit()
     if changed:
         publish_revocations(state)

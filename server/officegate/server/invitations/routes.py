@@ -20,6 +20,7 @@ from officegate.server.invitations.schemas import (
 )
 from officegate.server.meetings import service as meetings
 from officegate.server.sites import service as sites
+from officegate.server.uploads import read_upload
 from officegate.server.visits import scope
 from officegate.server.visits import service as visits
 
@@ -64,16 +65,7 @@ def invite(body: InvitationsIn, db: SessionDep, state: StateDep,
 async def read_csv(request: Request, _user: InvitingUser) -> CsvOut:
     """Read a group's CSV (the body, or the multipart field ``file``) into visitors and
     per-line errors; nothing is invited yet (the page shows them first)."""
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput("no_file", "send the CSV in the form field 'file'",
-                               "フォーム項目 file で CSV を送ってください")
-        data = await upload.read(MAX_CSV_BYTES + 1)
-    else:
-        data = await request.body()
+    data = await read_upload(request, what="CSV", max_bytes=MAX_CSV_BYTES)
     if len(data) > MAX_CSV_BYTES:
         raise InvalidInput("csv_too_large", "the CSV is larger than 256 KB",
                            "CSV が 256 KB を超えています")

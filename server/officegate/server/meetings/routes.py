@@ -45,6 +45,7 @@ from officegate.server.meetings.schemas import (
 from officegate.server.meetings.views import meeting_out
 from officegate.server.occupancy.jobs import pass_context, publish_revocations
 from officegate.server.sites import service as sites
+from officegate.server.uploads import read_upload
 
 router = APIRouter()
 
@@ -192,16 +193,7 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     Events in a LOCATION that names a room go there, others to ``room``. A malformed file
     gets 422 with the reason and imports nothing.
     """
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput("no_file", "send the .ics file in the form field 'file'",
-                               "フォーム項目 file で .ics ファイルを送ってください")
-        data = await upload.read()
-    else:
-        data = await request.body()
+    data = await read_upload(request, what=".ics file")
     if not data.strip():
         raise InvalidInput("empty_calendar", "the calendar file is empty",
                            "カレンダーファイルが空です")
