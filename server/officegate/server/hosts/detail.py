@@ -38,9 +38,10 @@ def visit_detail(*, db: Session, user: User, visit: Visit, now: datetime) -> Vis
     items, conversation_id = _messages(db, visit, staff=user.role in views.STAFF_ROLES)
     items += _access(db, visit) + _drinks(db, visit)
     items.sort(key=lambda item: item.at)
+    shown = live or newest
     return VisitDetail(
         **row.model_dump(), phone=visitor.phone, lang=visitor.lang, note=visit.note,
-        pass_id=(live or newest).pass_id if (live or newest) else None,
+        pass_id=shown.pass_id if shown is not None else None,
         pass_bound=bool(live and live.bound_device_hash), pass_revoked=live is None,
         held_reason=checkin.held_reason if checkin and checkin.status == "held" else None,
         checked_in_at=checkin.checked_in_at if checkin else None,

@@ -59,7 +59,7 @@ def state_of(*, visit: Visit, checkin: CheckIn | None, track: ArrivalTrack | Non
 
 
 def _query(user: User, period: str, q: str | None, day_start: datetime,
-           day_end: datetime) -> Select[tuple[Visit, Visitor, User]]:
+           day_end: datetime) -> Select[Visit, Visitor, User]:
     query = (select(Visit, Visitor, User).join(Visitor, Visitor.id == Visit.visitor_id)
              .join(User, User.id == Visit.host_id))
     if user.role not in STAFF_ROLES:
@@ -82,7 +82,7 @@ def list_visits(*, db: Session, user: User, period: str, q: str | None, day_star
                 day_end: datetime, now: datetime, limit: int = 200) -> list[VisitRow]:
     """The visits ``user`` may see in ``period`` (today / upcoming / past), searched by the
     visitor's name, company or e-mail."""
-    rows = db.execute(_query(user, period, q, day_start, day_end).limit(limit)).all()
+    rows = db.execute(_query(user, period, q, day_start, day_end).limit(limit)).tuples().all()
     return [row_of(db=db, visit=v, visitor=p, host=h, now=now) for v, p, h in rows]
 
 

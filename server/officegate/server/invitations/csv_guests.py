@@ -46,7 +46,7 @@ def parse_guests(text: str) -> CsvOut:
         values = {col: cell.strip() for col, cell in zip(columns, row, strict=False)
                   if col and cell.strip()}
         try:
-            guests.append(GuestIn(**values))
+            guests.append(GuestIn.model_validate(values))
         except ValidationError as exc:
             for err in exc.errors():
                 field = str(err["loc"][0]) if err["loc"] else ""

@@ -30,7 +30,7 @@ from officegate.server.auth.models import User
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import utcnow
-from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.journey import JourneyBus, JourneyEvent, Kind
 from officegate.server.keys.vault import Keyring
 from officegate.server.settings import Settings
 from officegate.server.sites import service as sites
@@ -122,7 +122,7 @@ def invited_event(*, db: Session, visit: Visit, site: str, host: User, pass_url:
     """The ``invited`` journey event: the messaging domain sends the link on it."""
     visitor = db.get(Visitor, visit.visitor_id)
     return JourneyEvent(
-        kind="invited", key=key or f"invited:{visit.id}", at=utcnow(), visit_id=visit.id,
+        kind=Kind.INVITED, key=key or f"invited:{visit.id}", at=utcnow(), visit_id=visit.id,
         site=site,
         data={"visitor_name": visitor.name if visitor else "",
               "visitor_email": visitor.email if visitor else None,
@@ -135,7 +135,7 @@ def held_event(*, visit: Visit, site: str, at: datetime, reason: str,
                list_name: str) -> JourneyEvent:
     """The ``held_for_approval`` event of a hold at invitation (the decider is notified)."""
     return JourneyEvent(
-        kind="held_for_approval", key=f"held_for_approval:{visit.id}:invitation", at=at,
+        kind=Kind.HELD_FOR_APPROVAL, key=f"held_for_approval:{visit.id}:invitation", at=at,
         visit_id=visit.id, site=site,
         data={"reason": reason, "list": list_name, "host_id": visit.host_id,
               "stage": "invitation"})
