@@ -178,9 +178,9 @@ def decide(*, db: Session, visit_id: int, user: User, allow: bool, keyring: Keyr
     if not allow:
         record.status = "refused"
         if record.held_stage == "invitation":  # no link went out; none will open a door
-            for row in db.scalars(select(VisitorPass).where(
+            for live in db.scalars(select(VisitorPass).where(
                     VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
-                row.revoked_at = now
+                live.revoked_at = now
                 site = db.get(Site, visit.site_id)
                 if site is not None:
                     site.revocations_version += 1
