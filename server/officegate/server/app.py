@@ -20,6 +20,7 @@ from starlette.middleware.sessions import SessionMiddleware
 from officegate.mqtt import BrokerAddress, parse_mqtt_url
 from officegate.server.access.routes import router as access_router
 from officegate.server.arrival.wiring import router as arrival_router
+from officegate.server.audit.routes import router as audit_router
 from officegate.server.auth.csrf import SameOriginGuard
 from officegate.server.auth.routes import router as auth_router
 from officegate.server.bootstrap import prepare, session_secret
@@ -34,6 +35,7 @@ from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
 from officegate.server.messaging.wiring import router as messaging_router
 from officegate.server.occupancy.routes import router as occupancy_router
+from officegate.server.privacy.routes import router as privacy_router
 from officegate.server.settings import Settings
 from officegate.server.sites.clock import site_templates
 from officegate.server.sites.routes import router as sites_router
@@ -122,6 +124,8 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
     app.include_router(visitor_push_router)  # after arrival: pushes via its hub
     app.include_router(messaging_router)  # inbox, chat, webhooks, FAQ; lifespan: journey
+    app.include_router(audit_router)  # the audit log (admins)
+    app.include_router(privacy_router)  # notice, visitor's rights, retention; lifespan: its job
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
 
     @app.get("/sw.js", include_in_schema=False)

@@ -10,6 +10,8 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from officegate.server.audit.cli import audit_app
+
 console = Console()
 err = Console(stderr=True)
 
@@ -19,6 +21,7 @@ app.add_typer(user_app, name="user")
 device_app = typer.Typer(help="Gates, doors and vending machines: provisioning.",
                          no_args_is_help=True)
 app.add_typer(device_app, name="device")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()

@@ -1,0 +1,2 @@
+"""Privacy: retention per site, the visitor's rights (see, download, erase), notices and
+consent."""
