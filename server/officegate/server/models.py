@@ -14,8 +14,8 @@ from officegate.server.meetings.models import Attendee, CalendarFeed, Meeting, R
 from officegate.server.messaging import models as messaging_models  # noqa: F401  (chat)
 from officegate.server.notify.models import Notice, NotifyPrefs, NotifyTarget  # noqa: F401
 from officegate.server.occupancy.models import RoomEvent  # noqa: F401
-from officegate.server.privacy import models as privacy_models  # noqa: F401  (retention)
 from officegate.server.onsite.models import RollCall, RollCallMark  # noqa: F401
+from officegate.server.privacy import models as privacy_models  # noqa: F401  (retention)
 from officegate.server.provisioning.models import DeviceCredential  # noqa: F401
 from officegate.server.sites.models import Site, Zone
 from officegate.server.vending import models as vending_models  # noqa: F401  (its tables)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -43,6 +44,15 @@ def actor_of(request: Request | None, user: User | None, *, name: str | None = N
     if user is not None:
         return Actor(actor=user.email, actor_id=user.id, role=user.role, ip=ip, site=site)
     return Actor(actor=name or "anonymous", ip=ip, site=site)
+
+
+def snapshot(value: Any) -> Any:
+    """A dataclass or pydantic model as plain JSON-able values (for before/after)."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return dataclasses.asdict(value)
+    if hasattr(value, "model_dump"):
+        return value.model_dump(mode="json")
+    return value
 
 
 def _lock_head(db: Session) -> AuditHead:

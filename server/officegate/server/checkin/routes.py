@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from officegate.server.arrival import service as arrival
 from officegate.server.arrival.routes import HubDep
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import poster
@@ -143,12 +144,15 @@ def check_out(token: str, body: CodeIn, db: SessionDep, state: StateDep,
 
 
 @router.post("/api/visits/{visit_id}/approval", response_model=CheckInOut)
-def decide(visit_id: RowId, body: DecisionIn, db: SessionDep, state: StateDep, hub: HubDep,
-           user: CurrentUser) -> CheckInOut:
+def decide(visit_id: RowId, body: DecisionIn, request: Request, db: SessionDep,
+           state: StateDep, hub: HubDep, user: CurrentUser) -> CheckInOut:
     """Let a held visitor in, or refuse (host for a watchlist match; staff always)."""
     settings = state.settings
     outcome = checkin.decide(db=db, visit_id=visit_id, user=user, allow=body.allow,
                              keys_dir=settings.keys_dir, key_alg=settings.key_alg, now=utcnow())
+    audit.record(db, who=audit.actor_of(request, user), action="checkin.approval",
+                 target=f"visit:{visit_id}", after={"allow": body.allow,
+                                                    "status": outcome.status})
     db.commit()
     after(hub, outcome, db, settings.site)
     return CheckInOut(status=outcome.status,
@@ -170,10 +174,14 @@ def list_watch(site: str, db: SessionDep, _user: StaffUser) -> list[WatchOut]:
 
 
 @router.post("/api/sites/{site}/watchlist", response_model=WatchOut, status_code=201)
-def add_watch(site: str, body: WatchIn, db: SessionDep, user: StaffUser) -> WatchOut:
+def add_watch(site: str, body: WatchIn, request: Request, db: SessionDep,
+              user: StaffUser) -> WatchOut:
     """Add a deny-list or watchlist entry (staff)."""
     row = checkin.add_watch(db=db, site=site, list_name=body.list, name=body.name,
                             email=body.email, reason=body.reason, user=user)
+    # The entry by id: its name and reason stay on the list, not in the permanent log.
+    audit.record(db, who=audit.actor_of(request, user), action="watchlist.add",
+                 target=f"watchlist:{row.id}", after={"list": body.list})
     return WatchOut(id=row.id, list=body.list, name=row.name, email=row.email,
                     reason=row.reason)
 
