@@ -23,6 +23,7 @@ from officegate.server.arrival.wiring import router as arrival_router
 from officegate.server.audit.routes import router as audit_router
 from officegate.server.auth.csrf import SameOriginGuard
 from officegate.server.auth.routes import router as auth_router
+from officegate.server.auth.users import router as users_router
 from officegate.server.bootstrap import prepare, session_secret
 from officegate.server.bridge.service import SiteBridge
 from officegate.server.bridge.sharing import client_id_for
@@ -125,6 +126,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     app.include_router(visitor_push_router)  # after arrival: pushes via its hub
     app.include_router(messaging_router)  # inbox, chat, webhooks, FAQ; lifespan: journey
     app.include_router(audit_router)  # the audit log (admins)
+    app.include_router(users_router)  # user administration (admins), audited
     app.include_router(privacy_router)  # notice, visitor's rights, retention; lifespan: its job
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
 

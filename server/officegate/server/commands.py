@@ -53,6 +53,7 @@ def user_add(
     ] = None,
 ) -> None:
     """Add a user who can log in to the staff pages and the API."""
+    from officegate.server.audit.service import Actor, record
     from officegate.server.auth import service as auth
     from officegate.server.bootstrap import database_session
     from officegate.server.errors import OfficeGateError
@@ -64,6 +65,8 @@ def user_add(
     try:
         with database_session(Settings()) as db:
             user = auth.create_user(db=db, email=email, password=secret, role=role, name=name)
+            record(db, who=Actor(actor="cli"), action="user.add", target=f"user:{user.id}",
+                   after={"email": user.email, "role": user.role, "name": user.name})
             console.print(f"added {user.role} [bold]{user.email}[/bold]")
     except OfficeGateError as exc:
         err.print(f"[red]{exc.detail()['message_en']}[/red]")

@@ -151,7 +151,7 @@ def arrival_state(token: str, db: SessionDep) -> ArrivalStateOut:
         share_location=why is None, why_not=why, consent=track.consent_at is not None,
         approached=track.approached_at is not None, arrived=track.arrived_at is not None,
         eta_s=track.eta_s, checkin=None if record is None or record.status == "new"
-        else record.status, held_reason=record.held_reason if record else None,
+        else record.status, held_reason=None,  # why a visitor is held stays with staff
         pass_id=current.pass_id if current else row.pass_id)
 
 

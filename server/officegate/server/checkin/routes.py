@@ -99,8 +99,10 @@ def after(hub: HubDep, outcome: Outcome, db: SessionDep, site: str) -> None:
     elif outcome.status == "held" and record is not None:
         hub.publish("held_for_approval", visit_id=visit.id, site=site,
                     key=f"held_for_approval:{visit.id}:{record.held_at}",
-                    data={"reason": record.held_reason, "list": record.held_list,
-                          "host_id": visit.host_id})
+                    # A deny-list reason never leaves staff; a watchlist note goes to the
+                    # host, who decides on a watchlist match.
+                    data={"reason": record.held_reason if record.held_list == "watch" else None,
+                          "list": record.held_list, "host_id": visit.host_id})
 
 
 @router.post("/api/checkin", response_model=CheckInOut)
