@@ -5,6 +5,8 @@
   const STRINGS = {
     ja: {
       pageTitle: "来訪者パス",
+      privacyKept: "保存されている私の情報（確認・ダウンロード・削除）",
+      privacyNotice: "個人情報の取り扱い",
       title: "来訪者パス",
       toggle: "English",
       toggleLabel: "Switch to English",
@@ -36,6 +38,8 @@
     },
     en: {
       pageTitle: "Visitor pass",
+      privacyKept: "My data (see, download, erase)",
+      privacyNotice: "Privacy notice",
       title: "Visitor pass",
       toggle: "日本語",
       toggleLabel: "日本語に切り替える",
