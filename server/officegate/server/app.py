@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -36,6 +35,7 @@ from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
 from officegate.server.messaging.wiring import router as messaging_router
 from officegate.server.occupancy.routes import router as occupancy_router
+from officegate.server.privacy.logs import install_log_redaction, redact_pass_links
 from officegate.server.privacy.routes import router as privacy_router
 from officegate.server.settings import Settings
 from officegate.server.sites.clock import site_templates
@@ -49,16 +49,6 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 MAX_BODY = 256 * 1024  # nothing the API accepts is anywhere near this
-# Paths that carry a pass link token: the pass page and its APIs (/p/, /api/p/) and the
-# pass page's chat (/api/chat/). The token *is* the visitor's pass: never log it.
-_PASS_TOKEN_PATH = re.compile(r"/(p|chat)/[A-Za-z0-9_-]+")
-
-
-def redact_pass_links(text: str) -> str:
-    """``text`` with every pass link token masked (``/p/***``, ``/chat/***``)."""
-    return _PASS_TOKEN_PATH.sub(r"/\1/***", text)
-
-
 def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> FastAPI:
     """Build the app: migrate the database, ensure site and key, wire routes.
 
@@ -70,6 +60,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
         raise ValueError("OFFICEGATE_MQTT_SHARE_GROUP needs an external broker that supports "
                          "shared subscriptions (Mosquitto 2): set OFFICEGATE_MQTT_URL. The "
                          "embedded broker (amqtt) has no $share subscriptions.")
+    install_log_redaction()  # pass links never reach a log (uvicorn, httpx)
     engine, sessions = prepare(settings)
     # Pages render times in the site's time zone (the |localtime filter).
     templates = site_templates(WEB_DIR / "templates", sessions=sessions, site=settings.site)
