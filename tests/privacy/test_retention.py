@@ -23,7 +23,7 @@ from officegate.server.bootstrap import database_session
 from officegate.server.db import make_engine, make_session_factory, utcnow
 from officegate.server.messaging import metrics
 from officegate.server.notify.models import Notice
-from officegate.server.privacy.jobs import RETENTION_JOB, run_retention
+from officegate.server.privacy.jobs import RETENTION_JOB_NAME, run_retention
 from officegate.server.settings import Settings
 from officegate.server.vending.visitor_push import VisitorPushSubscription
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
@@ -139,7 +139,7 @@ def test_a_shorter_policy_set_by_an_admin_applies(
                            now=ended + timedelta(days=2, minutes=1))
     assert report.visitors_erased == 1
     assert where_found(settings.resolved_database_url, NEEDLES) == []
-    assert RETENTION_JOB.name == "privacy.retention"
+    assert RETENTION_JOB_NAME == "privacy-retention"
 
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:

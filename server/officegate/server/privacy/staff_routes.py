@@ -117,7 +117,7 @@ def run_now(state: StateDep, _user: AdminUser) -> dict[str, object]:
     report = run_retention(sessions=state.sessions, settings=state.settings, now=utcnow())
     if report.details.get("passes_revoked"):
         republish_revocations(state)
-    return {"skipped": report.skipped, **report.as_dict()}
+    return dict(report.as_dict())
 
 
 @router.get("/staff/privacy", response_class=HTMLResponse, include_in_schema=False)
