@@ -108,6 +108,7 @@ def device_add(
 ) -> None:
     """Register a device, give it a broker password and write its provisioning bundle."""
     from officegate.mqtt.client import parse_mqtt_url
+    from officegate.server.audit.service import Actor, record
     from officegate.server.bootstrap import database_session
     from officegate.server.devices import service as devices
     from officegate.server.errors import OfficeGateError
@@ -121,6 +122,8 @@ def device_add(
             device = devices.create_device(db=db, name=name, kind=kind, zone=zone,
                                            site=settings.site)
             password = provisioning.issue_credential(db=db, device=device)
+            record(db, who=Actor(actor="cli"), action="device.add", target=f"device:{name}",
+                   after={"kind": kind, "zone": zone})
             files = provisioning.write_bundle(db=db, device=device, password=password,
                                               broker=broker, out_dir=out / name, ca_file=ca)
     except ValueError as exc:
@@ -140,6 +143,7 @@ def device_revoke(
     name: Annotated[str, typer.Argument(help="Device whose broker login to revoke.")],
 ) -> None:
     """Revoke a device's broker credential (a lost or stolen Pi); then run broker-config."""
+    from officegate.server.audit.service import Actor, record
     from officegate.server.bootstrap import database_session
     from officegate.server.devices import service as devices
     from officegate.server.errors import OfficeGateError
@@ -150,6 +154,8 @@ def device_revoke(
         with database_session(Settings()) as db:
             count = provisioning.revoke_credentials(
                 db=db, device=devices.get_device(db=db, name=name))
+            record(db, who=Actor(actor="cli"), action="device.revoke_credentials",
+                   target=f"device:{name}", after={"revoked": count})
     except OfficeGateError as exc:
         err.print(f"[red]{exc.detail()['message_en']}[/red]")
         raise typer.Exit(2) from None

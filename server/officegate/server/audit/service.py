@@ -105,7 +105,7 @@ def check_chain(db: Session) -> Verdict:
 
 
 def _search(query: str = "", action: str = "", since: datetime | None = None,
-            until: datetime | None = None) -> Select[tuple[AuditEntry]]:
+            until: datetime | None = None) -> Select[AuditEntry]:
     stmt = select(AuditEntry)
     if query:
         like = f"%{query}%"
