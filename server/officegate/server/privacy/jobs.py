@@ -14,6 +14,7 @@ from officegate.server.audit import service as audit
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
 from officegate.server.jobs import Job
+from officegate.server.occupancy.jobs import publish_revocations as republish_revocations
 from officegate.server.privacy import retention
 from officegate.server.privacy.policy import retention_of
 from officegate.server.settings import Settings
@@ -76,15 +77,6 @@ def run_retention(*, sessions: sessionmaker[Session], settings: Settings,
                            action="retention.run", after=report.as_dict(), at=now)
     log.info("retention: %s", report.as_dict())
     return report
-
-
-def republish_revocations(state: ServerState) -> None:
-    """Have the edges hear the revocation list again (an erased visitor's passes)."""
-    if state.bridge is not None:
-        try:
-            state.bridge.publish_revocations()
-        except Exception:  # the next change or reconnect publishes it again
-            log.exception("could not publish revocations")
 
 
 def run_for_state(state: ServerState) -> RetentionReport:
