@@ -4,6 +4,7 @@ so a visitor leaves data everywhere a real one would: contact, e-mail, chat, con
 from __future__ import annotations
 
 from messaging.conftest import (  # noqa: F401  (fixtures, shared)
+    PASSWORD,
     Office,
     bearer,
     client,
@@ -15,4 +16,4 @@ from messaging.conftest import (  # noqa: F401  (fixtures, shared)
     smtp_server,
 )
 
-__all__ = ["Office", "bearer", "invite"]
+__all__ = ["PASSWORD", "Office", "bearer", "invite"]

@@ -12,9 +12,11 @@ from support.mqtt import wait_for_message
 from officegate.mqtt import BrokerAddress
 from officegate.protocol import topics
 from officegate.protocol.messages import Revocations
+from officegate.server.auth.service import create_user
+from officegate.server.bootstrap import database_session
 from officegate.server.settings import Settings
 
-from .conftest import Office, bearer, invite
+from .conftest import PASSWORD, Office, bearer, invite
 from .helpers import where_found
 
 NAME, EMAIL = "Mika Wombat", "mika.wombat@example.org"
@@ -89,3 +91,28 @@ def test_erasure_from_the_pass_page_reaches_the_doors(
     assert [(q["kind"], q["source"], q["state"]) for q in requests] == \
         [("erasure", "pass_page", "done")]
     assert "Wombat" not in json.dumps(requests)
+
+
+def test_admins_set_retention_on_a_page_in_their_language(
+        client: TestClient, settings: Settings, office: Office) -> None:
+    with database_session(settings) as db:
+        create_user(db=db, email="admin@example.com", password=PASSWORD, role="admin")
+    staff_page = client.get("/staff/privacy")  # signed out: to the login page
+    assert staff_page.url.path == "/login"
+    client.post("/login", data={"email": "admin@example.com", "password": PASSWORD,
+                                "next": "/staff"})
+    page = client.get("/staff/privacy?lang=en")
+    assert page.status_code == 200 and "Retention" in page.text and "保存期間" not in page.text
+    assert 'value="30"' in page.text and 'value="365"' in page.text
+    form = {"identity_days": "14", "access_days": "180", "arrival_days": "3",
+            "audit_days": "400", "operator": "Test Tower K.K.", "contact": "dpo@example.com"}
+    saved = client.post("/staff/privacy?lang=en", data=form, follow_redirects=False)
+    assert saved.status_code == 303
+    assert client.get("/privacy?lang=en").text.count("Test Tower K.K.") == 1
+    too_long = client.post("/staff/privacy", data={**form, "identity_days": "99999"})
+    assert too_long.status_code == 422
+    admin = bearer(client, "admin@example.com")
+    (entry,) = client.get("/api/audit?action=settings.retention", headers=admin).json()
+    assert '"identity_days":30' in entry["before"] and '"identity_days":14' in entry["after"]
+    assert client.get("/staff/privacy", headers={"accept-language": "ja"}).text.count(
+        "保存期間の設定") >= 1
