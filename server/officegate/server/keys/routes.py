@@ -32,7 +32,7 @@ def rotate(request: Request, db: SessionDep, state: StateDep, user: AdminUser) -
     """Sign new passes with a new key (admin); the keyset is republished at once."""
     site = sites.get_site(db=db, code=state.settings.site)
     old = service.current_key_record(db=db, site=site)
-    record = service.rotate_key(db=db, site=site, keys_dir=state.settings.keys_dir,
+    record = service.rotate_key(db=db, site=site, keyring=state.settings.keyring,
                                 alg=state.settings.key_alg)
     out = RotatedOut(kid=record.kid, alg=record.alg, keyset_version=site.keyset_version)
     audit.record(db, who=audit.actor_of(request, user), action="key.rotate",

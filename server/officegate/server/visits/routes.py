@@ -54,7 +54,7 @@ def create_visit(body: VisitIn, request: Request, db: SessionDep, state: StateDe
         db=db, site=body.site or settings.site, host=host, visitor_name=body.visitor_name,
         visitor_email=body.visitor_email, starts_at=body.starts_at, ends_at=body.ends_at,
         zones=body.zones, doors=body.doors, room=body.room, directions=body.directions,
-        keys_dir=settings.keys_dir, key_alg=settings.key_alg, base_url=settings.base_url,
+        keyring=settings.keyring, key_alg=settings.key_alg, base_url=settings.base_url,
         lead=timedelta(minutes=settings.pass_lead_minutes),
     )
     audit.record(db, who=audit.actor_of(request, user), action="visit.invite",
@@ -121,7 +121,7 @@ def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep
 def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep) -> PassOpenOut:
     """Bind the link to this phone (first one wins) and return the pass and its code secret."""
     return pass_page.open_pass(db=db, token=token, device_id=body.device_id,
-                               keys_dir=state.settings.keys_dir)
+                               keyring=state.settings.keyring)
 
 
 @router.get("/api/p/{token}/status", response_model=PassStatusOut, tags=["pass page"])
@@ -138,7 +138,7 @@ def create_printed_pass(visit_id: RowId, request: Request, db: SessionDep, state
 
     Only doors configured with ``allow_static`` accept it; it can be revoked on its own.
     """
-    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keys_dir=state.settings.keys_dir,
+    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keyring=state.settings.keyring,
                                      key_alg=state.settings.key_alg)
     audit.record(db, who=audit.actor_of(request, user), action="pass.printed",
                  target=f"pass:{row.pass_id}", after={"visit_id": visit_id})
