@@ -1,5 +1,9 @@
-"""Erasing a visitor: identity, messages and contact points go; what security and the
-figures need stays, pseudonymous (the visitor's random ``subject`` and row ids)."""
+"""Erasing visitors: identity, messages and contact points go; what security and the
+figures need stays, pseudonymous (the visitor's random ``subject`` and row ids).
+
+Every change is one set-based statement per table for a whole batch of visitors, so a batch
+of a few hundred is one short transaction.
+"""
 
 from __future__ import annotations
 
@@ -22,6 +26,7 @@ from officegate.server.visits.models import Visit, Visitor, VisitorPass
 # The keys of a timeline entry's data that the figures read (funnel, surveys); the rest
 # (names, addresses, texts) goes with the identity.
 KEEP_DATA = ("visit_id", "proactive", "survey", "quiet_hours", "lang")
+BULK = {"synchronize_session": False}  # set-based: no per-row bookkeeping in the session
 
 
 def is_erased(*, db: Session, visitor: Visitor) -> bool:
@@ -37,26 +42,34 @@ def _rows(result: Any) -> int:
 
 def erase_messages(db: Session, contact_ids: list[int]) -> int:
     """Blank the texts of these contacts' timeline entries (kinds and times stay)."""
-    count = 0
-    for msg in db.scalars(select(Message).where(Message.contact_id.in_(contact_ids))):
-        msg.body = ""
-        msg.data = {k: v for k, v in (msg.data or {}).items() if k in KEEP_DATA}
-        msg.external_id = None
-        count += 1
-    return count
+    rows = db.execute(select(Message.id, Message.data).where(
+        Message.contact_id.in_(contact_ids))).all()
+    if rows:
+        db.execute(update(Message), [
+            {"id": r.id, "body": "", "external_id": None,
+             "data": {k: v for k, v in (r.data or {}).items() if k in KEEP_DATA}}
+            for r in rows])
+    return len(rows)
 
 
 def erase_visitor(*, db: Session, visitor: Visitor, now: datetime) -> dict[str, int]:
-    """Remove ``visitor``'s identity everywhere and revoke their passes; returns counts per
-    kind of data. The caller commits, then has the bridge republish revocations (edges
+    """Erase one visitor (see :func:`erase_visitors`)."""
+    return erase_visitors(db=db, visitors=[visitor], now=now)
+
+
+def erase_visitors(*, db: Session, visitors: list[Visitor], now: datetime) -> dict[str, int]:
+    """Remove these visitors' identity everywhere and revoke their passes; returns counts
+    per kind of data. The caller commits, then has the bridge republish revocations (edges
     refuse the passes offline from then on)."""
-    visit_ids = list(db.scalars(select(Visit.id).where(Visit.visitor_id == visitor.id)))
-    contact_ids = list(db.scalars(select(Contact.id).where(Contact.visitor_id == visitor.id)))
+    ids = [v.id for v in visitors]
+    visit_ids = list(db.scalars(select(Visit.id).where(Visit.visitor_id.in_(ids))))
+    contact_ids = list(db.scalars(select(Contact.id).where(Contact.visitor_id.in_(ids))))
     counts: dict[str, int] = {"visits": len(visit_ids)}
-    visitor.name, visitor.email = "", None
+    for visitor in visitors:
+        visitor.name, visitor.email = "", None
     revoked = _rows(db.execute(update(VisitorPass).where(
         VisitorPass.visit_id.in_(visit_ids), VisitorPass.revoked_at.is_(None))
-        .values(revoked_at=now)))
+        .values(revoked_at=now).execution_options(**BULK)))
     if revoked:
         for site in db.scalars(select(Site).join(Visit, Visit.site_id == Site.id)
                                .where(Visit.id.in_(visit_ids)).distinct()):
@@ -64,24 +77,27 @@ def erase_visitor(*, db: Session, visitor: Visitor, now: datetime) -> dict[str, 
     counts["passes_revoked"] = revoked
     # Contact points: the phone's binding, push endpoints, chat addresses, OwnTracks login.
     db.execute(update(VisitorPass).where(VisitorPass.visit_id.in_(visit_ids))
-               .values(bound_device_hash=None))
+               .values(bound_device_hash=None).execution_options(**BULK))
     counts["push_subscriptions"] = _rows(db.execute(delete(VisitorPushSubscription).where(
-        VisitorPushSubscription.visit_id.in_(visit_ids))))
+        VisitorPushSubscription.visit_id.in_(visit_ids)).execution_options(**BULK)))
     counts["contact_points"] = _rows(db.execute(delete(ChannelIdentity).where(
-        ChannelIdentity.contact_id.in_(contact_ids))))
-    db.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(name=""))
+        ChannelIdentity.contact_id.in_(contact_ids)).execution_options(**BULK)))
+    db.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(name="")
+               .execution_options(**BULK))
     counts["messages"] = erase_messages(db, contact_ids)
     db.execute(update(CsatResponse).where(CsatResponse.contact_id.in_(contact_ids))
-               .values(comment=""))
-    counts["notices"] = _rows(db.execute(update(Notice).where(Notice.visit_id.in_(visit_ids))
-                                         .values(title_en="", title_ja="", body_en="",
-                                                 body_ja="")))
+               .values(comment="").execution_options(**BULK))
+    counts["notices"] = _rows(db.execute(
+        update(Notice).where(Notice.visit_id.in_(visit_ids))
+        .values(title_en="", title_ja="", body_en="", body_ja="").execution_options(**BULK)))
     db.execute(update(Attendee).where(Attendee.visit_id.in_(visit_ids))
-               .values(name="", email=None))
-    db.execute(update(CheckIn).where(CheckIn.visit_id.in_(visit_ids)).values(held_reason=None))
+               .values(name="", email=None).execution_options(**BULK))
+    db.execute(update(CheckIn).where(CheckIn.visit_id.in_(visit_ids))
+               .values(held_reason=None).execution_options(**BULK))
     counts["arrival"] = erase_arrival(db=db, visit_ids=visit_ids)
     db.execute(update(Consent).where(Consent.visit_id.in_(visit_ids),
-                                     Consent.withdrawn_at.is_(None)).values(withdrawn_at=now))
+                                     Consent.withdrawn_at.is_(None))
+               .values(withdrawn_at=now).execution_options(**BULK))
     db.flush()
     return counts
 
@@ -97,4 +113,4 @@ def erase_arrival(*, db: Session, visit_ids: list[int]) -> int:
         .values(owntracks_user=None, owntracks_secret_hash=None, owntracks_key_sealed=None,
                 last_at=None, last_distance_m=None, approach_distance_m=None,
                 approach_accuracy_m=None, eta_s=None, arrival_distance_m=None,
-                arrival_accuracy_m=None)))
+                arrival_accuracy_m=None).execution_options(**BULK)))
