@@ -22,6 +22,7 @@ from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.db import make_engine, make_session_factory, utcnow
 from officegate.server.messaging import metrics
+from officegate.server.messaging.models import ChannelIdentity, Contact, Message
 from officegate.server.notify.models import Notice
 from officegate.server.privacy.jobs import RETENTION_JOB_NAME, run_retention
 from officegate.server.settings import Settings
@@ -144,3 +145,29 @@ def test_a_shorter_policy_set_by_an_admin_applies(
 
 def _sessions(settings: Settings) -> sessionmaker[Session]:
     return make_session_factory(make_engine(settings.resolved_database_url))
+
+
+def test_a_chat_without_a_visit_goes_after_its_last_message(
+        client: TestClient, settings: Settings, office: Office) -> None:
+    """Someone who only chatted (a LINE friend, a web widget): their address, name and
+    messages go once the last message is older than the identity limit."""
+    old = utcnow() - timedelta(days=31)
+    with database_session(settings) as db:
+        for n, last in enumerate((old, utcnow())):
+            contact = Contact(open_id=f"numbat{n}", site=office.site, name=f"Numbat {n}",
+                              link_code=f"NB{n}", created_at=old)
+            db.add(contact)
+            db.flush()
+            db.add(ChannelIdentity(contact_id=contact.id, channel="line",
+                                   address=f"Unumbat{n}"))
+            db.add(Message(contact_id=contact.id, kind="incoming", sender="contact",
+                           body=f"hello from numbat {n}", created_at=last))
+        db.add(Contact(open_id="numbat-merged", site=office.site, name="Numbat merged",
+                       link_code="NBM", created_at=old))  # an empty row left by a merge
+    report = run_retention(sessions=_sessions(settings), settings=settings, now=utcnow())
+    assert report.contacts_erased == 2
+    # The one who wrote today keeps everything; the others are gone.
+    url = settings.resolved_database_url
+    assert set(where_found(url, ["numbat 1", "unumbat1"])) == {
+        "msg_contacts.name", "msg_identities.address", "msg_messages.body"}
+    assert where_found(url, ["numbat 0", "unumbat0", "numbat merged"]) == []

@@ -82,8 +82,10 @@ def erase_visitors(*, db: Session, visitors: list[Visitor], now: datetime) -> di
         VisitorPushSubscription.visit_id.in_(visit_ids)).execution_options(**BULK)))
     counts["contact_points"] = _rows(db.execute(delete(ChannelIdentity).where(
         ChannelIdentity.contact_id.in_(contact_ids)).execution_options(**BULK)))
-    db.execute(update(Contact).where(Contact.id.in_(contact_ids)).values(name="")
-               .execution_options(**BULK))
+    # The contacts, and the empty rows of chats merged into them (they keep a name).
+    db.execute(update(Contact).where(Contact.id.in_(contact_ids)
+                                     | Contact.merged_into_id.in_(contact_ids))
+               .values(name="").execution_options(**BULK))
     counts["messages"] = erase_messages(db, contact_ids)
     db.execute(update(CsatResponse).where(CsatResponse.contact_id.in_(contact_ids))
                .values(comment="").execution_options(**BULK))

@@ -68,9 +68,9 @@ def erase_idle_contacts(sessions: sessionmaker[Session], *, site: Site, cutoff: 
     once their last message is older than ``cutoff``."""
     newest = (select(Message.contact_id, func.max(Message.created_at).label("last"))
               .group_by(Message.contact_id).subquery())
-    due = (select(Contact.id).join(newest, newest.c.contact_id == Contact.id)
+    due = (select(Contact.id).outerjoin(newest, newest.c.contact_id == Contact.id)
            .where(Contact.site == site.code, Contact.visitor_id.is_(None),
-                  newest.c.last < cutoff,
+                  func.coalesce(newest.c.last, Contact.created_at) < cutoff,
                   exists().where(ChannelIdentity.contact_id == Contact.id)
                   | exists().where(Message.contact_id == Contact.id, Message.body != "")
                   | (Contact.name != ""))
