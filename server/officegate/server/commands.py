@@ -8,12 +8,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
+from officegate.cli import console, err
 from officegate.server.audit.cli import audit_app
-
-console = Console()
-err = Console(stderr=True)
 
 app = typer.Typer()
 user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)

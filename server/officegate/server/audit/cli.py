@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import typer
-from rich.console import Console
+
+from officegate.cli import console, err
 
 audit_app = typer.Typer(help="The audit log of staff and admin actions.", no_args_is_help=True)
-console = Console()
-err = Console(stderr=True)
 
 
 @audit_app.command("verify")
