@@ -34,7 +34,7 @@ from officegate.protocol import (
     static_text,
 )
 
-WEB = Path(__file__).resolve().parents[2] / "officegate" / "server" / "web"
+WEB = Path(__file__).resolve().parents[2] / "server" / "officegate" / "server" / "web"
 GATE = DoorPolicy(device="lobby-gate", zone="lobby")
 BOUND_MESSAGE = {
     "code": "bound_to_other_device",
