@@ -6,7 +6,9 @@ from fastapi import APIRouter
 
 from officegate.server.access.routes import router as access
 from officegate.server.arrival.routes import router as arrival
+from officegate.server.audit.routes import router as audit
 from officegate.server.auth.routes import router as auth
+from officegate.server.auth.users import router as users
 from officegate.server.channels.routes import router as webhooks
 from officegate.server.checkin.routes import router as checkin
 from officegate.server.devices.pages import router as device_pages
@@ -24,6 +26,7 @@ from officegate.server.messaging.routes import router as inbox
 from officegate.server.notify.routes import router as notify
 from officegate.server.occupancy.routes import router as occupancy
 from officegate.server.onsite.routes import router as onsite
+from officegate.server.privacy.routes import router as privacy
 from officegate.server.sites.routes import router as sites
 from officegate.server.sites.visitor_zones import router as visitor_zones
 from officegate.server.vending.routes import router as vending
@@ -35,4 +38,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     meetings, occupancy, arrival, notify, checkin, onsite, visitor_push,
     chat, inbox, messaging_pages, webhooks, faq,
     invitations, hosts, my_passes, languages,  # one invitation path, host pages, switcher
+    audit, users, privacy,  # the audit log, user administration, privacy (issue 15)
 )

@@ -42,6 +42,7 @@ from officegate.server.occupancy.jobs import (
     run_sweep,
 )
 from officegate.server.occupancy.listener import RoomListener
+from officegate.server.privacy.jobs import retention_job
 from officegate.server.proactive import schedule
 from officegate.server.relay import LiveRelay
 from officegate.server.vending.link import VendingLink
@@ -260,6 +261,7 @@ class ServerRuntime:
             Job("proactive-notices", schedule.SWEEP_EVERY_S,
                 lambda: schedule.sweep(sessions=state.sessions, journey=state.journey)),
             Job("offline-doors", OFFLINE_WATCH_S, bridge.check_offline),
+            retention_job(state),  # privacy: erase and trim what retention says (hourly)
         ]
 
     # -- shared by the parts ------------------------------------------------------------
