@@ -13,9 +13,10 @@ from typing import Any
 
 from sqlalchemy import select
 
+from officegate.server.arrival import phone_broker, waiting
 from officegate.server.arrival import service as arrival
-from officegate.server.arrival import waiting
 from officegate.server.arrival.encryption import SecretSeal
+from officegate.server.arrival.phone_broker import PhoneBroker
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
@@ -47,6 +48,7 @@ class ArrivalHub:
         # OwnTracks encryption keys are stored sealed with a key from the server's secret.
         self.secret_seal = SecretSeal(session_secret(settings))
         self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
+        self.phones = PhoneBroker(settings.owntracks)  # phones' logins in MQTT mode
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -91,8 +93,13 @@ class ArrivalHub:
         with session_scope(self.state.sessions) as db:
             item = notify.notice_for_visit(db=db, key=event.key, kind=event.kind,
                                            visit_id=event.visit_id, data=event.data)
-        if item is not None:
-            self.notifier.send(item)
+            staff = []
+            if event.kind == "held_for_approval" and event.data.get("list") == "deny":
+                # Only staff may decide on a deny-list match: they must hear of it.
+                staff = notify.notices_for_staff(db=db, key=event.key, kind=event.kind,
+                                                 visit_id=event.visit_id, data=event.data)
+        for outgoing in ([item] if item is not None else []) + staff:
+            self.notifier.send(outgoing)
 
     def hold_back_zones(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
@@ -155,6 +162,9 @@ class ArrivalHub:
                         ended.append((visit.id, self.state.settings.site))
         if ended:
             self.revocations_changed()
+        with session_scope(self.state.sessions) as db:
+            if phone_broker.revoke_ended(db=db, now=now):  # a visit over: its phone's login
+                self.phones.sync(db=db, now=now)
         for visit_id, site in ended:
             self.publish("checked_out", visit_id=visit_id, site=site,
                          data={"how": "end_of_day"})

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from officegate.server.arrival import encryption
+from officegate.server.arrival import encryption, phone_broker
 from officegate.server.arrival.encryption import SecretSeal
 from officegate.server.arrival.geofence import Crossing, Fix, Geofence, TrackState, observe
 from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
@@ -224,6 +224,7 @@ def issue_owntracks(*, db: Session, track: ArrivalTrack,
     password = secrets.token_urlsafe(18)
     key = encryption.new_secret()
     track.owntracks_secret_hash = _secret_hash(password)
+    track.owntracks_broker_hash = phone_broker.broker_hash(password)  # MQTT mode's login
     track.owntracks_key_sealed = seal.seal(key)
     track.owntracks_encrypts = False  # the newly set-up app proves itself again
     track.owntracks_seen_at = None  # a newly set-up app gets the office region again

@@ -6,6 +6,7 @@ import base64
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -23,12 +24,15 @@ from officegate.server.deps import (
     StateDep,
 )
 from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.invitations import service as invitations
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
 from officegate.server.localtime import day_bounds, local_today
 from officegate.server.meetings import feeds, ical, service
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import Attendee, Meeting, Room
+from officegate.server.meetings.recurrence import CalendarRefused
+from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.meetings.schemas import (
     EmployeePassOut,
     FeedIn,
@@ -44,6 +48,7 @@ from officegate.server.meetings.schemas import (
 from officegate.server.meetings.views import meeting_out
 from officegate.server.occupancy.jobs import pass_context, publish_revocations
 from officegate.server.sites import service as sites
+from officegate.server.uploads import read_upload
 
 router = APIRouter()
 
@@ -85,6 +90,8 @@ def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
         db=db, ctx=pass_context(state), room=room, host=user, title=body.title,
         starts_at=body.starts_at, ends_at=body.ends_at, employees=list(body.employees),
         visitors=[(v.name, v.email) for v in body.visitors])
+    db.commit()  # the invitation messages read the visits from their own sessions
+    invitations.announce(state.journey, change.invitations)
     out = meeting_out(db=db, meeting=change.meeting, now=utcnow())
     return MeetingCreatedOut(**out.model_dump(), pass_urls=change.pass_urls)
 
@@ -189,34 +196,35 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     Events in a LOCATION that names a room go there, others to ``room``. A malformed file
     gets 422 with the reason and imports nothing.
     """
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput("no_file", "send the .ics file in the form field 'file'",
-                               "フォーム項目 file で .ics ファイルを送ってください")
-        data = await upload.read()
-    else:
-        data = await request.body()
+    data = await read_upload(request, what=".ics file")
     if not data.strip():
         raise InvalidInput("empty_calendar", "the calendar file is empty",
                            "カレンダーファイルが空です")
     config = state.settings.meetings
     now = utcnow()
     zone = sites.time_zone_of_code(db=db, code=state.settings.site)
-    try:
-        parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                     window_end=now + timedelta(days=config.import_days),
-                                     default_tz=localtime.zone(zone))
-    except ical.InvalidCalendar as exc:
-        raise InvalidInput("bad_calendar", f"not a usable iCalendar file: {exc}",
-                           f"iCalendar ファイルを読めません: {exc}") from None
-    default_room = service.get_room(db=db, name=room) if room else None
-    result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
-                            default_room=default_room)
-    db.commit()
-    return _applied(request, state, result)
+    try:  # in a child process, waited for on a worker thread: the event loop stays free
+        parsed = await run_in_threadpool(
+            parse_bounded, data, window_start=now - timedelta(days=1),
+            window_end=now + timedelta(days=config.import_days),
+            default_tz=localtime.zone(zone), budget=ParseBudget.of(config))
+    except (ical.InvalidCalendar, CalendarRefused) as exc:
+        raise _refusal(exc) from None
+
+    def apply() -> ImportOut:  # thousands of meetings take a while: not on the event loop
+        default_room = service.get_room(db=db, name=room) if room else None
+        result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
+                                default_room=default_room)
+        db.commit()
+        return _applied(request, state, result)
+
+    return await run_in_threadpool(apply)
+
+
+def _refusal(exc: ical.InvalidCalendar | CalendarRefused) -> InvalidInput:
+    """The 422 for a calendar that cannot be used: its stable code and the reason."""
+    return InvalidInput(exc.code, f"not a usable iCalendar file: {exc}",
+                        f"iCalendar ファイルを読めません: {exc}")
 
 
 def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportOut:
@@ -225,6 +233,7 @@ def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportO
         publish_revocations(state)
     if state.runtime is not None:
         state.runtime.send_host_notices(result.host_notices)
+    invitations.announce(state.journey, result.invitations)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
                      stale=result.stale, skipped_all_day=result.skipped_all_day,
@@ -256,7 +265,10 @@ def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
                                import_days=state.settings.meetings.import_days,
-                               outbound=state.settings.outbound_policy)
+                               outbound=state.settings.outbound_policy,
+                               budget=ParseBudget.of(state.settings.meetings))
+    except CalendarRefused as exc:  # well-formed but too costly: its own code
+        raise _refusal(exc) from None
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],
                            f"カレンダーを読めません: {str(exc)[:300]}") from None
