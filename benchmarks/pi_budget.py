@@ -33,17 +33,9 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from _common import NOW, machine, save  # noqa: E402
-from presentation import SHORT_EXPOSURE, Clock, site_key, visitor  # noqa: E402
+from presentation import SHORT_EXPOSURE, Clock, gate_agent, site_key, visitor  # noqa: E402
 
-from officegate.edge.actuator import Actuator  # noqa: E402
-from officegate.edge.agent import EdgeAgent  # noqa: E402
-from officegate.edge.config import EdgeConfig  # noqa: E402
-from officegate.edge.decoders import make_decoder  # noqa: E402
-from officegate.firmware_sim.board import SimBoard  # noqa: E402
-from officegate.firmware_sim.camera import SimulatedCamera  # noqa: E402
 from officegate.firmware_sim.presentation import draw  # noqa: E402
-from officegate.protocol import KeySet  # noqa: E402
-from officegate.protocol.messages import DeviceConfig, Revocations  # noqa: E402
 
 KINDS = ("idle", "searching", "deciding", "holding")
 FRAME_MS = 1000 / 30
@@ -75,20 +67,6 @@ def frames_by_kind(count: int) -> dict[str, list[tuple[int, np.ndarray]]]:
     return out
 
 
-def agent_for(decoder: str, tmp: str, clock: Clock) -> tuple[EdgeAgent, SimBoard]:
-    """An offline gate agent on mock pins that trusts the benchmark's site key."""
-    cfg = EdgeConfig(device="gate-1", site="hq", mqtt_url=None, data_dir=Path(tmp),
-                     camera="sim")
-    board = SimBoard(cfg.pins)
-    agent = EdgeAgent(cfg, frames=SimulatedCamera(), decoder=make_decoder(decoder),
-                      actuator=Actuator(cfg.pins, pin_factory=board.factory), clock=clock)
-    agent.verifier.update_keys(KeySet("hq", [site_key().trusted()], version=1))
-    agent.verifier.update_revocations(Revocations("hq", 1, ()))
-    agent.verifier.update_config(DeviceConfig("gate-1", "hq", "gate", "lobby", 1500, False, 10,
-                                              "normal", 1))
-    return agent, board
-
-
 def save_frames(frames: dict[str, list[tuple[int, np.ndarray]]], path: Path) -> None:
     """Keep rendered frames for the run under valgrind (rendering there would take an age)."""
     np.savez(path, **{f"{kind}_{n}_{seed}": frame for kind, items in frames.items()
@@ -112,7 +90,7 @@ def inner(decoder: str, frames: dict[str, list[tuple[int, np.ndarray]]]) -> dict
     clock = Clock()
     result: dict[str, Any] = {}
     with tempfile.TemporaryDirectory() as tmp:
-        agent, board = agent_for(decoder, tmp, clock)
+        agent, board = gate_agent(decoder, tmp, clock)
         # Holding needs its pass accepted first; then enough empty frames that the reader
         # has forgotten where that code was (an idle lobby, not the 0.2 s after a visitor).
         for _seed, frame in frames["holding"][:3]:

@@ -100,6 +100,20 @@ class Clock:
         return self.now
 
 
+def gate_agent(decoder: str, data_dir: str, clock: Clock) -> tuple[EdgeAgent, SimBoard]:
+    """An offline lobby gate on mock pins that trusts the benchmark's site key."""
+    cfg = EdgeConfig(device="gate-1", site="hq", mqtt_url=None, data_dir=Path(data_dir),
+                     camera="sim")
+    board = SimBoard(cfg.pins)
+    agent = EdgeAgent(cfg, frames=SimulatedCamera(), decoder=make_decoder(decoder),
+                      actuator=Actuator(cfg.pins, pin_factory=board.factory), clock=clock)
+    agent.verifier.update_keys(KeySet("hq", [site_key().trusted()], version=1))
+    agent.verifier.update_revocations(Revocations("hq", 1, ()))
+    agent.verifier.update_config(DeviceConfig("gate-1", "hq", "gate", "lobby", 1500, False,
+                                              10, "normal", 1))
+    return agent, board
+
+
 def run_chunk(job: tuple[list[int], str, str, float, str]) -> list[dict[str, Any]]:
     """Run the presentations ``seeds`` on one agent; one result dict per presentation."""
     seeds, decoder, camera, seconds, qr_error = job
@@ -108,15 +122,7 @@ def run_chunk(job: tuple[list[int], str, str, float, str]) -> list[dict[str, Any
     clock = Clock()
     out = []
     with tempfile.TemporaryDirectory() as tmp:
-        cfg = EdgeConfig(device="gate-1", site="hq", mqtt_url=None, data_dir=Path(tmp),
-                         camera="sim")
-        board = SimBoard(cfg.pins)
-        agent = EdgeAgent(cfg, frames=SimulatedCamera(), decoder=make_decoder(decoder),
-                          actuator=Actuator(cfg.pins, pin_factory=board.factory), clock=clock)
-        agent.verifier.update_keys(KeySet("hq", [key.trusted()], version=1))
-        agent.verifier.update_revocations(Revocations("hq", 1, ()))
-        agent.verifier.update_config(DeviceConfig("gate-1", "hq", "gate", "lobby", 1500, False,
-                                                  10, "normal", 1))
+        agent, board = gate_agent(decoder, tmp, clock)
         for seed in seeds:
             out.append(present(agent, board, clock, key, seed, camera, seconds, qr_error))
         agent.close()
