@@ -30,6 +30,7 @@ from officegate.server.devices.pages import router as device_pages_router
 from officegate.server.devices.routes import router as devices_router
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
+from officegate.server.http import install as guard_http
 from officegate.server.keys.routes import router as keys_router
 from officegate.server.meetings.routes import router as meetings_router
 from officegate.server.messaging.wiring import router as messaging_router
@@ -45,7 +46,6 @@ from officegate.server.visits.routes import router as visits_router
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 STATIC_DIR = WEB_DIR / "static"
-MAX_BODY = 256 * 1024  # nothing the API accepts is anywhere near this
 # Paths that carry a pass link token: the pass page and its APIs (/p/, /api/p/) and the
 # pass page's chat (/api/chat/). The token *is* the visitor's pass: never log it.
 _PASS_TOKEN_PATH = re.compile(r"/(p|chat)/[A-Za-z0-9_-]+")
@@ -111,6 +111,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     # Outside the session: a cross-site form post signed in by the cookie is refused (403).
     app.add_middleware(SameOriginGuard, base_url=settings.base_url, session_cookie="og_session")
     _add_error_handlers(app)
+    guard_http(app, settings)  # body limits, throttling, security headers, docs login
     for router in (auth_router, visits_router, devices_router, keys_router, access_router):
         app.include_router(router)
     app.include_router(vending_router)  # its lifespan runs the vending MQTT link
@@ -140,15 +141,6 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
-            return JSONResponse({"detail": {"code": "too_large", "message_en":
-                                            "request body too large", "message_ja":
-                                            "リクエストが大きすぎます"}}, status_code=413)
-        return await call_next(request)
 
     return app
 

@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import quote
 
 from officegate.server.arrival.geofence import Fix, Geofence
+from officegate.server.http import jsonbody
 
 MAX_FUTURE_S = 120  # phone clocks drift a little; more than this is not a real fix
 MAX_ACCURACY_M = 100_000.0
@@ -69,7 +70,7 @@ def check_fix(*, lat: float, lon: float, acc: float, at: float, now: float,
 def parse(payload: bytes, *, now: float) -> OwnTracksMessage:
     """Parse one OwnTracks payload; BadLocation with the reason when it is not usable."""
     try:
-        data = json.loads(payload)
+        data = jsonbody.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadLocation("body is not JSON") from exc
     if not isinstance(data, dict) or not isinstance(data.get("_type"), str):

@@ -214,8 +214,9 @@ def _basic_auth(request: Request) -> tuple[str, str]:
 async def owntracks_http(request: Request, hub: HubDep) -> Response:
     """OwnTracks HTTP mode: its JSON in, a JSON array of ``cmd`` objects out."""
     user, password = _basic_auth(request)
-    payload = await request.body()
     try:
+        await _run(ingest.check_owntracks_login, hub, user=user, password=password)
+        payload = await request.body()  # read only once the phone has proved who it is
         cmds = await _run(ingest.owntracks_message, hub, user=user, password=password,
                           payload=payload, now=time.time())
     except NotFound as exc:
