@@ -91,7 +91,7 @@ def world(client: TestClient, office: Office) -> dict[str, Any]:
 
 def test_every_route_answers_hostile_bodies_with_a_4xx(client: TestClient,
                                                        world: dict[str, Any]) -> None:
-    client.app.state.officegate.throttle.reset()  # type: ignore[attr-defined]
+    client.app.state.throttle.reset()  # type: ignore[attr-defined]
     doc = client.get("/openapi.json", headers=world["staff"]).json()
     operations = list(_operations(doc))
     assert len(operations) > 80  # the whole document, not a sample
@@ -114,7 +114,7 @@ def test_every_route_answers_hostile_bodies_with_a_4xx(client: TestClient,
                     detail = r.json().get("detail")
                     if not detail:
                         failures.append(f"{method} {template} ({who}, {name}): no reason")
-        client.app.state.officegate.throttle.reset()  # type: ignore[attr-defined]
+        client.app.state.throttle.reset()  # type: ignore[attr-defined]
     assert not failures, "\n".join(failures)
     assert seen.get(413, 0) >= len(operations)  # the oversize body, on every route
 

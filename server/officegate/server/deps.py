@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.auth import service as auth_service
+from officegate.server.auth import sessions as auth_sessions
 from officegate.server.auth.models import Role, User
+from officegate.server.auth.sessions import SESSION_ID_KEY
 from officegate.server.errors import Forbidden, NotAuthenticated
 from officegate.server.journey import JourneyBus
 from officegate.server.settings import Settings
@@ -21,7 +23,6 @@ from officegate.server.settings import Settings
 if TYPE_CHECKING:
     from officegate.server.bridge.service import SiteBridge
 
-SESSION_USER_KEY = "uid"
 
 
 @dataclass
@@ -89,10 +90,9 @@ def _user_from_request(request: Request, db: Session) -> User | None:
             raise NotAuthenticated("bad_token", "the bearer token is unknown or expired",
                                    "トークンが無効か期限切れです")
         return user
-    uid = request.session.get(SESSION_USER_KEY)
-    if isinstance(uid, int):
-        return auth_service.get_user(db=db, user_id=uid)
-    return None
+    # The cookie names a server-side session: one that logout ended signs nobody in.
+    uid = auth_sessions.user_id_of(db=db, session_id=request.session.get(SESSION_ID_KEY))
+    return None if uid is None else auth_service.get_user(db=db, user_id=uid)
 
 
 def get_current_user(request: Request, db: SessionDep) -> User:

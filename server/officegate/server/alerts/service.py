@@ -26,6 +26,7 @@ KINDS: dict[str, tuple[str, str]] = {
     "emergency_unlock": ("Emergency unlock", "緊急解錠"),
     "remote_unlock": ("Remote unlock", "遠隔解錠"),
     "anti_passback": ("Entered twice without leaving", "退出せずに再入場"),
+    "guessing_burst": ("Many failed sign-ins or codes", "ログインやコードの失敗が多発"),
 }
 
 
