@@ -21,6 +21,7 @@ from support.mqtt import forget_sessions
 from support.office import (
     PASSWORD,
     add_people,
+    as_visitor_phone,
     bearer,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
@@ -154,6 +155,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
     app = create_app(settings, broker=mqtt_broker)
     app.state.messaging_config = messaging_config
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
     forget_sessions(mqtt_broker, [settings.mqtt_client_id or ""])  # the bridge's session
 

@@ -23,6 +23,7 @@ from support.mqtt import forget_sessions
 from support.office import (
     PASSWORD,
     add_people,
+    as_visitor_phone,
     bearer,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
@@ -142,6 +143,7 @@ def client(settings: Settings, office: Office, broker: BrokerAddress) -> Iterato
     """A running server (lifespan started: bridge connected to the broker)."""
     app = create_app(settings, broker=broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
 
 

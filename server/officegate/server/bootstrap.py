@@ -21,6 +21,7 @@ def prepare(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     """Create data_dir, migrate the database, and make sure the site and its key exist."""
     # 0700: the directory holds the SQLite file (password hashes) and the signing keys.
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only_sqlite(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     run_migrations(engine)
     factory = make_session_factory(engine)
@@ -30,6 +31,17 @@ def prepare(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
         keys.ensure_signing_key(db=db, site=site, keys_dir=settings.keys_dir,
                                 alg=settings.key_alg)
     return engine, factory
+
+
+def _owner_only_sqlite(url: str) -> None:
+    # The file holds password hashes and personal data: 0600, made so before SQLite opens it
+    # (its -wal and -shm files take the database's mode).
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 @contextmanager

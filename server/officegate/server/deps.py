@@ -81,7 +81,9 @@ def get_db(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def _user_from_request(request: Request, db: Session) -> User | None:
+def user_from_request(request: Request, db: Session) -> User | None:
+    """The user a bearer token or session cookie names; None when neither is given
+    (NotAuthenticated for an unknown or expired bearer token)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -97,7 +99,7 @@ def _user_from_request(request: Request, db: Session) -> User | None:
 
 def get_current_user(request: Request, db: SessionDep) -> User:
     """The user of an API call (bearer token or session cookie); 401 when there is none."""
-    user = _user_from_request(request, db)
+    user = user_from_request(request, db)
     if user is None:
         raise NotAuthenticated("not_authenticated",
                                "sign in first: send 'Authorization: Bearer <token>' "
@@ -111,7 +113,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def get_page_user(request: Request, db: SessionDep) -> User:
     """The signed-in user of a staff page; redirects to /login when there is none."""
-    user = _user_from_request(request, db)
+    user = user_from_request(request, db)
     if user is None:
         raise LoginRequired(request.url.path)
     return user

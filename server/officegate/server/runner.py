@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 
@@ -13,13 +14,23 @@ from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app, redact_pass_links
 from officegate.server.settings import Settings
 
+# Secrets that travel in a query string: WhatsApp's subscription handshake token and the
+# lobby poster's daily code (/c/{site}?d=...&k=...).
+_SECRET_QUERY = re.compile(r"([?&](?:hub\.verify_token|k)=)[^&\s\"]*")
+
+
+def redact_access_line(text: str) -> str:
+    """``text`` with pass link tokens and secret query values masked."""
+    return _SECRET_QUERY.sub(r"\1***", redact_pass_links(text))
+
 
 class RedactPassLinks(logging.Filter):
-    """Masks pass link tokens in uvicorn's access log: the token *is* the visitor's pass."""
+    """Masks pass link tokens, the WhatsApp verify token and the poster code in uvicorn's
+    access log: each is a credential."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple):
-            record.args = tuple(redact_pass_links(a) if isinstance(a, str) else a
+            record.args = tuple(redact_access_line(a) if isinstance(a, str) else a
                                 for a in record.args)
         return True
 

@@ -21,6 +21,7 @@ from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import InvalidInput, NotAuthenticated, NotFound
 from officegate.server.sites import service as sites
+from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.pass_page import find_pass
 
 router = APIRouter(tags=["arrival"])
@@ -132,7 +133,8 @@ def get_site_arrival(site: str, db: SessionDep, _user: CurrentUser) -> SiteArriv
     return _out(site, row)
 
 
-@router.get("/api/p/{token}/arrival", response_model=ArrivalStateOut, tags=["pass page"])
+@router.get("/api/p/{token}/arrival", response_model=ArrivalStateOut, tags=["pass page"],
+            dependencies=[HolderOnly])
 def arrival_state(token: str, db: SessionDep) -> ArrivalStateOut:
     """Whether to share location now, what was decided, and the check-in state."""
     row = find_pass(db=db, token=token)
@@ -158,7 +160,7 @@ def visitor_met(visit_id: RowId, db: SessionDep, user: CurrentUser) -> MetOut:
 
 
 @router.post("/api/p/{token}/arrival/consent", response_model=ArrivalStateOut,
-             tags=["pass page"])
+             tags=["pass page"], dependencies=[HolderOnly])
 def consent(token: str, db: SessionDep) -> ArrivalStateOut:
     """The visitor agreed to share location today, until arrival."""
     row = find_pass(db=db, token=token)
@@ -167,7 +169,7 @@ def consent(token: str, db: SessionDep) -> ArrivalStateOut:
     return arrival_state(token, db)
 
 
-@router.post("/api/p/{token}/location", tags=["pass page"])
+@router.post("/api/p/{token}/location", tags=["pass page"], dependencies=[HolderOnly])
 def browser_location(token: str, body: LocationIn, hub: HubDep) -> dict[str, Any]:
     """One fix from the pass page (used, then dropped: only decisions are kept)."""
     try:
@@ -177,7 +179,8 @@ def browser_location(token: str, body: LocationIn, hub: HubDep) -> dict[str, Any
         raise InvalidInput("bad_location", str(exc), "位置情報が不正です") from exc
 
 
-@router.post("/api/p/{token}/owntracks", response_model=OwnTracksSetupOut, tags=["pass page"])
+@router.post("/api/p/{token}/owntracks", response_model=OwnTracksSetupOut, tags=["pass page"],
+             dependencies=[HolderOnly])
 def owntracks_setup(token: str, db: SessionDep, state: StateDep,
                     hub: HubDep) -> OwnTracksSetupOut:
     """OwnTracks credentials, payload encryption key and configuration link (asking again

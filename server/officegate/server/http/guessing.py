@@ -4,7 +4,8 @@ Sign-in counts per e-mail in its own routes (the e-mail is in the body); everyth
 is classified here, so no route has to remember to count:
 
 - a pass link (``/p/``, ``/api/p/``, ``/api/chat/``) answered 401/403/404: an unknown link,
-  a refused phone, a wrong checkout code; per link and per address;
+  a refused phone, a wrong checkout code; per address (not per link: a forwarded link's
+  refusals must not lock the visitor's own phone out);
 - ``/api/checkin`` answered 403/404: a wrong code or link, per address;
 - ``/owntracks`` answered 401, per OwnTracks user and per address;
 - ``/webhooks/`` answered 401/403: a bad signature or token, per address;
@@ -23,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from officegate.server.http.body import error_body, send_error
 from officegate.server.http.throttle import Throttle
 
-_PASS = re.compile(r"^/(?:api/)?(?:p|chat)/([A-Za-z0-9_-]+)")
+_PASS = re.compile(r"^/(?:api/)?(?:p|chat)/")
 _FAILURES: dict[str, frozenset[int]] = {
     "pass_link": frozenset({401, 403, 404}), "checkin_code": frozenset({403, 404}),
     "owntracks": frozenset({401}), "webhook": frozenset({401, 403}),
@@ -36,9 +37,8 @@ def classify(path: str, headers: Headers) -> tuple[str, str | None] | None:
     """``(kind, account)`` of a request whose failures count, or None."""
     if path in _SIGNIN:
         return None
-    found = _PASS.match(path)
-    if found:
-        return "pass_link", found.group(1)
+    if _PASS.match(path):
+        return "pass_link", None
     if path == "/api/checkin":
         return "checkin_code", None
     if path == "/owntracks":

@@ -34,7 +34,8 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """How many failures one account and one address may have, in ``limits`` notation."""
+    """How many failures one account and one address may have, in ``limits`` notation
+    (an empty ``per_account``: counted per address only)."""
 
     per_account: str
     per_address: str
@@ -43,7 +44,7 @@ class Rule:
 #: Failures allowed before a wait; the longer windows make the wait progressive.
 RULES: dict[str, Rule] = {
     "signin": Rule("5/minute;20/hour;50/day", "20/minute;100/hour;300/day"),
-    "pass_link": Rule("10/minute;30/hour;100/day", "20/minute;100/hour;300/day"),
+    "pass_link": Rule("", "20/minute;100/hour;300/day"),
     "checkin_code": Rule("10/minute;30/hour;100/day", "20/minute;100/hour;300/day"),
     "owntracks": Rule("10/minute;60/hour;200/day", "30/minute;200/hour;600/day"),
     "webhook": Rule("30/minute;300/hour;1000/day", "30/minute;300/hour;1000/day"),
@@ -71,7 +72,7 @@ class Throttle:
                address: str | None) -> list[tuple[RateLimitItem, str, str]]:
         rule = self.rules[kind]
         out = []
-        if account:
+        if account and rule.per_account:
             out += [(item, "account", _key(account)) for item in parse_many(rule.per_account)]
         if address:
             out += [(item, "address", _key(address)) for item in parse_many(rule.per_address)]
