@@ -20,6 +20,9 @@ from officegate.server.settings import Settings
 
 from .conftest import PASSWORD, Office, invite
 
+# The visitor's phone (pass.js makes 32 hex digits and keeps them in localStorage).
+PHONE = {"X-Pass-Device": "0123456789abcdef0123456789abcdef"}
+
 
 def _login(client: TestClient, email: str) -> None:
     r = client.post("/login", data={"email": email, "password": PASSWORD, "next": "/staff"},
@@ -89,7 +92,7 @@ def live_server(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
 
 
 def test_sse_stream_delivers_the_host_reply_live(live_server: str, office: Office) -> None:
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    with httpx.Client(base_url=live_server, timeout=10, headers=PHONE) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
                                                     "password": PASSWORD}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
@@ -165,7 +168,7 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
     if not os.path.exists("/usr/bin/chromium"):
         pytest.skip("/usr/bin/chromium is absent")
     sync_api = pytest.importorskip("playwright.sync_api")
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    with httpx.Client(base_url=live_server, timeout=10, headers=PHONE) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
                                                     "password": PASSWORD}).json()["access_token"]
         visit = http.post("/api/visits", headers={"Authorization": f"Bearer {token}"}, json={
@@ -178,8 +181,12 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
             browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:
-                page = browser.new_context(locale="ja-JP", viewport={"width": 390,
-                                                                     "height": 844}).new_page()
+                context = browser.new_context(locale="ja-JP", viewport={"width": 390,
+                                                                        "height": 844})
+                # The same phone that wrote above (the pass link is bound to it).
+                context.add_init_script(
+                    f"localStorage.setItem('og.device', '{PHONE['X-Pass-Device']}')")
+                page = context.new_page()
                 page.goto(f"{live_server}/p/{link}")
                 page.wait_for_function("document.documentElement.lang === 'ja'")
                 page.click("#lang-toggle")

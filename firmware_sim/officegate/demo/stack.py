@@ -161,6 +161,8 @@ class Stack:
         """The visitor's phone opens the link, exactly as the pass page does."""
         token = pass_url.rstrip("/").rsplit("/", 1)[-1]
         device_id = secrets.token_urlsafe(24)
+        # The pass page names its phone on every later call (the server binds the link).
+        self.http.headers["X-Pass-Device"] = device_id
         response = self.http.post(f"/api/p/{token}/open", json={"device_id": device_id})
         if response.status_code != 200:
             raise StoryError(f"pass did not open: {response.status_code} {response.text}")

@@ -7,7 +7,7 @@ from __future__ import annotations
 from urllib.parse import quote
 
 from fastapi import FastAPI
-from fastapi.responses import JSONResponse, RedirectResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 from starlette.requests import Request
 from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
@@ -37,6 +37,7 @@ def signed_in_only(app: ASGIApp) -> ASGIApp:
             await app(scope, receive, send)
             return
         path = scope["path"]
+        response: Response
         if path.endswith(".json"):
             response = JSONResponse({"detail": {
                 "code": "not_authenticated", "message_en": "sign in to read the API document",

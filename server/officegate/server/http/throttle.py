@@ -118,7 +118,10 @@ def make_throttle(settings: Settings, *, engine: Engine,
     from limits.storage import MemoryStorage, storage_from_string
 
     if settings.rate_limit_storage:
-        storage: Storage = storage_from_string(settings.rate_limit_storage)
+        found = storage_from_string(settings.rate_limit_storage)
+        if not isinstance(found, Storage):
+            raise ValueError("OFFICEGATE_RATE_LIMIT_STORAGE needs a synchronous storage")
+        storage: Storage = found
     elif engine.dialect.name == "postgresql":
         from officegate.server.http.counters import DatabaseStorage
 
