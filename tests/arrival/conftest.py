@@ -20,9 +20,9 @@ from fastapi.testclient import TestClient
 from support.office import (
     PASSWORD,
     VISITOR_PHONE,
-    add_people,
     as_visitor_phone,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
@@ -32,8 +32,6 @@ from support.receivers import Receiver, running_receiver
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import rotating_code
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
 
 __all__ = ["PASSWORD", "Receiver", "bearer"]  # the tests import these from here
@@ -44,9 +42,9 @@ OFFICE = (35.681236, 139.767125)
 @pytest.fixture(autouse=True)
 def no_background_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests call hub.sweep(now) themselves; the background one would race them."""
-    from officegate.server.arrival import hub
+    from officegate.server import runtime
 
-    monkeypatch.setattr(hub, "SWEEP_S", 3600.0)
+    monkeypatch.setattr(runtime, "ARRIVAL_SWEEP_S", 3600.0)
 
 
 @pytest.fixture
@@ -76,11 +74,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def office(settings: Settings) -> Office:
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", exit_gate=f"exit-{suffix}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.exit_gate, kind="gate", zone="exit", site=o.site)
+    build_office(settings, devices=[(o.gate, "gate", "lobby"), (o.exit_gate, "gate", "exit")])
     return o
 
 
@@ -188,7 +182,7 @@ def owntracks_app(client: TestClient, broker: BrokerAddress, user: str) -> Itera
     phone.connect(broker.host, broker.port, 30)
     phone.subscribe(f"{app.topic}/cmd", qos=1)
     phone.loop_start()
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     poll(lambda: hub.owntracks.stats["connected"], timeout=10)
     try:
         yield app

@@ -4,7 +4,6 @@ the server's access log has the event. Skips where Debian's chromium is absent."
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -12,15 +11,14 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.mqtt.client import BrokerAddress
 from officegate.protocol import Reason
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 

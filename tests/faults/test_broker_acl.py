@@ -12,6 +12,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from support.mqtt import connect_answer
 
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
@@ -75,19 +76,7 @@ def fleet(tmp_path: Path, database_url: str) -> Iterator[Fleet]:
 
 def _connect(address: BrokerAddress, client_id: str) -> tuple[mqtt.Client, str]:
     """Connect and return (client, the broker's answer as text)."""
-    answer: list[str] = []
-    done = threading.Event()
-    client = make_client(client_id=client_id, broker=address, clean_session=True)
-
-    def on_connect(_c: object, _u: object, _f: object, reason: object, _p: object) -> None:
-        answer.append(str(reason))
-        done.set()
-
-    client.on_connect = on_connect
-    client.connect(address.host, address.port, 30)
-    client.loop_start()
-    done.wait(10)
-    return client, (answer[0] if answer else "no answer")
+    return connect_answer(address, client_id)  # type: ignore[no-any-return]
 
 
 def _event(device: str) -> AccessEvent:
@@ -107,7 +96,7 @@ def _wait(condition: object, timeout: float = 15.0) -> bool:
 
 def test_a_device_cannot_publish_as_another(fleet: Fleet) -> None:
     bridge = SiteBridge(broker=fleet.address("officegate-server", SERVER_PASSWORD),
-                        sessions=fleet.sessions, site="acl", keys_dir=fleet.settings.keys_dir)
+                        sessions=fleet.sessions, site="acl", keyring=fleet.settings.keyring)
     bridge.start()
     assert bridge.connected.is_set(), fleet.broker.log_text()
     gate_a, answer = _connect(fleet.address("gate-a", fleet.passwords["gate-a"]), "gate-a")
@@ -210,7 +199,7 @@ def test_home_assistant_has_its_own_login_and_only_its_own_topics(fleet: Fleet) 
     door = Listener(fleet.address("gate-a", fleet.passwords["gate-a"]), "gate-a",
                     topics.device_cmd("gate-a"))
     bridge = SiteBridge(broker=fleet.address("officegate-server", SERVER_PASSWORD),
-                        sessions=fleet.sessions, site="acl", keys_dir=fleet.settings.keys_dir,
+                        sessions=fleet.sessions, site="acl", keyring=fleet.settings.keyring,
                         home_assistant="homeassistant")
     bridge.start()
     try:

@@ -19,10 +19,13 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions
 from support.office import (
+    HOST,
+    OTHER_HOST,
     PASSWORD,
-    add_people,
+    STAFF,
     as_visitor_phone,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
@@ -30,9 +33,7 @@ from support.receivers import QuietHandler, serving
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
 from officegate.server.broker import free_port
-from officegate.server.devices.service import create_device
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 
@@ -128,10 +129,8 @@ class Office:
 def office(settings: Settings) -> Office:
     """Staff, two hosts and a lobby gate."""
     o = Office(site=settings.site, gate=f"gate-{settings.site}")
-    with database_session(settings) as db:
-        add_people(db, [(o.staff, "staff", "Sam Staff"), (o.host, "host", "Hana Host"),
-                        (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
+    build_office(settings, people=[STAFF, HOST, OTHER_HOST],
+                 devices=[(o.gate, "gate", "lobby")])
     return o
 
 
@@ -152,8 +151,8 @@ def messaging_config(smtp_server: _Inbox, fake_platform: FakeApi) -> MessagingCo
 def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
            messaging_config: MessagingConfig) -> Iterator[TestClient]:
     """A running server with messaging on every channel."""
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = messaging_config
+    app = create_app(settings.model_copy(update={"messaging": messaging_config}),
+                     broker=mqtt_broker)
     with TestClient(app) as c:
         as_visitor_phone(c)
         yield c

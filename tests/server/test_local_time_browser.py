@@ -11,14 +11,13 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.server.bootstrap import database_session
 from officegate.server.meetings import service as meetings
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 TOKYO = ZoneInfo("Asia/Tokyo")

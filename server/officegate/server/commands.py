@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from officegate.cli import console, err
 
 app = typer.Typer()
 user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)
@@ -28,15 +26,51 @@ def server(
     smtp_port: Annotated[int | None, typer.Option(
         min=1, max=65535, help="Also receive visitors' e-mail replies by SMTP on this port "
         "(default: off; OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT).")] = None,
+    check_config: Annotated[bool, typer.Option(
+        "--check-config", help="Check the settings (OFFICEGATE_* variables and the TOML file "
+        "OFFICEGATE_CONFIG_FILE names), print each error with its variable or file line, "
+        "and exit (1 when there is any).")] = False,
+    new_kek: Annotated[bool, typer.Option(
+        "--new-kek", help="Print a new key-encryption key for OFFICEGATE_KEY_ENCRYPTION_KEY "
+        "(give every server of a site the same one) and exit.")] = False,
 ) -> None:
-    """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL)."""
+    """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL, and
+    the TOML file OFFICEGATE_CONFIG_FILE names)."""
+    from pydantic import ValidationError
+
+    from officegate.server.config_check import check_config as problems_in_config
     from officegate.server.runner import serve
     from officegate.server.settings import Settings
 
-    if smtp_port is not None:  # the messaging settings read the environment when the app starts
-        os.environ["OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT"] = str(smtp_port)
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    serve(Settings(**overrides))  # type: ignore[arg-type]
+    if new_kek:
+        from officegate.server.keys.vault import make_kek
+
+        console.print(make_kek(), markup=False, highlight=False)
+        raise typer.Exit(0)
+    if check_config:
+        problems = problems_in_config()
+        for problem in problems:
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
+        if not problems:
+            console.print("settings OK")
+        raise typer.Exit(1 if problems else 0)
+    overrides: dict[str, object] = {k: v for k, v in {"host": host, "port": port}.items()
+                                    if v is not None}
+    if smtp_port is not None:
+        overrides["messaging"] = {"smtp_listen_port": smtp_port}
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError:
+        for problem in problems_in_config():
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    from officegate.server.keys.vault import KeyringError
+
+    try:
+        serve(settings)
+    except KeyringError as exc:  # a server given another KEK than its site's
+        err.print(f"cannot start: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @user_app.command("add")

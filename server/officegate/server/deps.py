@@ -22,6 +22,7 @@ from officegate.server.settings import Settings
 
 if TYPE_CHECKING:
     from officegate.server.bridge.service import SiteBridge
+    from officegate.server.runtime import ServerRuntime
 
 
 
@@ -36,6 +37,7 @@ class ServerState:
     bridge: SiteBridge | None = None
     broker: BrokerAddress | None = None  # where the bridge connects (embedded or given)
     journey: JourneyBus = field(default_factory=JourneyBus)  # journey events between domains
+    runtime: ServerRuntime | None = None  # what runs besides HTTP (runtime.py), set by create_app
 
 
 class LoginRequired(Exception):

@@ -1,14 +1,33 @@
-"""The one settings object of the server, read once from the environment."""
+"""The one settings object of the server: a validated tree read once at start and passed down.
+
+Sources, strongest first: arguments (the CLI's flags), ``OFFICEGATE_*`` environment variables,
+then a TOML file named by ``OFFICEGATE_CONFIG_FILE``. Sections are nested models
+(``meetings``, ``messaging``) whose variables are ``OFFICEGATE_<SECTION>_<NAME>``; an unknown
+key anywhere is an error, not a silent default (``officegate server --check-config``).
+"""
 
 from __future__ import annotations
 
+import os
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import AliasChoices, Field, SecretStr, field_validator
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
+from officegate.server.arrival.settings import OwnTracksSettings
+from officegate.server.keys.vault import Keyring
+from officegate.server.meetings.settings import MeetingSettings
+from officegate.server.messaging.config import MessagingConfig
 from officegate.server.outbound import OutboundPolicy
+
+CONFIG_FILE_VARIABLE = "OFFICEGATE_CONFIG_FILE"
 
 
 class Settings(BaseSettings):
@@ -18,7 +37,8 @@ class Settings(BaseSettings):
     plain ``DATABASE_URL`` and ``MQTT_URL`` that docker-compose and CI set.
     """
 
-    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_", extra="forbid",
+                                      env_nested_delimiter="_", env_nested_max_split=1)
 
     data_dir: Path = Field(
         default=Path("./officegate-data"),
@@ -64,7 +84,18 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None,
         title="Session secret",
-        description="Signs session cookies; generated into data_dir when empty.",
+        description="Signs session cookies, poster codes, reply addresses, OwnTracks seals; "
+        "empty: one made once and shared by every server through the database.",
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None, title="Key-encryption key",
+        description="Base64 of 32 random bytes (`officegate server --new-kek`) sealing the "
+        "signing keys and secrets in the database; give every server the same one. Empty: "
+        "the file key_encryption_key_file names, else one made in data_dir.",
+    )
+    key_encryption_key_file: Path | None = Field(
+        default=None, title="Key-encryption key file",
+        description="A 0600 file holding the key-encryption key (instead of the variable).",
     )
     cookie_secure: bool | None = Field(
         default=None,
@@ -100,6 +131,28 @@ class Settings(BaseSettings):
         "redis://host:6379); empty: the database when it is PostgreSQL (shared by every "
         "server), else memory in this process.",
     )
+    meetings: MeetingSettings = Field(
+        default_factory=MeetingSettings, title="Meetings",
+        description="No-show release, sweeps, calendar feeds (OFFICEGATE_MEETINGS_*).")
+    messaging: MessagingConfig = Field(
+        default_factory=MessagingConfig, title="Messaging",
+        description="E-mail, LINE, WhatsApp, quiet hours, the FAQ bot (OFFICEGATE_MESSAGING_*).")
+    owntracks: OwnTracksSettings = Field(
+        default_factory=OwnTracksSettings, title="OwnTracks MQTT mode",
+        description="The phones' broker and their login files (OFFICEGATE_OWNTRACKS_*).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the TOML file OFFICEGATE_CONFIG_FILE names."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get(CONFIG_FILE_VARIABLE)
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
 
     @field_validator("outbound_allow")
     @classmethod
@@ -137,6 +190,13 @@ class Settings(BaseSettings):
         return OutboundPolicy.parse(self.outbound_allow)
 
     @property
-    def keys_dir(self) -> Path:
-        """Directory of the private signing key files."""
+    def legacy_keys_dir(self) -> Path:
+        """Where signing keys were kept as files before they moved into the database."""
         return self.data_dir / "keys"
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The key-encryption key sealing keys and secrets in the database (keys/vault.py)."""
+        kek = self.key_encryption_key.get_secret_value() if self.key_encryption_key else None
+        return Keyring.resolve(value=kek, file=self.key_encryption_key_file,
+                               data_dir=self.data_dir)

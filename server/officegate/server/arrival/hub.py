@@ -1,29 +1,29 @@
 """Where arrival, check-in, notifications and on-site meet: journey reactions and the sweep.
 
-Built once per app (see wiring.py). Journey handlers run in the publisher's thread, use their
-own short sessions, commit, and only then send or publish, so a subscriber never hears of
-something the database could still lose.
+Built once per app by the server runtime (runtime.py). Journey handlers run in the
+publisher's thread, use their own short sessions, commit, and only then send or publish,
+so a subscriber never hears of something the database could still lose.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 
+from officegate.server.arrival import phone_broker, waiting
 from officegate.server.arrival import service as arrival
-from officegate.server.arrival import waiting
 from officegate.server.arrival.encryption import SecretSeal
+from officegate.server.arrival.phone_broker import PhoneBroker
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.notify import service as notify
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.notify.sender import Notifier, Outgoing
@@ -31,8 +31,6 @@ from officegate.server.notify.vapid import ensure_key
 from officegate.server.visits.models import Visit, VisitorPass
 
 log = logging.getLogger(__name__)
-NOTIFIED = ("approaching", "arrived", "checked_in", "held_for_approval", "checked_out")
-SWEEP_S = 15.0
 
 
 class ArrivalHub:
@@ -49,29 +47,18 @@ class ArrivalHub:
         self.notifier.on_gone = self._subscription_gone
         # OwnTracks encryption keys are stored sealed with a key from the server's secret.
         self.secret_seal = SecretSeal(session_secret(settings))
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
-        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by wiring
+        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
+        self.phones = PhoneBroker(settings.owntracks)  # phones' logins in MQTT mode
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, *, sweep: bool = True) -> None:
-        """Subscribe to the journey, start the notifier and (optionally) the sweep thread."""
-        journey = self.state.journey
-        for kind in NOTIFIED:
-            journey.subscribe(kind, self._notify_host)
-        journey.subscribe("invited", self._hold_back_zones)
-        journey.subscribe("gate_passed", self._gate_passed)
+    def start(self) -> None:
+        """Start the notifier. Its journey reactions (``notify_host``, ``hold_back_zones``,
+        ``gate_passed``) are subscribed by ``officegate.server.reactions``; its ``sweep`` is
+        a job of the runtime's job runner (one server runs it)."""
         self.notifier.start()
-        if sweep:
-            self._sweeper = threading.Thread(target=self._sweep_loop, name="arrival-sweep",
-                                             daemon=True)
-            self._sweeper.start()
 
     def stop(self) -> None:
-        """Stop the sweep and deliver what is queued."""
-        self._stop.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=10)
+        """Deliver what is queued and stop the notifier."""
         self.notifier.stop()
 
     # -- after a request commits ---------------------------------------------------------
@@ -79,7 +66,7 @@ class ArrivalHub:
                 key: str | None = None, at: datetime | None = None) -> None:
         """Publish one journey step of ours (after the commit)."""
         self.state.journey.publish(JourneyEvent(
-            kind=kind, key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
+            kind=Kind(kind), key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
             site=site, data=data))
 
     def revocations_changed(self) -> None:
@@ -100,7 +87,7 @@ class ArrivalHub:
             notify.forget_subscription(db=db, address=address)
 
     # -- journey reactions --------------------------------------------------------------
-    def _notify_host(self, event: JourneyEvent) -> None:
+    def notify_host(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         with session_scope(self.state.sessions) as db:
@@ -109,7 +96,7 @@ class ArrivalHub:
         if item is not None:
             self.notifier.send(item)
 
-    def _hold_back_zones(self, event: JourneyEvent) -> None:
+    def hold_back_zones(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         settings = self.state.settings
@@ -124,12 +111,12 @@ class ArrivalHub:
             for row in db.scalars(select(VisitorPass).where(
                     VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
                 new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                                       keyring=settings.keyring, key_alg=settings.key_alg)
                 replaced = replaced or (new is not None and new is not row)
         if replaced:
             self.revocations_changed()
 
-    def _gate_passed(self, event: JourneyEvent) -> None:
+    def gate_passed(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         device = str(event.data.get("device") or "")
@@ -150,13 +137,6 @@ class ArrivalHub:
                          data={"how": "exit_gate", "device": device})
 
     # -- the sweep ------------------------------------------------------------------------
-    def _sweep_loop(self) -> None:
-        while not self._stop.wait(SWEEP_S):
-            try:
-                self.sweep(utcnow())
-            except Exception:
-                log.exception("arrival sweep failed")
-
     def sweep(self, now: datetime) -> None:
         """Escalate unanswered notices, tell and remind hosts of visitors waiting unmet,
         check out at day end."""
@@ -177,6 +157,9 @@ class ArrivalHub:
                         ended.append((visit.id, self.state.settings.site))
         if ended:
             self.revocations_changed()
+        with session_scope(self.state.sessions) as db:
+            if phone_broker.revoke_ended(db=db, now=now):  # a visit over: its phone's login
+                self.phones.sync(db=db, now=now)
         for visit_id, site in ended:
             self.publish("checked_out", visit_id=visit_id, site=site,
                          data={"how": "end_of_day"})

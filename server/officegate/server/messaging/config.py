@@ -1,21 +1,21 @@
-"""Messaging settings: channel credentials, quiet hours. Read once from the environment."""
+"""Messaging settings: channel credentials, quiet hours (the ``messaging`` section of the
+server's settings: ``OFFICEGATE_MESSAGING_<NAME>``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
-class MessagingConfig(BaseSettings):
+class MessagingConfig(BaseModel):
     """Channels and proactive-message rules; every field reads ``OFFICEGATE_MESSAGING_<NAME>``.
 
     A channel whose credentials are empty is off: its webhook answers 404 and nothing is
     sent on it (the web chat on the pass page always works).
     """
 
-    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_MESSAGING_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     smtp_host: str | None = Field(default=None, title="SMTP host",
                                   description="Outgoing mail server; empty: no e-mail.")
@@ -56,4 +56,6 @@ class MessagingConfig(BaseSettings):
         default="ja", title="Site default language",
         description="Language of notices to a visitor who neither chose one on the pass page "
         "nor wrote to us yet.")
-    faq_threshold: float = Field(default=0.45, ge=0.0, le=1.0, title="FAQ confidence threshold")
+    faq_threshold: float = Field(default=0.52, ge=0.0, le=1.0, title="FAQ confidence threshold",
+                                 description="faq.matcher.THRESHOLD, calibrated by "
+                                 "benchmarks/faq_calibrate.py")

@@ -13,7 +13,7 @@ from officegate.server.auth.models import Role
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import InvitingUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput, NotFound
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.sites import service as sites
 from officegate.server.visits import pass_page, printed, scope, service
 from officegate.server.visits.holder import HolderOnly, remember_device
@@ -53,12 +53,12 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
         db=db, site=body.site or settings.site, host=host, visitor_name=body.visitor_name,
         visitor_email=body.visitor_email, starts_at=body.starts_at, ends_at=body.ends_at,
         zones=body.zones, doors=body.doors, room=body.room, directions=body.directions,
-        keys_dir=settings.keys_dir, key_alg=settings.key_alg, base_url=settings.base_url,
+        keyring=settings.keyring, key_alg=settings.key_alg, base_url=settings.base_url,
         lead=timedelta(minutes=settings.pass_lead_minutes),
     )
     db.commit()  # subscribers read the visit from their own sessions
     state.journey.publish(JourneyEvent(
-        kind="invited", key=f"invited:{issued.visit.id}", at=utcnow(), visit_id=issued.visit.id,
+        kind=Kind.INVITED, key=f"invited:{issued.visit.id}", at=utcnow(), visit_id=issued.visit.id,
         site=body.site or settings.site,
         data={"visitor_name": body.visitor_name, "visitor_email": body.visitor_email,
               "host_email": host.email, "pass_url": issued.pass_url,
@@ -114,7 +114,7 @@ def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep,
     """Bind the link to this phone (first one wins) and return the pass and its code secret;
     a cookie names the phone on the page's later calls (see visits/holder.py)."""
     out = pass_page.open_pass(db=db, token=token, device_id=body.device_id,
-                              keys_dir=state.settings.keys_dir)
+                              keyring=state.settings.keyring)
     remember_device(response, body.device_id, secure=state.settings.secure_cookies)
     return out
 
@@ -134,7 +134,7 @@ def create_printed_pass(visit_id: RowId, db: SessionDep, state: StateDep,
 
     Only doors configured with ``allow_static`` accept it; it can be revoked on its own.
     """
-    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keys_dir=state.settings.keys_dir,
+    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keyring=state.settings.keyring,
                                      key_alg=state.settings.key_alg)
     return PrintedPassOut(pass_id=row.pass_id, visit_id=visit_id,
                           image_url=f"/api/passes/{row.pass_id}/printed.png",

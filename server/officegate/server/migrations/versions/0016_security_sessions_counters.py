@@ -1,7 +1,7 @@
 """Security: sign-in sessions kept on the server (logout ends them) and the throttle's
 failure counters (shared by every server on one database).
 
-Revision ID: 0014s
+Revision ID: security_sessions_counters
 Revises: 0001
 """
 
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0014s"
+revision: str = "security_sessions_counters"
 down_revision: str | None = "0001"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
