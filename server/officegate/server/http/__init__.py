@@ -20,6 +20,7 @@ def install(app: FastAPI, settings: Settings) -> None:
     from officegate.server.http.docs import protect_docs
     from officegate.server.http.guessing import GuessGuard
     from officegate.server.http.headers import SecurityHeaders
+    from officegate.server.http.openapi import document_errors
     from officegate.server.http.throttle import make_throttle
 
     state = app.state.officegate
@@ -28,3 +29,4 @@ def install(app: FastAPI, settings: Settings) -> None:
     app.add_middleware(GuessGuard, throttle=app.state.throttle)
     app.add_middleware(SecurityHeaders, https=settings.base_url.startswith("https://"))
     protect_docs(app)
+    document_errors(app)

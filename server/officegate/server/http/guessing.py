@@ -17,7 +17,10 @@ from __future__ import annotations
 import base64
 import binascii
 import re
+from collections.abc import Callable
+from typing import Any, TypeVar
 
+from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -31,6 +34,7 @@ _FAILURES: dict[str, frozenset[int]] = {
     "api_token": frozenset({401}),
 }
 _SIGNIN = ("/login", "/api/auth/token")  # counted by the routes themselves
+T = TypeVar("T")
 
 
 def classify(path: str, headers: Headers) -> tuple[str, str | None] | None:
@@ -85,7 +89,8 @@ class GuessGuard:
             return
         kind, account = found
         address = (scope.get("client") or ("?", 0))[0]
-        wait = self.throttle.retry_after(kind, account=account, address=address)
+        wait = await self._call(self.throttle.retry_after, kind, account=account,
+                                address=address)
         if wait is not None:
             status, body, headers = too_many(wait)
             await send_error(send, status, body, headers)
@@ -94,7 +99,14 @@ class GuessGuard:
         async def counting_send(message: Message) -> None:
             if message["type"] == "http.response.start" and \
                     message["status"] in _FAILURES[kind]:
-                self.throttle.failed(kind, account=account, address=address)
+                await self._call(self.throttle.failed, kind, account=account, address=address)
             await send(message)
 
         await self.app(scope, receive, counting_send)
+
+    async def _call(self, func: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        # Counters in a database (or Redis) are network calls: off the event loop. In-process
+        # memory is a dictionary lookup, not worth a thread.
+        if self.throttle.in_memory:
+            return func(*args, **kwargs)
+        return await run_in_threadpool(func, *args, **kwargs)

@@ -63,7 +63,10 @@ class Throttle:
 
     def __init__(self, storage: Storage, *, rules: dict[str, Rule] | None = None,
                  on_burst: Callable[[str, str], None] | None = None) -> None:
+        from limits.storage import MemoryStorage
+
         self.storage = storage
+        self.in_memory = isinstance(storage, MemoryStorage)  # else a network call each time
         self.limiter = FixedWindowRateLimiter(storage)
         self.rules = dict(rules or RULES)
         self.on_burst = on_burst
