@@ -13,6 +13,7 @@ import cv2
 import numpy as np
 import pytest
 import zxingcpp
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack
@@ -58,7 +59,7 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
             page.wait_for_selector("#arrival:not([hidden]) button")
             assert "not stored" in page.inner_text("#arrival")
             page.click("#arrival button")  # "Share location"
-            page.wait_for_function(
+            wait_for_js(page,
                 "document.querySelector('#arrival').textContent.includes('Almost there')")
             before = page.evaluate("self.officegate.currentText()")
 
@@ -79,11 +80,12 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
             assert "Left of the lift" in page.inner_text("#done")
             page.click("#to-pass")
             page.wait_for_selector("#checked-in:not([hidden])")
-            page.wait_for_function("self.officegate.currentText() !== null")
+            wait_for_js(page, "self.officegate.currentText() !== null")
             after = page.evaluate("self.officegate.currentText()")
             assert after[12:] != before[12:]  # a new signed pass, not just a new code
+            phone_id = page.evaluate("localStorage.getItem('og.device')")  # the pass's phone
             status = stack.http.get(f"/api/p/{invitation['pass_url'].rsplit('/', 1)[1]}"
-                                    "/arrival").json()
+                                    "/arrival", headers={"X-Pass-Device": phone_id}).json()
             assert status["checkin"] == "checked_in" and status["approached"]
         finally:
             browser.close()

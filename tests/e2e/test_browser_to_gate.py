@@ -11,6 +11,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
@@ -53,7 +54,7 @@ def test_pass_page_qr_in_a_real_browser_opens_the_gate(stack: Stack, tmp_path: P
                                     device_scale_factor=2, is_mobile=True, has_touch=True)
         page = phone.new_page()
         page.goto(invitation["pass_url"])
-        page.wait_for_function("() => window.officegate && window.officegate.currentText()")
+        wait_for_js(page, "() => window.officegate && window.officegate.currentText()")
         # Held close to the gate camera, the QR card fills most of the picture.
         shot = page.locator(".qr-card").screenshot()
         shown_text = page.evaluate("() => window.officegate.currentText()")

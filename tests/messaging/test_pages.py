@@ -11,6 +11,7 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from support.browser import wait_for_js
 from support.system import CHROMIUM, HAS_CHROMIUM
 
 from officegate.mqtt import BrokerAddress
@@ -125,7 +126,7 @@ def test_sse_stream_delivers_the_host_reply_live(live_server: str, office: Offic
             assert next(lines).startswith("retry:")
             threading.Thread(target=lambda: httpx.post(
                 f"{live_server}/api/chat/{link}/messages", json={"text": "Thanks, see you"},
-                timeout=10)).start()
+                headers=PHONE, timeout=10)).start()
             for line in lines:
                 if line.startswith("data: "):
                     staff_seen.append(json.loads(line[6:]))
@@ -188,9 +189,9 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
                     f"localStorage.setItem('og.device', '{PHONE['X-Pass-Device']}')")
                 page = context.new_page()
                 page.goto(f"{live_server}/p/{link}")
-                page.wait_for_function("document.documentElement.lang === 'ja'")
+                wait_for_js(page, "document.documentElement.lang === 'ja'")
                 page.click("#lang-toggle")
-                page.wait_for_function("document.documentElement.lang === 'en'")
+                wait_for_js(page, "document.documentElement.lang === 'en'")
                 deadline = time.monotonic() + 30
                 while http.get(f"/api/chat/{link}").json()["notice_lang"] != "en":
                     assert time.monotonic() < deadline, "the switch never reached the server"

@@ -11,6 +11,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
@@ -60,7 +61,7 @@ def test_a_host_abroad_books_and_reads_office_time(stack: Stack) -> None:
             page.fill("#book input[name=ends_at]", f"{tomorrow}T16:00")
             page.fill("#book input[name=visitor]", "Aiko Tanaka")
             page.click("#book button[type=submit]")
-            page.wait_for_function(
+            wait_for_js(page,
                 "document.getElementById('result').textContent.includes('pass_urls')")
 
             token = stack.token("host")
