@@ -23,6 +23,7 @@ from officegate.server.deps import LoginRequired, ServerState
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
 from officegate.server.http import install as guard_http
+from officegate.server.i18n.jinja import install as install_i18n
 from officegate.server.routers import ROUTERS
 from officegate.server.runtime import ServerRuntime
 from officegate.server.settings import Settings
@@ -55,6 +56,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     engine, sessions = prepare(settings)
     # Pages render times in the site's time zone (the |localtime filter).
     templates = site_templates(WEB_DIR / "templates", sessions=sessions, site=settings.site)
+    install_i18n(templates.env)  # gettext in the templates: one language at a time
     state = ServerState(settings=settings, engine=engine, sessions=sessions,
                         templates=templates)
 

@@ -12,6 +12,10 @@ from officegate.server.checkin.routes import router as checkin
 from officegate.server.devices.pages import router as device_pages
 from officegate.server.devices.routes import router as devices
 from officegate.server.faq.routes import router as faq
+from officegate.server.hosts.employee import router as my_passes
+from officegate.server.hosts.routes import router as hosts
+from officegate.server.i18n.routes import router as languages
+from officegate.server.invitations.routes import router as invitations
 from officegate.server.keys.routes import router as keys
 from officegate.server.meetings.routes import router as meetings
 from officegate.server.messaging.chat_routes import router as chat
@@ -30,4 +34,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth, visits, devices, keys, access, vending, device_pages, sites, visitor_zones,
     meetings, occupancy, arrival, notify, checkin, onsite, visitor_push,
     chat, inbox, messaging_pages, webhooks, faq,
+    invitations, hosts, my_passes, languages,  # one invitation path, host pages, switcher
 )

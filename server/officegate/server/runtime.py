@@ -33,6 +33,7 @@ from officegate.server.deps import ServerState
 from officegate.server.jobs import Job, JobRunner, leadership_for
 from officegate.server.journey import Unsubscribe
 from officegate.server.messaging.runtime import Messaging
+from officegate.server.notify.mail import host_mailer
 from officegate.server.notify.sender import Outgoing
 from officegate.server.occupancy.jobs import (
     publish_revocations,
@@ -170,6 +171,8 @@ class ServerRuntime:
         """5. Arrival: the host notifier and live feed, OwnTracks over MQTT."""
         assert self.broker is not None  # noqa: S101
         self.arrival = hub = ArrivalHub(self.state)
+        # Hosts hear by e-mail with no set-up: the server's SMTP settings (notify/mail.py).
+        hub.notifier.mailer = host_mailer(self.state.settings.messaging)
         hub.start()
         self._on_stop("arrival hub", hub.stop)
         self.drink_push = DrinkOfferPush(sessions=self.state.sessions, notifier=hub.notifier)

@@ -18,6 +18,7 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
+from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.models import Visitor
@@ -53,6 +54,8 @@ class CheckInOut(BaseModel):
     # The pass the phone holds from now on (same shape as the open answer): the caller
     # proved it holds this link's pass with its rotating code, like the phone that opened it.
     new_pass: PassOpenOut | None = None
+    # A hold at invitation approved ("cleared"): the fresh link, also sent to the visitor.
+    pass_url: str | None = None
 
 
 class DecisionIn(BaseModel):
@@ -150,11 +153,17 @@ def decide(visit_id: RowId, body: DecisionIn, db: SessionDep, state: StateDep, h
     settings = state.settings
     outcome = checkin.decide(db=db, visit_id=visit_id, user=user, allow=body.allow,
                              keyring=settings.keyring, key_alg=settings.key_alg, now=utcnow())
+    cleared = None
+    if outcome.status == "cleared":  # a hold at invitation: the link goes out now
+        cleared = invitations.cleared_event(db=db, visit=outcome.visit, settings=settings)
     db.commit()
     after(hub, outcome, db, settings.site)
+    if cleared is not None:
+        state.journey.publish(cleared)
     return CheckInOut(status=outcome.status,
                       pass_id=outcome.new_pass.pass_id if outcome.new_pass else None,
-                      pass_replaced=outcome.replaced)
+                      pass_replaced=outcome.replaced,
+                      pass_url=str(cleared.data["pass_url"]) if cleared is not None else None)
 
 
 @router.get("/api/sites/{site}/watchlist", response_model=list[WatchOut])
