@@ -25,6 +25,7 @@ from officegate.server.auth.routes import router as auth_router
 from officegate.server.bootstrap import prepare, session_secret
 from officegate.server.bridge.service import SiteBridge
 from officegate.server.bridge.sharing import client_id_for
+from officegate.server.console.wiring import router as console_router
 from officegate.server.deps import LoginRequired, ServerState
 from officegate.server.devices.pages import router as device_pages_router
 from officegate.server.devices.routes import router as devices_router
@@ -122,6 +123,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
     app.include_router(visitor_push_router)  # after arrival: pushes via its hub
     app.include_router(messaging_router)  # inbox, chat, webhooks, FAQ; lifespan: journey
+    app.include_router(console_router)  # staff console: today, alarms, access log; lifespan: hub
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
 
     @app.get("/sw.js", include_in_schema=False)

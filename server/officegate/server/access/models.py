@@ -28,7 +28,7 @@ class AccessEventRecord(Base):
     kid: Mapped[str | None] = mapped_column(String(16), nullable=True)
     latency_ms: Mapped[float | None] = mapped_column(Float, nullable=True)
     detail: Mapped[str] = mapped_column(Text, default="")
-    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+    received_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)
 
 
 class PassbackPresence(Base):

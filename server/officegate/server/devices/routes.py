@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from officegate.server.alerts import service as alerts
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep
 from officegate.server.devices import profiles, service
 from officegate.server.devices.schemas import DeviceIn, DeviceModeIn, DeviceOut, DoorRulesIn
@@ -33,9 +34,12 @@ def create_device(body: DeviceIn, db: SessionDep, state: StateDep, _user: AdminU
 
 @router.post("/{name}/mode", response_model=DeviceOut)
 def set_mode(name: str, body: DeviceModeIn, db: SessionDep, state: StateDep,
-             _user: StaffUser) -> DeviceOut:
-    """Switch a device to normal, locked or unlocked (staff); republishes its config."""
+             user: StaffUser) -> DeviceOut:
+    """Switch a device to normal, locked or unlocked (staff; in the access log with who);
+    republishes its config."""
     device = service.set_mode(db=db, name=name, mode=body.mode)
+    alerts.raise_alert(db=db, site=state.settings.site, kind="mode_change", device=device.name,
+                       detail=f"mode {body.mode}", by_user=user.email)
     out = service.device_out(db=db, device=device)
     db.commit()
     if state.bridge is not None:

@@ -1,0 +1,154 @@
+"""The staff console's runtime: one watcher thread that tells open console pages what
+changed (server-sent events) and hands new alarms to the dispatcher.
+
+It reads the database, not in-process callbacks, so a page on any of several servers hears
+of an event another server stored, and an alarm raised anywhere (bridge, watchdog, a staff
+command) is delivered: every ``POLL_S`` it looks for new alarms and new access log rows,
+and once a second, while a Today page is open, whether the dashboard changed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+from collections import deque
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import select
+
+from officegate.server.access.models import AccessEventRecord
+from officegate.server.alerts.delivery import AlarmDispatcher, push_payload
+from officegate.server.alerts.jobs import run_escalation
+from officegate.server.alerts.models import Alert
+from officegate.server.channels.email import Mailer
+from officegate.server.console import today
+from officegate.server.db import session_scope, utcnow
+from officegate.server.deps import ServerState
+from officegate.server.messaging.config import MessagingConfig
+from officegate.server.notify.feed import LiveFeed
+from officegate.server.notify.sender import Notifier
+from officegate.server.notify.vapid import ensure_key
+from officegate.server.sites.clock import page_clock
+
+log = logging.getLogger(__name__)
+POLL_S = 0.25
+TODAY_S = 1.0
+ESCALATION_S = 15.0
+CHANNEL = 0  # every console page listens on one channel of the feed
+OVERLAP = timedelta(seconds=5)  # rows committed late by a concurrent writer are still seen
+
+
+def mailer_from(config: MessagingConfig) -> Mailer | None:
+    """The server's outgoing mail (the messaging SMTP settings); None when there is none."""
+    if not config.smtp_host:
+        return None
+    password = config.smtp_password.get_secret_value() if config.smtp_password else None
+    return Mailer(host=config.smtp_host, port=config.smtp_port, sender=config.mail_from,
+                  starttls=config.smtp_starttls, username=config.smtp_username,
+                  password=password)
+
+
+class ConsoleHub:
+    """Live feed of the console pages and the alarm dispatcher; ``start()`` / ``stop()``."""
+
+    def __init__(self, state: ServerState, *, config: MessagingConfig,
+                 escalate_every: float = ESCALATION_S) -> None:
+        self.state = state
+        settings = state.settings
+        self.feed = LiveFeed()
+        host = settings.base_url.split("://", 1)[-1].split("/", 1)[0].split(":", 1)[0]
+        self.notifier = Notifier(
+            feed=self.feed, vapid_key=ensure_key(settings.data_dir / "vapid_private.pem"),
+            vapid_subject=f"mailto:officegate@{host if '.' in host else 'localhost'}",
+            outbound=settings.outbound_policy)
+        self.dispatcher = AlarmDispatcher(
+            sessions=state.sessions, site=settings.site, base_url=settings.base_url,
+            notifier=self.notifier, mailer=mailer_from(config), default_lang=config.default_lang)
+        self.escalate_every = escalate_every
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_alert = 0
+        self._since = utcnow()
+        self._seen: deque[str] = deque(maxlen=5000)
+        self._today_hash = ""
+
+    def start(self) -> None:
+        """Start the notifier and the watcher thread."""
+        with session_scope(self.state.sessions) as db:
+            self._last_alert = db.scalar(select(Alert.id).order_by(Alert.id.desc())
+                                         .limit(1)) or 0
+        self.notifier.start()
+        self._thread = threading.Thread(target=self._run, name="console-watch", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching; deliver what is queued."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+        self.dispatcher.close()
+        self.notifier.stop()
+
+    def publish(self, item: dict[str, Any]) -> None:
+        """Send ``item`` to every open console page of this server."""
+        self.feed.publish(CHANNEL, item)
+
+    @property
+    def time_zone(self) -> str:
+        """The site's time zone (as the pages render it)."""
+        return page_clock(self.state.templates).name
+
+    def _run(self) -> None:
+        next_today = next_escalation = time.monotonic()
+        while not self._stop.wait(POLL_S):
+            try:
+                self.watch_alarms()
+                if self.feed.listeners(CHANNEL):
+                    self.watch_access()
+                    if time.monotonic() >= next_today:
+                        next_today = time.monotonic() + TODAY_S
+                        self.watch_today()
+                if time.monotonic() >= next_escalation:
+                    next_escalation = time.monotonic() + self.escalate_every
+                    run_escalation(sessions=self.state.sessions, settings=self.state.settings,
+                                   now=utcnow())
+            except Exception:  # the watcher must outlive a database hiccup
+                log.exception("console watcher failed; will retry")
+
+    def watch_alarms(self) -> None:
+        """Deliver pending alarm levels; tell the pages of alarms stored since last time."""
+        self.dispatcher.deliver_pending(self.time_zone)
+        with session_scope(self.state.sessions) as db:
+            new = list(db.scalars(select(Alert).where(
+                Alert.id > self._last_alert, Alert.site == self.state.settings.site)
+                .order_by(Alert.id).limit(200)))
+        for alert in new:
+            self._last_alert = max(self._last_alert, alert.id)
+            self.publish(push_payload(alert, level=alert.level, time_zone=self.time_zone,
+                                      base_url=self.state.settings.base_url))
+
+    def watch_access(self) -> None:
+        """Tell the pages that access log rows arrived (they fetch what their filter shows)."""
+        with session_scope(self.state.sessions) as db:
+            rows = list(db.execute(select(AccessEventRecord.id, AccessEventRecord.received_at)
+                                   .where(AccessEventRecord.received_at > self._since - OVERLAP)
+                                   .order_by(AccessEventRecord.received_at).limit(1000)))
+        fresh = [row_id for row_id, _at in rows if row_id not in self._seen]
+        if rows:
+            self._since = max(self._since, rows[-1][1])
+        if fresh:
+            self._seen.extend(fresh)
+            self.publish({"type": "access", "count": len(fresh)})
+
+    def watch_today(self) -> None:
+        """Tell the Today pages when the building's state changed."""
+        with session_scope(self.state.sessions) as db:
+            snap = today.snapshot(db=db, site=self.state.settings.site,
+                                  time_zone=self.time_zone, now=utcnow())
+        digest = hashlib.sha256(repr(snap.fingerprint()).encode()).hexdigest()[:16]
+        if digest != self._today_hash:
+            self._today_hash = digest
+            self.publish({"type": "today", "version": digest})

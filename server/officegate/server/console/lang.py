@@ -1,0 +1,55 @@
+"""The language a staff page speaks, one at a time, and its strings.
+
+Every string is written in English (the message id, as gettext would have it) and looked up
+in the Japanese table of ``console/ja.py``. When the Babel catalogs arrive, ``translator``
+becomes a catalog lookup and ``ja.py`` moves into ``ja/LC_MESSAGES/messages.po``: templates
+and code keep calling ``_("...")``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from starlette.requests import Request
+
+from officegate.server.console.ja import JA
+
+LANGS = ("ja", "en")
+DEFAULT_LANG = "ja"
+COOKIE = "og_lang"
+
+Translate = Callable[[str], str]
+
+
+def translator(lang: str) -> Translate:
+    """``_`` for ``lang``: the string in that language (English when no translation)."""
+    if lang == "ja":
+        return lambda text: JA.get(text, text)
+    return lambda text: text
+
+
+def choose(*, query: str | None = None, cookie: str | None = None, user: Any = None,
+           accept: str = "") -> str:
+    """The page language: ``?lang=``, then the cookie the switcher set, then the user's own
+    setting (``user.language`` when the user model has one), then Accept-Language."""
+    for value in (query, cookie, getattr(user, "language", None)):
+        if value in LANGS:
+            return str(value)
+    for part in accept.split(","):
+        tag = part.split(";", 1)[0].strip().lower()
+        if tag[:2] in LANGS:
+            return tag[:2]
+    return DEFAULT_LANG
+
+
+def request_lang(request: Request, user: Any = None) -> str:
+    """:func:`choose` for a request."""
+    return choose(query=request.query_params.get("lang"), cookie=request.cookies.get(COOKIE),
+                  user=user, accept=request.headers.get("accept-language", ""))
+
+
+def page_context(request: Request, user: Any, **values: Any) -> dict[str, Any]:
+    """A staff page's template context: ``lang``, ``_`` and ``user`` plus ``values``."""
+    lang = request_lang(request, user)
+    return {"lang": lang, "_": translator(lang), "user": user, **values}
