@@ -151,6 +151,7 @@ JA: dict[str, str] = {
     "free": "空き",
     "released": "解放済み",
     "Opening hours": "開錠可能時間",
+    "always": "常時",
     "Set mode: {mode}": "モードを「{mode}」にする",
     "Door rules": "ドアのルール",
     "On power loss": "停電時",
