@@ -42,9 +42,9 @@ OFFICE = (35.681236, 139.767125)
 @pytest.fixture(autouse=True)
 def no_background_sweep(monkeypatch: pytest.MonkeyPatch) -> None:
     """Tests call hub.sweep(now) themselves; the background one would race them."""
-    from officegate.server.arrival import hub
+    from officegate.server import runtime
 
-    monkeypatch.setattr(hub, "SWEEP_S", 3600.0)
+    monkeypatch.setattr(runtime, "ARRIVAL_SWEEP_S", 3600.0)
 
 
 @pytest.fixture
@@ -185,7 +185,7 @@ def owntracks_app(client: TestClient, broker: BrokerAddress, user: str) -> Itera
     phone.connect(broker.host, broker.port, 30)
     phone.subscribe(f"{app.topic}/cmd", qos=1)
     phone.loop_start()
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     poll(lambda: hub.owntracks.stats["connected"], timeout=10)
     try:
         yield app

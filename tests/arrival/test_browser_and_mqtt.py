@@ -54,7 +54,7 @@ def test_browser_location_needs_consent_and_one_bad_fix_does_not_arrive(
     assert state["share_location"] is False and state["why_not"] == "already_arrived"
     assert _fix(client, phone.token, 10)["status"] == 409  # nothing more is taken
     # At the building for 11 minutes and still not checked in: the host is told once.
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     hub.sweep(utcnow() + timedelta(minutes=11))
     hub.sweep(utcnow() + timedelta(minutes=12))
     notices = client.get("/api/notify/notices", headers=bearer(client, office.host)).json()
@@ -81,7 +81,7 @@ def test_owntracks_mqtt_mode_arrives_and_gets_the_region(
     phone = invite(client, office)
     client.post(f"/api/p/{phone.token}/arrival/consent")
     user = client.post(f"/api/p/{phone.token}/owntracks").json()["username"]
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     with owntracks_app(client, mqtt_broker, user) as app:
         now = time.time()
         app.send(location(*at_distance(700), tst=now - 30))

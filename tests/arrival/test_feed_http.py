@@ -107,7 +107,7 @@ def test_crossings_arrive_as_sse_and_a_reconnect_gets_what_it_missed(
             assert json.loads(missed["data"])["kind"] == "arrived"
             assert int(missed["id"]) > int(first["id"])
             # Live again: the next notice comes once, after the missed one.
-            app.state.arrival_hub.sweep(utcnow() + timedelta(minutes=11))
+            app.state.officegate.runtime.arrival.sweep(utcnow() + timedelta(minutes=11))
             live_one = next(stream)
         assert json.loads(live_one["data"])["kind"] == "waiting"
         assert int(live_one["id"]) > int(missed["id"])
@@ -117,7 +117,7 @@ def test_crossings_arrive_as_sse_and_a_reconnect_gets_what_it_missed(
                          headers={"Last-Event-ID": live_one["id"]}) as feed:
             lines = feed.iter_lines()
             _connected(lines)
-            app.state.arrival_hub.sweep(utcnow() + timedelta(minutes=22))
+            app.state.officegate.runtime.arrival.sweep(utcnow() + timedelta(minutes=22))
             again = next(events(lines))
         assert json.loads(again["data"])["title_en"].startswith("Reminder:")
 

@@ -91,7 +91,7 @@ def test_a_push_subscription_the_service_says_is_gone_is_dropped(
                        json={"kind": "webpush", "subscription": sub}).status_code == 201
     _approach(client, invite(client, office).token)
     receiver.wait(1)
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     assert hub.notifier.drain()
     deadline = time.monotonic() + 10
     while client.get("/api/notify/targets", headers=host).json() and time.monotonic() < deadline:
@@ -107,7 +107,7 @@ def test_fallback_contact_gets_unacknowledged_notices_only(
                    json={"fallback_url": f"json://127.0.0.1:{receiver.port}/fallback",
                          "ack_minutes": 5})
     assert r.status_code == 200, r.text
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     first, second = invite(client, office), invite(client, office, name="Ken Ito",
                                                    email="ken@example.org")
     _approach(client, first.token)

@@ -48,7 +48,7 @@ def test_on_site_list_roll_call_and_csv(client: TestClient, settings: Settings,
     assert ended["ended_at"] is not None
 
     # Nobody went through the gate: after the site's 10 minutes the host hears, once each.
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     hub.sweep(utcnow() + timedelta(minutes=5))
     hub.sweep(utcnow() + timedelta(minutes=11))
     hub.sweep(utcnow() + timedelta(minutes=12))
@@ -78,7 +78,7 @@ def test_check_out_by_pass_page_exit_gate_and_end_of_day(
         kind="gate_passed", key=f"gate_passed:{uuid.uuid4().hex}", at=utcnow(),
         visit_id=by_gate.visit_id, site=office.site,
         data={"device": office.exit_gate, "reason": "accepted"}))
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     hub.sweep(utcnow() + timedelta(days=1))
     names = {p["name"] for p in client.get("/api/onsite", headers=staff).json()}
     assert names == set()

@@ -178,7 +178,7 @@ def test_encrypted_mqtt_mode_arrives_and_gets_an_encrypted_cmd(
         client: TestClient, office: Office, mqtt_broker: BrokerAddress) -> None:
     token, setup = _setup(client, office)
     user, key = setup["username"], setup["encryption_key"]
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     with owntracks_app(client, mqtt_broker, user) as app:
         now = time.time()
         rejected = hub.owntracks.stats["rejected"]

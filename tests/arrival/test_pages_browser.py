@@ -4,7 +4,6 @@ and the pass page then shows the new pass (the one the lobby gate accepts)."""
 
 from __future__ import annotations
 
-import os
 import re
 import secrets
 from collections.abc import Iterator
@@ -17,10 +16,9 @@ import zxingcpp
 
 from officegate.demo.stack import Account, Stack
 from officegate.mqtt import BrokerAddress
+from tests.support.system import CHROMIUM, skip_module_without_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 OFFICE = (35.681236, 139.767125)

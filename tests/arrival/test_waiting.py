@@ -31,7 +31,7 @@ def _waiting(client: TestClient, office: Office, visit_id: int | None = None) ->
 
 
 def _sweep_at(client: TestClient, *minutes: float) -> None:
-    hub = client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     start = utcnow()
     for m in minutes:
         hub.sweep(start + timedelta(minutes=m))

@@ -4,7 +4,6 @@ the server's access log has the event. Skips where Debian's chromium is absent."
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,11 +15,10 @@ import pytest
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.mqtt.client import BrokerAddress
 from officegate.protocol import Reason
+from tests.support.system import CHROMIUM, skip_module_without_chromium
 
-CHROMIUM = "/usr/bin/chromium"
 pytestmark = pytest.mark.browser
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 

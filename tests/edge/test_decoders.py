@@ -11,6 +11,7 @@ from officegate.edge.decoders import DECODER_NAMES, DecoderUnavailable, make_dec
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.phone import phone_screen
 from officegate.protocol import rotating_text
+from tests.support.system import decoder_params
 
 from .helpers import NOW, Site
 
@@ -30,7 +31,7 @@ def pass_text() -> str:
     return rotating_text(fixed.tobytes(), "12345678")
 
 
-@pytest.mark.parametrize("name", DECODER_NAMES)
+@pytest.mark.parametrize("name", decoder_params(DECODER_NAMES))
 def test_decoder_reads_the_pass_from_camera_frames(name: str, pass_text: str) -> None:
     decoder = make_decoder(name)
     screen = phone_screen(pass_text)
@@ -42,7 +43,7 @@ def test_decoder_reads_the_pass_from_camera_frames(name: str, pass_text: str) ->
     assert sum(texts == [pass_text] for texts in reads) >= MIN_READS[name]
 
 
-@pytest.mark.parametrize("name", DECODER_NAMES)
+@pytest.mark.parametrize("name", decoder_params(DECODER_NAMES))
 def test_decoder_reads_a_dark_mode_phone(name: str, pass_text: str) -> None:
     decoder = make_decoder(name)
     screen = phone_screen(pass_text, dark=True)
@@ -51,7 +52,7 @@ def test_decoder_reads_a_dark_mode_phone(name: str, pass_text: str) -> None:
     assert any(decoder.decode(camera.read()) == [pass_text] for _ in range(10))  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("name", DECODER_NAMES)
+@pytest.mark.parametrize("name", decoder_params(DECODER_NAMES))
 def test_empty_lobby_reads_nothing(name: str) -> None:
     camera = SimulatedCamera(None, seed=11)
     decoder = make_decoder(name)

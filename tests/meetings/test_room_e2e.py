@@ -173,7 +173,7 @@ def test_walk_in_use_of_a_free_room_is_recorded(
 
 def test_room_listener_survives_bad_and_repeated_messages(client: TestClient,
                                                           office: Office) -> None:
-    listener = client.app.state.meetings["listener"]  # type: ignore[attr-defined]
+    listener = client.app.state.officegate.runtime.rooms  # type: ignore[attr-defined]
     topic = f"officegate/devices/{office.sakura_door}/events"
     good = RoomSensorEvent(device=office.sakura_door, site=office.site, at=time.time(),
                            kind="motion")

@@ -151,8 +151,8 @@ def messaging_config(smtp_server: _Inbox, fake_platform: FakeApi) -> MessagingCo
 def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
            messaging_config: MessagingConfig) -> Iterator[TestClient]:
     """A running server with messaging on every channel."""
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = messaging_config
+    app = create_app(settings.model_copy(update={"messaging": messaging_config}),
+                     broker=mqtt_broker)
     with TestClient(app) as c:
         yield c
     forget_sessions(mqtt_broker, [settings.mqtt_client_id or ""])  # the bridge's session

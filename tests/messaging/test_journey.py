@@ -75,7 +75,7 @@ def test_opt_out_stops_notices_but_not_answers(client: TestClient, office: Offic
 
 def test_quiet_hours_keep_pushes_on_the_web_timeline(client: TestClient, office: Office,
                                                      smtp_server) -> None:
-    rt = client.app.state.messaging  # type: ignore[attr-defined]
+    rt = client.app.state.officegate.runtime.messaging  # type: ignore[attr-defined]
     rt.config = rt.config.model_copy(update={"quiet_start_hour": 0, "quiet_end_hour": 23,
                                              "timezone": "UTC"})
     visit = invite(client, office)
@@ -170,7 +170,7 @@ def test_clock_sweep_reminds_the_day_before_and_sees_the_pass_opened(
 
     visit = invite(client, office)
     vid, token = visit["visit_id"], visit["token"]
-    rt = client.app.state.messaging  # type: ignore[attr-defined]
+    rt = client.app.state.officegate.runtime.messaging  # type: ignore[attr-defined]
     state = client.app.state.officegate  # type: ignore[attr-defined]
     now = datetime.now(UTC)
 

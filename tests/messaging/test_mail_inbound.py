@@ -43,9 +43,9 @@ def smtp_port() -> int:
 def mail_client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
                 messaging_config: MessagingConfig, smtp_port: int) -> Iterator[TestClient]:
     """A running server whose SMTP receiver listens on ``smtp_port``."""
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = messaging_config.model_copy(update={
+    config = messaging_config.model_copy(update={
         "smtp_listen_port": smtp_port, "inbound_mail_max_bytes": MAX_BYTES})
+    app = create_app(settings.model_copy(update={"messaging": config}), broker=mqtt_broker)
     with TestClient(app) as c:
         yield c
 
@@ -242,7 +242,7 @@ def test_the_server_command_runs_the_receiver(tmp_path: Path) -> None:
     for _attempt in range(3):  # another process on this machine may take a "free" port first
         smtp_port = free_port()
         proc = subprocess.Popen(  # noqa: S603
-            [sys.executable, "-c", "from officegate.cli import app; app()", "server",
+            [sys.executable, "-c", "from officegate.cli import main; main()", "server",
              "--port", str(free_port()), "--smtp-port", str(smtp_port)],
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:

@@ -47,7 +47,7 @@ def test_the_pass_page_choice_comes_before_the_last_message(client: TestClient,
 
 def test_without_a_choice_the_last_message_that_shows_a_language(client: TestClient,
                                                                  office: Office) -> None:
-    rt = client.app.state.messaging  # type: ignore[attr-defined]
+    rt = client.app.state.officegate.runtime.messaging  # type: ignore[attr-defined]
     rt.config = rt.config.model_copy(update={"default_lang": "en"})
     visit = invite(client, office, name="John Smith", email="john@example.org")
     vid, token = visit["visit_id"], visit["token"]
@@ -60,7 +60,7 @@ def test_without_a_choice_the_last_message_that_shows_a_language(client: TestCli
 
 
 def test_the_site_default_when_nothing_is_known(client: TestClient, office: Office) -> None:
-    rt = client.app.state.messaging  # type: ignore[attr-defined]
+    rt = client.app.state.officegate.runtime.messaging  # type: ignore[attr-defined]
     visit = invite(client, office, name="Jane Doe", email="jane@example.org")
     assert client.get(f"/api/chat/{visit['token']}").json()["notice_lang"] == "ja"
     assert "遅れています" in _notice(client, visit["token"], visit["visit_id"], "late:1")

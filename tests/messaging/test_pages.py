@@ -17,6 +17,7 @@ from officegate.server.app import create_app
 from officegate.server.broker import free_port
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
+from tests.support.system import CHROMIUM, HAS_CHROMIUM
 
 from .conftest import PASSWORD, Office, invite
 
@@ -74,8 +75,8 @@ def test_staff_figures_and_faq_pages(client: TestClient, office: Office) -> None
 def live_server(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
                 messaging_config: MessagingConfig) -> Iterator[str]:
     """The app over real HTTP (uvicorn), for streaming responses."""
-    app = create_app(settings, broker=mqtt_broker)
-    app.state.messaging_config = messaging_config
+    app = create_app(settings.model_copy(update={"messaging": messaging_config}),
+                     broker=mqtt_broker)
     port = free_port()
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
     thread = threading.Thread(target=server.run, daemon=True)
@@ -160,10 +161,9 @@ def test_absurd_ids_and_assignees_are_refused_not_500(client: TestClient, office
 def test_switching_the_pass_page_to_english_makes_notices_english(live_server: str,
                                                                   office: Office) -> None:
     """The real pass page in chromium: the language switch is stored for the notices."""
-    import os
 
-    if not os.path.exists("/usr/bin/chromium"):
-        pytest.skip("/usr/bin/chromium is absent")
+    if not HAS_CHROMIUM:
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
     sync_api = pytest.importorskip("playwright.sync_api")
     with httpx.Client(base_url=live_server, timeout=10) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
@@ -175,7 +175,7 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
         http.post(f"/api/chat/{link}/messages", json={"text": "トイレはどこですか"})
         assert http.get(f"/api/chat/{link}").json()["notice_lang"] == "ja"
         with sync_api.sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:
                 page = browser.new_context(locale="ja-JP", viewport={"width": 390,

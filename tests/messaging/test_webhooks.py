@@ -165,7 +165,7 @@ def test_whatsapp_messages_replies_and_statuses(client: TestClient, office: Offi
     from sqlalchemy import select
 
     from officegate.server.messaging.models import Message
-    rt = client.app.state.messaging  # type: ignore[attr-defined]
+    rt = client.app.state.officegate.runtime.messaging  # type: ignore[attr-defined]
     ext = rt.run(lambda db: db.scalar(select(Message.external_id).where(Message.id == wamid)))
     for status in ("delivered", "read", "delivered"):
         assert _post_wa(client, _wa_status(ext, status, wa_id)).status_code == 200

@@ -15,10 +15,9 @@ import pytest
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.server.bootstrap import database_session
 from officegate.server.meetings import service as meetings
+from tests.support.system import CHROMIUM, skip_module_without_chromium
 
-CHROMIUM = "/usr/bin/chromium"
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 TOKYO = ZoneInfo("Asia/Tokyo")

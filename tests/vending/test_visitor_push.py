@@ -130,7 +130,7 @@ def test_drink_offer_is_pushed_in_both_languages_and_a_gone_subscription_dropped
     assert message["kind"] == "drink_offered"
     assert token not in str(message)  # the server never learnt the link back from its hash
 
-    hub = office.client.app.state.arrival_hub  # type: ignore[attr-defined]
+    hub = office.client.app.state.officegate.runtime.arrival  # type: ignore[attr-defined]
     assert hub.notifier.drain()
     wait_until(lambda: _stored(office, visit) == [sub["endpoint"]])  # the 410 one is gone
     assert len(receiver.requests) == 2  # nothing went to the visitor not offered a drink

@@ -6,17 +6,16 @@ absent. Screenshots land in /tmp/og-shots/ for a person to look at.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
-CHROMIUM = "/usr/bin/chromium"
+from tests.support.system import CHROMIUM, skip_module_without_chromium
+
 SHOTS = Path("/tmp/og-shots")
 
-if not os.path.exists(CHROMIUM):
-    pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)", allow_module_level=True)
+skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")
 
 # tests/web is on sys.path (pytest's rootdir-less conftest import); imported after the skips.

@@ -1,4 +1,5 @@
-"""``officegate edge`` and ``officegate scan``: what runs on a Pi at a gate, door or vending machine."""
+"""``officegate edge`` and ``officegate scan``: what runs on a Pi at a gate, door or vending
+machine."""
 
 from __future__ import annotations
 

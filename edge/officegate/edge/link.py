@@ -26,7 +26,7 @@ from officegate.edge.cache import EdgeCache
 from officegate.edge.health import EdgeHealth, heartbeat
 from officegate.edge.outbox import Outbox
 from officegate.edge.verifier import EdgeVerifier
-from officegate.mqtt.client import BrokerAddress, make_client
+from officegate.mqtt.client import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.protocol import KeySet, topics
 from officegate.protocol.messages import DeviceConfig, Revocations
 
@@ -90,6 +90,7 @@ class EdgeLink:
             client_id=device, broker=broker, clean_session=False,
             will=(self._status, topics.OFFLINE),
         )
+        self._subscriptions = SubscribeOnConnect(self.client, self._on_subscribed)
         self.client.on_connect = self._on_connect
         self.client.on_disconnect = self._on_disconnect
         self.client.on_message = self._on_message
@@ -118,7 +119,7 @@ class EdgeLink:
         self.client.loop_stop()
 
     def wait_connected(self, timeout: float) -> bool:
-        """Block until connected (tests and start-up); True if connected in time."""
+        """Block until connected and subscribed (tests and start-up); True if in time."""
         return self.connected.wait(timeout)
 
     # paho callbacks (network thread) ---------------------------------------------------
@@ -127,9 +128,14 @@ class EdgeLink:
         if reason_code.is_failure:
             log.warning("broker refused %s: %s", self.device, reason_code)
             return
-        for topic in self._handlers:
-            client.subscribe(topic, qos=1)
-        client.publish(self._status, topics.ONLINE, qos=1, retain=True)
+        # The link is "connected" (and says "online") only once the broker has acknowledged
+        # the subscriptions, so no command sent to an online gate can be missed.
+        self._subscriptions.subscribe([(t, 1) for t in self._handlers])
+
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:  # a broker ACL that forgot us: visible, and the gate still reports
+            log.warning("%s: the broker refused the subscriptions %s", self.device, refused)
+        self.client.publish(self._status, topics.ONLINE, qos=1, retain=True)
         self.connected.set()
         self._connections += 1
         self.reconnects = max(0, self._connections - 1)

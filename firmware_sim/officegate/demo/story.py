@@ -36,7 +36,9 @@ def run_demo(*, console: Console, once: bool, port: int, data_dir: Path | None) 
     try:
         with console.status("starting broker, server and the lobby gate ..."):
             stack.start(accounts=[admin, host], gates=[(GATE, LOBBY)])
-            story.step("broker", "embedded amqtt" if mqtt_url is None else stack.broker.url())
+            broker = stack.broker
+            story.step("broker", "embedded amqtt" if mqtt_url is None or broker is None
+                       else broker.url())
             database = "DATABASE_URL" if stack.database_url else f"SQLite in {workdir}"
             story.step("server", f"{stack.base_url} (database: {database})")
             stack.add_gate(GATE, LOBBY)

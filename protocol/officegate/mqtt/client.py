@@ -7,7 +7,9 @@ sessions), so the same code runs against Mosquitto and the embedded amqtt broker
 from __future__ import annotations
 
 import ssl
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 import paho.mqtt.client as mqtt
@@ -99,3 +101,32 @@ def make_client(
         topic, payload = will
         client.will_set(topic, payload, qos=1, retain=True)
     return client
+
+
+class SubscribeOnConnect:
+    """One SUBSCRIBE for a client's topics on every (re)connect, and ``ready`` called when the
+    broker has acknowledged it: "connected" then means "will receive", so nothing sent to a
+    client that looks ready (a command, a relay) is missed while its SUBSCRIBE is in flight.
+
+    ``ready(refused)`` runs in the network thread with the filters the broker refused (an ACL
+    that forgot this client) — usually none.
+    """
+
+    def __init__(self, client: mqtt.Client, ready: Callable[[list[str]], None]) -> None:
+        self._client = client
+        self._ready = ready
+        self._pending: tuple[int, list[str]] | None = None
+        client.on_subscribe = self._on_subscribe
+
+    def subscribe(self, subscriptions: list[tuple[str, int]]) -> None:
+        """Send the SUBSCRIBE (call from on_connect); ``ready`` follows its SUBACK."""
+        _result, mid = self._client.subscribe(subscriptions)
+        self._pending = (mid, [topic for topic, _qos in subscriptions])
+
+    def _on_subscribe(self, _client: mqtt.Client, _userdata: object, mid: int,
+                      reason_codes: list[Any], _properties: object) -> None:
+        if self._pending is None or mid != self._pending[0]:
+            return
+        refused = [topic for topic, code in zip(self._pending[1], reason_codes, strict=False)
+                   if getattr(code, "is_failure", False)]
+        self._ready(refused)

@@ -10,38 +10,22 @@ from pathlib import Path
 from urllib.parse import quote
 
 from fastapi import FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
-from officegate.mqtt import BrokerAddress, parse_mqtt_url
-from officegate.server.access.routes import router as access_router
-from officegate.server.arrival.wiring import router as arrival_router
+from officegate.mqtt import BrokerAddress
 from officegate.server.auth.csrf import SameOriginGuard
-from officegate.server.auth.routes import router as auth_router
 from officegate.server.bootstrap import prepare, session_secret
-from officegate.server.bridge.service import SiteBridge
-from officegate.server.bridge.sharing import client_id_for
-from officegate.server.console.wiring import router as console_router
 from officegate.server.deps import LoginRequired, ServerState
-from officegate.server.devices.pages import router as device_pages_router
-from officegate.server.devices.routes import router as devices_router
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
-from officegate.server.keys.routes import router as keys_router
-from officegate.server.meetings.routes import router as meetings_router
-from officegate.server.messaging.wiring import router as messaging_router
-from officegate.server.occupancy.routes import router as occupancy_router
+from officegate.server.routers import ROUTERS
+from officegate.server.runtime import ServerRuntime
 from officegate.server.settings import Settings
 from officegate.server.sites.clock import site_templates
-from officegate.server.sites.routes import router as sites_router
-from officegate.server.sites.visitor_zones import router as visitor_zones_router
-from officegate.server.vending.routes import router as vending_router
-from officegate.server.vending.visitor_push import router as visitor_push_router
-from officegate.server.visits.routes import router as visits_router
 
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
@@ -58,11 +42,11 @@ def redact_pass_links(text: str) -> str:
 
 
 def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> FastAPI:
-    """Build the app: migrate the database, ensure site and key, wire routes.
+    """Build the app: migrate the database, ensure site and key, mount the routers.
 
-    On startup the MQTT bridge connects to ``broker`` if given, else to ``settings.mqtt_url``,
-    else to an embedded broker the app starts itself (``app.state.officegate.broker``
-    says which).
+    Its lifespan starts the server runtime (runtime.py): MQTT goes to ``broker`` if given,
+    else to ``settings.mqtt_url``, else to an embedded broker it starts itself
+    (``app.state.officegate.broker`` says which).
     """
     if settings.mqtt_share_group and broker is None and not settings.mqtt_url:
         raise ValueError("OFFICEGATE_MQTT_SHARE_GROUP needs an external broker that supports "
@@ -74,33 +58,16 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     state = ServerState(settings=settings, engine=engine, sessions=sessions,
                         templates=templates)
 
+    runtime = ServerRuntime(state=state, given_broker=broker)
+    state.runtime = runtime
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
-        embedded = None
-        address = broker
-        if address is None and settings.mqtt_url:
-            address = parse_mqtt_url(settings.mqtt_url)
-        if address is None:
-            from officegate.server.broker import EmbeddedBroker
-
-            embedded = EmbeddedBroker()
-            address = await run_in_threadpool(embedded.start)
-        state.broker = address
-        bridge = SiteBridge(broker=address, sessions=sessions, site=settings.site,
-                            keys_dir=settings.keys_dir, client_id=client_id_for(settings),
-                            journey=state.journey,
-                            offline_alert_after=settings.offline_alert_seconds,
-                            home_assistant=settings.home_assistant_prefix,
-                            share_group=settings.mqtt_share_group)
-        await run_in_threadpool(bridge.start)
-        state.bridge = bridge
+        await runtime.start()  # broker, bridge, vending, rooms, arrival, messaging, reactions
         try:
             yield
         finally:
-            state.bridge = None
-            await run_in_threadpool(bridge.stop)
-            if embedded is not None:
-                await run_in_threadpool(embedded.stop)
+            await runtime.stop()
             engine.dispose()
 
     app = FastAPI(title="OfficeGate", version="0.1.0", lifespan=lifespan)
@@ -112,18 +79,8 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     # Outside the session: a cross-site form post signed in by the cookie is refused (403).
     app.add_middleware(SameOriginGuard, base_url=settings.base_url, session_cookie="og_session")
     _add_error_handlers(app)
-    for router in (auth_router, visits_router, devices_router, keys_router, access_router):
+    for router in ROUTERS:
         app.include_router(router)
-    app.include_router(vending_router)  # its lifespan runs the vending MQTT link
-    app.include_router(device_pages_router)  # staff devices page and door commands
-    app.include_router(sites_router)  # the site's time zone
-    app.include_router(visitor_zones_router)  # what hosts may put on a visitor's pass
-    app.include_router(meetings_router)
-    app.include_router(occupancy_router)  # its lifespan: room listener, no-show sweep, feeds
-    app.include_router(arrival_router)  # arrival, notify, check-in, on site; lifespan: hub
-    app.include_router(visitor_push_router)  # after arrival: pushes via its hub
-    app.include_router(messaging_router)  # inbox, chat, webhooks, FAQ; lifespan: journey
-    app.include_router(console_router)  # staff console: today, alarms, access log; lifespan: hub
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
 
     @app.get("/sw.js", include_in_schema=False)

@@ -28,15 +28,37 @@ def server(
     smtp_port: Annotated[int | None, typer.Option(
         min=1, max=65535, help="Also receive visitors' e-mail replies by SMTP on this port "
         "(default: off; OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT).")] = None,
+    check_config: Annotated[bool, typer.Option(
+        "--check-config", help="Check the settings (OFFICEGATE_* variables and the TOML file "
+        "OFFICEGATE_CONFIG_FILE names), print each error with its variable or file line, "
+        "and exit (1 when there is any).")] = False,
 ) -> None:
-    """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL)."""
+    """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL, and
+    the TOML file OFFICEGATE_CONFIG_FILE names)."""
+    from pydantic import ValidationError
+
+    from officegate.server.config_check import check_config as problems_in_config
     from officegate.server.runner import serve
     from officegate.server.settings import Settings
 
-    if smtp_port is not None:  # the messaging settings read the environment when the app starts
-        os.environ["OFFICEGATE_MESSAGING_SMTP_LISTEN_PORT"] = str(smtp_port)
-    overrides = {k: v for k, v in {"host": host, "port": port}.items() if v is not None}
-    serve(Settings(**overrides))  # type: ignore[arg-type]
+    if check_config:
+        problems = problems_in_config()
+        for problem in problems:
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
+        if not problems:
+            console.print("settings OK")
+        raise typer.Exit(1 if problems else 0)
+    overrides: dict[str, object] = {k: v for k, v in {"host": host, "port": port}.items()
+                                    if v is not None}
+    if smtp_port is not None:
+        overrides["messaging"] = {"smtp_listen_port": smtp_port}
+    try:
+        settings = Settings(**overrides)  # type: ignore[arg-type]
+    except ValidationError:
+        for problem in problems_in_config():
+            err.print(problem, markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
+    serve(settings)
 
 
 @user_app.command("add")

@@ -20,6 +20,7 @@ from officegate.server.settings import Settings
 
 if TYPE_CHECKING:
     from officegate.server.bridge.service import SiteBridge
+    from officegate.server.runtime import ServerRuntime
 
 SESSION_USER_KEY = "uid"
 
@@ -35,6 +36,7 @@ class ServerState:
     bridge: SiteBridge | None = None
     broker: BrokerAddress | None = None  # where the bridge connects (embedded or given)
     journey: JourneyBus = field(default_factory=JourneyBus)  # journey events between domains
+    runtime: ServerRuntime | None = None  # what runs besides HTTP (runtime.py), set by create_app
 
 
 class LoginRequired(Exception):

@@ -1,14 +1,30 @@
-"""The one settings object of the server, read once from the environment."""
+"""The one settings object of the server: a validated tree read once at start and passed down.
+
+Sources, strongest first: arguments (the CLI's flags), ``OFFICEGATE_*`` environment variables,
+then a TOML file named by ``OFFICEGATE_CONFIG_FILE``. Sections are nested models
+(``meetings``, ``messaging``) whose variables are ``OFFICEGATE_<SECTION>_<NAME>``; an unknown
+key anywhere is an error, not a silent default (``officegate server --check-config``).
+"""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AliasChoices, Field, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
 
+from officegate.server.meetings.settings import MeetingSettings
+from officegate.server.messaging.config import MessagingConfig
 from officegate.server.outbound import OutboundPolicy
+
+CONFIG_FILE_VARIABLE = "OFFICEGATE_CONFIG_FILE"
 
 
 class Settings(BaseSettings):
@@ -18,7 +34,8 @@ class Settings(BaseSettings):
     plain ``DATABASE_URL`` and ``MQTT_URL`` that docker-compose and CI set.
     """
 
-    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_", extra="forbid")
+    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_", extra="forbid",
+                                      env_nested_delimiter="_", env_nested_max_split=1)
 
     data_dir: Path = Field(
         default=Path("./officegate-data"),
@@ -93,6 +110,26 @@ class Settings(BaseSettings):
         "endpoints, calendar feeds) may reach: IPs, CIDR networks, host names, comma "
         "separated (e.g. 127.0.0.1 for local test receivers); empty: public addresses only.",
     )
+
+    meetings: MeetingSettings = Field(
+        default_factory=MeetingSettings, title="Meetings",
+        description="No-show release, sweeps, calendar feeds (OFFICEGATE_MEETINGS_*).")
+    messaging: MessagingConfig = Field(
+        default_factory=MessagingConfig, title="Messaging",
+        description="E-mail, LINE, WhatsApp, quiet hours, the FAQ bot (OFFICEGATE_MESSAGING_*).")
+
+    @classmethod
+    def settings_customise_sources(
+        cls, settings_cls: type[BaseSettings], init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource, dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        """Arguments, then the environment, then the TOML file OFFICEGATE_CONFIG_FILE names."""
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        path = os.environ.get(CONFIG_FILE_VARIABLE)
+        if path:
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=Path(path)))
+        return tuple(sources)
 
     @field_validator("outbound_allow")
     @classmethod

@@ -1,1 +1,4 @@
-"""alerts domain: things staff must look at (offline doors, forced doors, lockdowns)."""
+"""Alerts: what staff must look at (a door offline, forced or held open, a lockdown).
+
+Owns: Alert rows (models) and raising/clearing them (service). Fed by: bridge, devices.
+"""

@@ -20,6 +20,7 @@ from officegate.server.db import session_scope
 from officegate.server.settings import Settings
 
 log = logging.getLogger(__name__)
+ESCALATION_S = 15.0  # how often unacknowledged alarms are looked at
 
 
 def due_escalations(*, db: Session, site: str, now: datetime) -> list[int]:
@@ -44,10 +45,8 @@ def due_escalations(*, db: Session, site: str, now: datetime) -> list[int]:
 
 def run_escalation(*, sessions: sessionmaker[Session], settings: Settings,
                    now: datetime) -> int:
-    """One escalation sweep for the server's site; returns how many alarms went up a level.
-
-    Meant for the scheduler (one leader per job); the console's watcher also calls it
-    until that runner exists."""
+    """One escalation sweep for the server's site; returns how many alarms went up a level
+    (a job of the runtime: one server of several runs it)."""
     with session_scope(sessions) as db:
         raised = due_escalations(db=db, site=settings.site, now=now)
     if raised:

@@ -69,12 +69,12 @@ def _out(alert: Alert) -> AlertOut:
                     acknowledged_by=alert.acknowledged_by, level=alert.level)
 
 
-def _acknowledge(request: Request, db: SessionDep, state: StateDep, user: User,
+def _acknowledge(db: SessionDep, state: StateDep, user: User,
                  alert_id: int) -> Alert:
     alert, first = alerts.acknowledge(db=db, site=state.settings.site, alert_id=alert_id,
                                       by=user.email)
     db.commit()
-    hub = getattr(request.app.state, "console_hub", None)
+    hub = state.runtime.console if state.runtime is not None else None
     if first and hub is not None:
         hub.publish({"type": "alarm_ack", "id": alert.id, "by": user.email})
     return alert
@@ -92,10 +92,10 @@ def list_alerts(db: SessionDep, state: StateDep, _user: StaffUser,
 
 
 @router.post("/api/alerts/{alert_id}/ack", response_model=AlertOut, tags=["alarms"])
-def acknowledge(alert_id: RowId, request: Request, db: SessionDep, state: StateDep,
+def acknowledge(alert_id: RowId, db: SessionDep, state: StateDep,
                 user: StaffUser) -> AlertOut:
     """Take the alarm: records who and when, stops its escalation."""
-    return _out(_acknowledge(request, db, state, user, alert_id))
+    return _out(_acknowledge(db, state, user, alert_id))
 
 
 @router.put("/api/alerts/policy", response_model=PolicyOut, tags=["alarms"])
@@ -161,7 +161,7 @@ def acknowledge_from_page(alert_id: RowId, request: Request, db: SessionDep, sta
                           user: StaffOnlyPage,
                           next: Annotated[str, Form(max_length=300)] = "") -> Response:
     """The "Acknowledge" button; back to the page it was pressed on."""
-    _acknowledge(request, db, state, user, alert_id)
+    _acknowledge(db, state, user, alert_id)
     target = next if next.startswith("/") and not next.startswith("//") else \
         f"/staff/alarms/{alert_id}"
     return RedirectResponse(target, status_code=303)

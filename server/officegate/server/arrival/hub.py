@@ -1,14 +1,13 @@
 """Where arrival, check-in, notifications and on-site meet: journey reactions and the sweep.
 
-Built once per app (see wiring.py). Journey handlers run in the publisher's thread, use their
-own short sessions, commit, and only then send or publish, so a subscriber never hears of
-something the database could still lose.
+Built once per app by the server runtime (runtime.py). Journey handlers run in the
+publisher's thread, use their own short sessions, commit, and only then send or publish,
+so a subscriber never hears of something the database could still lose.
 """
 
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime
 from typing import Any
 
@@ -31,8 +30,6 @@ from officegate.server.notify.vapid import ensure_key
 from officegate.server.visits.models import Visit, VisitorPass
 
 log = logging.getLogger(__name__)
-NOTIFIED = ("approaching", "arrived", "checked_in", "held_for_approval", "checked_out")
-SWEEP_S = 15.0
 
 
 class ArrivalHub:
@@ -49,29 +46,17 @@ class ArrivalHub:
         self.notifier.on_gone = self._subscription_gone
         # OwnTracks encryption keys are stored sealed with a key from the server's secret.
         self.secret_seal = SecretSeal(session_secret(settings))
-        self._stop = threading.Event()
-        self._sweeper: threading.Thread | None = None
-        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by wiring
+        self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
 
     # -- lifecycle ---------------------------------------------------------------------
-    def start(self, *, sweep: bool = True) -> None:
-        """Subscribe to the journey, start the notifier and (optionally) the sweep thread."""
-        journey = self.state.journey
-        for kind in NOTIFIED:
-            journey.subscribe(kind, self._notify_host)
-        journey.subscribe("invited", self._hold_back_zones)
-        journey.subscribe("gate_passed", self._gate_passed)
+    def start(self) -> None:
+        """Start the notifier. Its journey reactions (``notify_host``, ``hold_back_zones``,
+        ``gate_passed``) are subscribed by ``officegate.server.reactions``; its ``sweep`` is
+        a job of the runtime's job runner (one server runs it)."""
         self.notifier.start()
-        if sweep:
-            self._sweeper = threading.Thread(target=self._sweep_loop, name="arrival-sweep",
-                                             daemon=True)
-            self._sweeper.start()
 
     def stop(self) -> None:
-        """Stop the sweep and deliver what is queued."""
-        self._stop.set()
-        if self._sweeper is not None:
-            self._sweeper.join(timeout=10)
+        """Deliver what is queued and stop the notifier."""
         self.notifier.stop()
 
     # -- after a request commits ---------------------------------------------------------
@@ -100,7 +85,7 @@ class ArrivalHub:
             notify.forget_subscription(db=db, address=address)
 
     # -- journey reactions --------------------------------------------------------------
-    def _notify_host(self, event: JourneyEvent) -> None:
+    def notify_host(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         with session_scope(self.state.sessions) as db:
@@ -109,7 +94,7 @@ class ArrivalHub:
         if item is not None:
             self.notifier.send(item)
 
-    def _hold_back_zones(self, event: JourneyEvent) -> None:
+    def hold_back_zones(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         settings = self.state.settings
@@ -129,7 +114,7 @@ class ArrivalHub:
         if replaced:
             self.revocations_changed()
 
-    def _gate_passed(self, event: JourneyEvent) -> None:
+    def gate_passed(self, event: JourneyEvent) -> None:
         if event.visit_id is None:
             return
         device = str(event.data.get("device") or "")
@@ -150,13 +135,6 @@ class ArrivalHub:
                          data={"how": "exit_gate", "device": device})
 
     # -- the sweep ------------------------------------------------------------------------
-    def _sweep_loop(self) -> None:
-        while not self._stop.wait(SWEEP_S):
-            try:
-                self.sweep(utcnow())
-            except Exception:
-                log.exception("arrival sweep failed")
-
     def sweep(self, now: datetime) -> None:
         """Escalate unanswered notices, tell and remind hosts of visitors waiting unmet,
         check out at day end."""

@@ -14,7 +14,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.server.arrival.owntracks import BadLocation
 from officegate.server.errors import OfficeGateError
 
@@ -37,6 +37,7 @@ class OwnTracksListener:
         self._client = make_client(client_id=client_id, broker=broker, clean_session=True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
 
     def start(self) -> None:
         """Connect in the background."""
@@ -52,8 +53,13 @@ class OwnTracksListener:
         if reason.is_failure:
             log.error("OwnTracks listener refused by broker: %s", reason)
             return
-        client.subscribe([(f"{self.prefix}/+/+", 1), (f"{self.prefix}/+/+/event", 1)])
-        self.stats["connected"] += 1
+        self._subscriptions.subscribe([(f"{self.prefix}/+/+", 1),
+                                       (f"{self.prefix}/+/+/event", 1)])
+
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:
+            log.error("OwnTracks listener: the broker refused %s", refused)
+        self.stats["connected"] += 1  # subscribed: a phone's next fix reaches us
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         parts = message.topic.split("/")

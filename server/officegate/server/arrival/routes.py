@@ -28,7 +28,7 @@ router = APIRouter(tags=["arrival"])
 
 def get_hub(request: Request) -> ArrivalHub:
     """The app's ArrivalHub (started with the app)."""
-    hub: ArrivalHub = request.app.state.arrival_hub
+    hub: ArrivalHub = request.app.state.officegate.runtime.arrival
     return hub
 
 

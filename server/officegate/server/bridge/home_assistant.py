@@ -41,7 +41,6 @@ from officegate.server.db import session_scope
 from officegate.server.devices import commands
 from officegate.server.devices import service as devices
 from officegate.server.errors import OfficeGateError
-from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.occupancy import presence
 from officegate.server.sites.models import Zone
 
@@ -156,7 +155,8 @@ class HomeAssistant:
 
     def __init__(self, *, prefix: str, site: str, sessions: sessionmaker[Session],
                  publish: Callable[[str, bytes], None],
-                 send_command: Callable[[str, dict[str, object]], None]) -> None:
+                 send_command: Callable[[str, dict[str, object]], None],
+                 no_show_minutes: int = 10) -> None:
         self.prefix = prefix
         self.site = site
         self._sessions = sessions
@@ -167,7 +167,7 @@ class HomeAssistant:
         self._rooms_lock = threading.Lock()  # one room update at a time, in order
         self._announced: dict[str, str] = {}  # room -> label its configs were published with
         self._sent: dict[str, bytes] = {}  # the last state published per topic
-        self._no_show_after = timedelta(minutes=MeetingSettings().no_show_minutes)
+        self._no_show_after = timedelta(minutes=no_show_minutes)
 
     def will(self) -> tuple[str, bytes]:
         """The bridge's last will: the server (and so every room entity) went away."""

@@ -27,7 +27,7 @@ import paho.mqtt.client as mqtt
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.protocol import Reason, topics
 from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
 from officegate.server.access import passback
@@ -52,7 +52,8 @@ class SiteBridge:
                  keys_dir: Path, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
                  watch_seconds: float = 5.0, home_assistant: str | None = None,
-                 share_group: str | None = None) -> None:
+                 share_group: str | None = None, no_show_minutes: int = 10,
+                 watch_offline: bool = True) -> None:
         self.broker = broker
         self.journey = journey
         self.site = site
@@ -62,12 +63,18 @@ class SiteBridge:
         self.offline_alert_after = offline_alert_after
         self._watch_seconds = watch_seconds
         self._watching = threading.Event()
-        self._watchdog = threading.Thread(target=self._watch_offline, name="offline-watchdog",
-                                          daemon=True)
+        # Its own offline watchdog, unless the runtime's job runner runs check_offline (then
+        # one server of several does).
+        self._watchdog: threading.Thread | None = threading.Thread(
+            target=self._watch_offline, name="offline-watchdog", daemon=True) \
+            if watch_offline else None
         self.connected = threading.Event()
         # Counts of what happened to incoming messages: stored, duplicate, rejected, failed.
         self.stats: Counter[str] = Counter()
         self._client = make_client(client_id=self.client_id, broker=broker, clean_session=False)
+        # "connected" means subscribed: set when the broker acknowledges the SUBSCRIBE, so
+        # nothing sent after start() returns (an event, a Home Assistant command) is missed.
+        self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
         # Acknowledge an event only after it is committed (or judged unusable), so a
         # database hiccup leaves it with the broker instead of losing it.
         self._client.manual_ack_set(True)
@@ -96,7 +103,8 @@ class SiteBridge:
         if home_assistant:
             self.home_assistant = HomeAssistant(prefix=home_assistant, site=site,
                                                 sessions=sessions, publish=self._publish,
-                                                send_command=self.send_command)
+                                                send_command=self.send_command,
+                                                no_show_minutes=no_show_minutes)
             self._handlers.update(self.home_assistant.handlers())
             topic, payload = self.home_assistant.will()  # room entities go unavailable
             self._client.will_set(topic, payload, qos=1, retain=True)
@@ -106,7 +114,8 @@ class SiteBridge:
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self._writer.start()
         self._client.loop_start()
-        self._watchdog.start()
+        if self._watchdog is not None:
+            self._watchdog.start()
         if not self.connected.wait(wait):
             log.warning("MQTT broker %r not reachable yet; retrying in the background",
                         self.broker)
@@ -139,13 +148,17 @@ class SiteBridge:
         subscriptions = [(events, 1), (topics.all_device_status(), 1), (heartbeats, 0)]
         if self._handover is not None:
             subscriptions += self._handover.subscriptions()
-        client.subscribe(subscriptions)
         if self.home_assistant is not None:
-            client.subscribe(self.home_assistant.subscriptions(self.share_group))
+            subscriptions += self.home_assistant.subscriptions(self.share_group)
+        self._subscriptions.subscribe(subscriptions)
         try:
             self.publish_all()
         except Exception:  # a bad row must not stop the bridge from connecting
             log.exception("could not publish the site state")
+
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:
+            log.error("MQTT broker refused the bridge's subscriptions %s", refused)
         self.connected.set()
         log.info("MQTT bridge connected to %r as %s", self.broker, self.client_id)
 

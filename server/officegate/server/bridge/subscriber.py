@@ -16,7 +16,7 @@ from typing import Any
 
 import paho.mqtt.client as mqtt
 
-from officegate.mqtt import BrokerAddress, make_client
+from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.protocol import topics
 from officegate.server.bridge.sharing import Handover, shared
 
@@ -42,6 +42,7 @@ class DeviceEventsSubscriber:
         self._client.manual_ack_set(True)
         self._client.on_connect = self._on_connect
         self._client.on_message = self._on_message
+        self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
         self._filter = shared(topics.all_device_events(), share_group, purpose)
         self._handover: Handover | None = None
         if share_group:
@@ -76,9 +77,13 @@ class DeviceEventsSubscriber:
         if reason_code.is_failure:
             log.error("%s: MQTT connection refused: %s", self.label, reason_code)
             return
-        client.subscribe([(self._filter, 1)] + (
+        self._subscriptions.subscribe([(self._filter, 1)] + (
             self._handover.subscriptions() if self._handover is not None else []))
-        self.connected.set()
+
+    def _on_subscribed(self, refused: list[str]) -> None:
+        if refused:
+            log.error("%s: MQTT broker refused the subscriptions %s", self.label, refused)
+        self.connected.set()  # subscribed: no event sent from now on is missed
 
     def _on_message(self, client: mqtt.Client, _u: Any, message: mqtt.MQTTMessage) -> None:
         ack = True

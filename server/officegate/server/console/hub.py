@@ -21,8 +21,8 @@ from sqlalchemy import select
 
 from officegate.server.access.models import AccessEventRecord
 from officegate.server.alerts.delivery import AlarmDispatcher, push_payload
-from officegate.server.alerts.jobs import run_escalation
 from officegate.server.alerts.models import Alert
+from officegate.server.alerts.service import label
 from officegate.server.channels.email import Mailer
 from officegate.server.console import today
 from officegate.server.db import session_scope, utcnow
@@ -36,7 +36,6 @@ from officegate.server.sites.clock import page_clock
 log = logging.getLogger(__name__)
 POLL_S = 0.25
 TODAY_S = 1.0
-ESCALATION_S = 15.0
 CHANNEL = 0  # every console page listens on one channel of the feed
 OVERLAP = timedelta(seconds=5)  # rows committed late by a concurrent writer are still seen
 
@@ -54,8 +53,7 @@ def mailer_from(config: MessagingConfig) -> Mailer | None:
 class ConsoleHub:
     """Live feed of the console pages and the alarm dispatcher; ``start()`` / ``stop()``."""
 
-    def __init__(self, state: ServerState, *, config: MessagingConfig,
-                 escalate_every: float = ESCALATION_S) -> None:
+    def __init__(self, state: ServerState, *, config: MessagingConfig) -> None:
         self.state = state
         settings = state.settings
         self.feed = LiveFeed()
@@ -67,7 +65,6 @@ class ConsoleHub:
         self.dispatcher = AlarmDispatcher(
             sessions=state.sessions, site=settings.site, base_url=settings.base_url,
             notifier=self.notifier, mailer=mailer_from(config), default_lang=config.default_lang)
-        self.escalate_every = escalate_every
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
         self._last_alert = 0
@@ -76,7 +73,8 @@ class ConsoleHub:
         self._today_hash = ""
 
     def start(self) -> None:
-        """Start the notifier and the watcher thread."""
+        """Start the notifier and the watcher thread; the pages get ``alarm_label``."""
+        self.state.templates.env.globals["alarm_label"] = lambda kind: label(kind)[0]
         with session_scope(self.state.sessions) as db:
             self._last_alert = db.scalar(select(Alert.id).order_by(Alert.id.desc())
                                          .limit(1)) or 0
@@ -102,7 +100,7 @@ class ConsoleHub:
         return page_clock(self.state.templates).name
 
     def _run(self) -> None:
-        next_today = next_escalation = time.monotonic()
+        next_today = time.monotonic()
         while not self._stop.wait(POLL_S):
             try:
                 self.watch_alarms()
@@ -111,10 +109,6 @@ class ConsoleHub:
                     if time.monotonic() >= next_today:
                         next_today = time.monotonic() + TODAY_S
                         self.watch_today()
-                if time.monotonic() >= next_escalation:
-                    next_escalation = time.monotonic() + self.escalate_every
-                    run_escalation(sessions=self.state.sessions, settings=self.state.settings,
-                                   now=utcnow())
             except Exception:  # the watcher must outlive a database hiccup
                 log.exception("console watcher failed; will retry")
 

@@ -26,9 +26,9 @@ router = APIRouter(include_in_schema=False)
 StaffOnlyPage = Annotated[User, Depends(require_page_role(Role.ADMIN, Role.STAFF))]
 
 
-def get_hub(request: Request) -> ConsoleHub:
-    """The console hub the router's lifespan started (404 before it runs)."""
-    hub: ConsoleHub | None = getattr(request.app.state, "console_hub", None)
+def get_hub(state: StateDep) -> ConsoleHub:
+    """The console hub the runtime started (404 before it runs)."""
+    hub = state.runtime.console if state.runtime is not None else None
     if hub is None:
         raise NotFound("no_console", "the console is not running", "コンソールが動いていません")
     return hub

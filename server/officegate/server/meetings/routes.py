@@ -41,9 +41,8 @@ from officegate.server.meetings.schemas import (
     RoomIn,
     RoomOut,
 )
-from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.meetings.views import meeting_out
-from officegate.server.occupancy.jobs import pass_context, publish_revocations, send_host_notices
+from officegate.server.occupancy.jobs import pass_context, publish_revocations
 from officegate.server.sites import service as sites
 
 router = APIRouter()
@@ -203,7 +202,7 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     if not data.strip():
         raise InvalidInput("empty_calendar", "the calendar file is empty",
                            "カレンダーファイルが空です")
-    config = MeetingSettings()
+    config = state.settings.meetings
     now = utcnow()
     zone = sites.time_zone_of_code(db=db, code=state.settings.site)
     try:
@@ -224,7 +223,8 @@ def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportO
     """After the commit: tell the doors and the hosts, and say what the import did."""
     if result.revocations_changed:
         publish_revocations(state)
-    send_host_notices(request.app, result.host_notices)
+    if state.runtime is not None:
+        state.runtime.send_host_notices(result.host_notices)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
                      stale=result.stale, skipped_all_day=result.skipped_all_day,
@@ -255,7 +255,7 @@ def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep
     feed = feeds.get_feed(db=db, feed_id=feed_id)
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
-                               import_days=MeetingSettings().import_days,
+                               import_days=state.settings.meetings.import_days,
                                outbound=state.settings.outbound_policy)
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],

@@ -1,15 +1,15 @@
-"""Settings of meetings and occupancy, read once from ``OFFICEGATE_MEETINGS_*`` variables."""
+"""Settings of meetings and occupancy (the ``meetings`` section of the server's settings:
+``OFFICEGATE_MEETINGS_<NAME>``)."""
 
 from __future__ import annotations
 
-from pydantic import Field
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
-class MeetingSettings(BaseSettings):
+class MeetingSettings(BaseModel):
     """How long to wait for a no-show, how often to sweep and re-read calendar feeds."""
 
-    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_MEETINGS_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     no_show_minutes: int = Field(default=10, ge=1, le=120, title="No-show release",
                                  description="Release a booked room nobody entered after this.")

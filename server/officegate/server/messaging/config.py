@@ -1,21 +1,21 @@
-"""Messaging settings: channel credentials, quiet hours. Read once from the environment."""
+"""Messaging settings: channel credentials, quiet hours (the ``messaging`` section of the
+server's settings: ``OFFICEGATE_MESSAGING_<NAME>``)."""
 
 from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, SecretStr
 
 
-class MessagingConfig(BaseSettings):
+class MessagingConfig(BaseModel):
     """Channels and proactive-message rules; every field reads ``OFFICEGATE_MESSAGING_<NAME>``.
 
     A channel whose credentials are empty is off: its webhook answers 404 and nothing is
     sent on it (the web chat on the pass page always works).
     """
 
-    model_config = SettingsConfigDict(env_prefix="OFFICEGATE_MESSAGING_", extra="forbid")
+    model_config = ConfigDict(extra="forbid")
 
     smtp_host: str | None = Field(default=None, title="SMTP host",
                                   description="Outgoing mail server; empty: no e-mail.")

@@ -12,7 +12,8 @@ from officegate.server.messaging.runtime import Messaging
 
 def get_messaging(request: Request) -> Messaging:
     """The app's messaging runtime (built when the app starts)."""
-    rt: Messaging | None = getattr(request.app.state, "messaging", None)
+    runtime = request.app.state.officegate.runtime
+    rt: Messaging | None = runtime.messaging if runtime is not None else None
     if rt is None:
         raise NotFound("messaging_off", "messaging is not running",
                        "メッセージ機能が起動していません")

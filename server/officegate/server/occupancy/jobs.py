@@ -1,20 +1,12 @@
-"""Background work of meetings and occupancy, started with the app (a router lifespan):
-the room listener on MQTT, the no-show sweep and the calendar feed refresh."""
+"""Background work of meetings and occupancy, started by the server runtime (runtime.py):
+the no-show sweep and the calendar feed refresh (the room listener is listener.py)."""
 
 from __future__ import annotations
 
 import logging
-import threading
-import time
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import timedelta
-from typing import Any
 
-from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
-
-from officegate.server.bridge.sharing import client_id_for
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
 from officegate.server.meetings import feeds
@@ -22,7 +14,6 @@ from officegate.server.meetings.passes import PassContext
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.notify.sender import Outgoing
 from officegate.server.occupancy import service
-from officegate.server.occupancy.listener import RoomListener
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +59,6 @@ def run_sweep(state: ServerState, config: MeetingSettings) -> int:
     return len(update.events)
 
 
-def send_host_notices(app: Any, items: list[Outgoing]) -> None:
-    """Hand committed host notices to the arrival hub's notifier (when it runs)."""
-    hub = getattr(app.state, "arrival_hub", None)
-    if hub is not None and items:
-        hub.send(items)
-
-
 def refresh_feeds(state: ServerState, config: MeetingSettings,
                   send: Callable[[list[Outgoing]], None] | None = None) -> None:
     """Re-read every subscribed calendar; one failing feed records its error, others go on.
@@ -97,60 +81,3 @@ def refresh_feeds(state: ServerState, config: MeetingSettings,
             publish_revocations(state)
         if result is not None and send is not None and result.host_notices:
             send(result.host_notices)
-
-
-class RoomJobs:
-    """A thread that sweeps for no-shows and refreshes feeds on their intervals."""
-
-    def __init__(self, state: ServerState, config: MeetingSettings,
-                 send: Callable[[list[Outgoing]], None] | None = None) -> None:
-        self.state, self.config, self.send = state, config, send
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._run, name="room-jobs", daemon=True)
-
-    def start(self) -> None:
-        self._thread.start()
-
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join(timeout=10)
-
-    def _run(self) -> None:
-        next_feed = time.monotonic()
-        while not self._stop.wait(self.config.sweep_seconds):
-            try:
-                run_sweep(self.state, self.config)
-            except Exception:
-                log.exception("no-show sweep failed; will retry")
-            if time.monotonic() >= next_feed:
-                next_feed = time.monotonic() + self.config.feed_refresh_minutes * 60
-                try:
-                    refresh_feeds(self.state, self.config, self.send)
-                except Exception:
-                    log.exception("feed refresh failed; will retry")
-
-
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Start the room listener and jobs after the app's own start (broker, bridge)."""
-    state: ServerState = app.state.officegate
-    config = MeetingSettings()
-    listener = None
-    if state.broker is not None:
-        base = client_id_for(state.settings)
-        listener = RoomListener(broker=state.broker, sessions=state.sessions,
-                                site=state.settings.site, journey=state.journey,
-                                client_id=f"{base}-rooms",
-                                share_group=state.settings.mqtt_share_group,
-                                on_revocations=lambda: publish_revocations(state),
-                                on_room_change=lambda room: publish_rooms(state, room))
-        await run_in_threadpool(listener.start)
-    jobs = RoomJobs(state, config, send=lambda items: send_host_notices(app, items))
-    jobs.start()
-    app.state.meetings = {"listener": listener, "jobs": jobs, "config": config}
-    try:
-        yield
-    finally:
-        jobs.stop()
-        if listener is not None:
-            await run_in_threadpool(listener.stop)

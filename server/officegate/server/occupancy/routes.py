@@ -16,12 +16,11 @@ from officegate.server.errors import Forbidden, InvalidInput
 from officegate.server.localtime import local_today
 from officegate.server.meetings import service as meetings
 from officegate.server.meetings.schemas import MeetingOut
-from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.occupancy import jobs
 from officegate.server.occupancy.log import RoomDay, room_day, to_csv
 from officegate.server.sites import service as sites
 
-router = APIRouter(lifespan=jobs.lifespan)
+router = APIRouter()
 
 
 class FiguresOut(BaseModel):
@@ -90,7 +89,7 @@ def room_day_csv(room: str, day: str, db: SessionDep, _user: StaffUser) -> Respo
 @router.post("/api/occupancy/sweep", response_model=SweepOut, tags=["occupancy"])
 def sweep_now(state: StateDep, _user: StaffUser) -> SweepOut:
     """Judge started meetings now (the background sweep does this every few seconds)."""
-    return SweepOut(events=jobs.run_sweep(state, MeetingSettings()))
+    return SweepOut(events=jobs.run_sweep(state, state.settings.meetings))
 
 
 @router.get("/staff/occupancy", response_class=HTMLResponse, include_in_schema=False)

@@ -5,11 +5,9 @@ journey bus with stable keys, so sweeping twice, or two servers sweeping, sends 
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from datetime import datetime, timedelta
 
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -65,13 +63,3 @@ def sweep(*, sessions: sessionmaker[Session], journey: JourneyBus,
     for event in events:
         journey.publish(event)
     return len(events)
-
-
-async def run_forever(*, sessions: sessionmaker[Session], journey: JourneyBus) -> None:
-    """Sweep every minute until cancelled; a failed sweep is logged and retried."""
-    while True:
-        await asyncio.sleep(SWEEP_EVERY_S)  # first sweep a minute after start-up
-        try:
-            await run_in_threadpool(sweep, sessions=sessions, journey=journey)
-        except Exception:  # the next minute tries again; the keys keep it idempotent
-            log.exception("proactive sweep failed")

@@ -37,7 +37,6 @@ class VendingLink(DeviceEventsSubscriber):
         self.site = site
         self.journey = journey
         self._sessions = sessions
-        journey.subscribe("gate_passed", self.on_gate_passed)
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect in the background; wait up to ``wait`` s for the first connection."""

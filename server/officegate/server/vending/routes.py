@@ -1,21 +1,16 @@
 """Drink routes: the pass page's drink API, the staff API and the staff page.
 
-The router's lifespan starts the vending MQTT link once the app's own lifespan has chosen
-the broker (FastAPI runs included routers' lifespans inside the app's).
+The vending MQTT link runs in the server runtime (runtime.py); routes hand it what to send.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, FastAPI, Request
-from fastapi.concurrency import run_in_threadpool
+from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
 from officegate.server.auth.models import Role, User
-from officegate.server.bridge.sharing import client_id_for
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.sites import service as sites
 from officegate.server.vending import drinks, service, visitor
@@ -31,35 +26,14 @@ from officegate.server.vending.schemas import (
     SlotOut,
 )
 
-
-@asynccontextmanager
-async def vending_lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Run the vending link for as long as the app runs (needs the app's broker)."""
-    state = app.state.officegate
-    link = None
-    if state.broker is not None:
-        client_id = client_id_for(state.settings)
-        link = VendingLink(broker=state.broker, sessions=state.sessions,
-                           site=state.settings.site, journey=state.journey,
-                           client_id=f"{client_id[:55]}-vending",
-                           share_group=state.settings.mqtt_share_group)
-        await run_in_threadpool(link.start)
-    app.state.vending = link
-    try:
-        yield
-    finally:
-        app.state.vending = None
-        if link is not None:
-            await run_in_threadpool(link.stop)
-
-
-router = APIRouter(lifespan=vending_lifespan)
+router = APIRouter()
 # Facility staff only: the log names visits, and hosts have no business with stock.
 VendingPageUser = Annotated[User, Depends(require_page_role(Role.ADMIN, Role.STAFF))]
 
 
 def _deliver(request: Request, outcome: drinks.Outcome) -> None:
-    link: VendingLink | None = getattr(request.app.state, "vending", None)
+    runtime = request.app.state.officegate.runtime
+    link: VendingLink | None = runtime.vending if runtime is not None else None
     if link is not None:
         link.deliver(outcome)
 

@@ -10,22 +10,21 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, FastAPI, Response
+from fastapi import APIRouter, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import ForeignKey, Integer, String, Text, UniqueConstraint, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
 from officegate.server.deps import SessionDep, StateDep
 from officegate.server.errors import Conflict, InvalidInput
 from officegate.server.journey import JourneyEvent
-from officegate.server.notify.sender import Outgoing
+from officegate.server.notify.sender import Notifier, Outgoing
 from officegate.server.notify.service import check_subscription
 from officegate.server.outbound import OutboundPolicy
 from officegate.server.vending import texts
@@ -95,35 +94,34 @@ def check_visitor_subscription(sub: dict[str, Any], *,
     return address
 
 
-@asynccontextmanager
-async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-    """Push drink offers through the arrival hub's notifier (its router's lifespan runs
-    first, so the hub exists here) and drop visitor subscriptions it finds gone."""
-    state = app.state.officegate
-    hub = app.state.arrival_hub
-    sessions = state.sessions
-    previous: Callable[[str], None] | None = hub.notifier.on_gone
+class DrinkOfferPush:
+    """Pushes drink offers through the arrival hub's notifier, and drops the visitor
+    subscriptions the push service says are gone. Built by the server runtime; its
+    ``offered`` reaction is subscribed in ``officegate.server.reactions``."""
 
-    def gone(address: str) -> None:
-        if previous is not None:
-            previous(address)
-        with session_scope(sessions) as db:
+    def __init__(self, *, sessions: sessionmaker[Session], notifier: Notifier) -> None:
+        self._sessions = sessions
+        self._notifier = notifier
+        self._previous: Callable[[str], None] | None = notifier.on_gone
+        notifier.on_gone = self._gone
+
+    def _gone(self, address: str) -> None:
+        if self._previous is not None:
+            self._previous(address)
+        with session_scope(self._sessions) as db:
             forget(db=db, address=address)
 
-    def offered(event: JourneyEvent) -> None:
+    def offered(self, event: JourneyEvent) -> None:
+        """A drink was offered to a visit: push it to the visitor's phone if subscribed."""
         if event.visit_id is None:
             return
-        with session_scope(sessions) as db:
+        with session_scope(self._sessions) as db:
             item = offer_push(db=db, visit_id=event.visit_id)
         if item is not None:
-            hub.notifier.send(item)
-
-    hub.notifier.on_gone = gone
-    state.journey.subscribe("drink_offered", offered)
-    yield
+            self._notifier.send(item)
 
 
-router = APIRouter(tags=["pass page"], lifespan=lifespan)
+router = APIRouter(tags=["pass page"])
 
 
 @router.post("/api/p/{token}/push-subscription", status_code=201)
