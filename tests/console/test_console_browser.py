@@ -127,9 +127,9 @@ def test_the_access_log_is_searched_and_tails_live(
     shoot(page, "console-access-1280")
 
 
-PAGES = ("/staff", "/staff/alarms", "/staff/alarms/settings", "/staff/access",
+PAGES = ("/staff", "/staff/alarms", "/staff/alarms/settings", "/staff/settings", "/staff/access",
          "/staff/access?decision=denied", "/staff/visits/{visit}", "/staff/devices/{door}",
-         "/staff/alarms/{alarm}")
+         "/staff/alarms/{alarm}", "/staff/users", "/staff/me")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

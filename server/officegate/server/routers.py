@@ -8,11 +8,13 @@ from officegate.server.access.log_routes import router as access_log
 from officegate.server.access.routes import router as access
 from officegate.server.alerts.routes import router as alarms
 from officegate.server.arrival.routes import router as arrival
+from officegate.server.auth.account_routes import router as accounts
 from officegate.server.auth.routes import router as auth
 from officegate.server.channels.routes import router as webhooks
 from officegate.server.checkin.routes import router as checkin
 from officegate.server.console.records import router as console_records
 from officegate.server.console.routes import router as console
+from officegate.server.console.settings import router as console_settings
 from officegate.server.devices.pages import router as device_pages
 from officegate.server.devices.routes import router as devices
 from officegate.server.faq.routes import router as faq
@@ -34,5 +36,5 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth, visits, devices, keys, access, vending, device_pages, sites, visitor_zones,
     meetings, occupancy, arrival, notify, checkin, onsite, visitor_push,
     chat, inbox, messaging_pages, webhooks, faq,
-    console, alarms, access_log, console_records,  # the staff console
+    console, alarms, access_log, console_records, console_settings, accounts,  # staff console
 )

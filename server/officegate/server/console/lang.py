@@ -43,10 +43,29 @@ def choose(*, query: str | None = None, cookie: str | None = None, user: Any = N
     return DEFAULT_LANG
 
 
+def own_language(user: Any) -> str | None:
+    """The language ``user`` chose in their account (read through the user's own session)."""
+    from sqlalchemy.orm import object_session
+
+    from officegate.server.auth.accounts import language_of
+
+    db = object_session(user) if user is not None else None
+    return language_of(db=db, user_id=user.id) if db is not None else None
+
+
 def request_lang(request: Request, user: Any = None) -> str:
-    """:func:`choose` for a request."""
+    """:func:`choose` for a request (the user's own setting read from the database)."""
+    own = own_language(user)
     return choose(query=request.query_params.get("lang"), cookie=request.cookies.get(COOKIE),
-                  user=user, accept=request.headers.get("accept-language", ""))
+                  user=_Chosen(own) if own else user,
+                  accept=request.headers.get("accept-language", ""))
+
+
+class _Chosen:
+    """A stand-in carrying a stored language as ``.language``."""
+
+    def __init__(self, language: str) -> None:
+        self.language = language
 
 
 def page_context(request: Request, user: Any, **values: Any) -> dict[str, Any]:

@@ -1,5 +1,6 @@
 """Staff console: alarms with severity, acknowledgement and escalation; who is on duty;
-the site's alarm policy; the access log's live tail reads new rows by arrival time.
+the site's alarm policy; the access log's live tail reads new rows by arrival time; user
+accounts' one-time password links and their own page language.
 
 Revision ID: 0014s
 Revises: 0001
@@ -47,9 +48,35 @@ def upgrade() -> None:
                                 name=op.f("fk_alert_duty_user_id_users")),
         sa.PrimaryKeyConstraint("user_id", name=op.f("pk_alert_duty")),
     )
+    op.create_table(
+        "password_links",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("token_hash", sa.String(64), nullable=False),
+        sa.Column("purpose", sa.String(8), nullable=False),
+        sa.Column("created_at", sa.DateTime(), nullable=False),
+        sa.Column("expires_at", sa.DateTime(), nullable=False),
+        sa.Column("used_at", sa.DateTime(), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name=op.f("fk_password_links_user_id_users")),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_password_links")),
+        sa.UniqueConstraint("token_hash", name=op.f("uq_password_links_token_hash")),
+    )
+    op.create_index(op.f("ix_password_links_user_id"), "password_links", ["user_id"])
+    op.create_table(
+        "user_settings",
+        sa.Column("user_id", sa.Integer(), nullable=False),
+        sa.Column("language", sa.String(5), nullable=True),
+        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
+                                name=op.f("fk_user_settings_user_id_users")),
+        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_settings")),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("user_settings")
+    op.drop_index(op.f("ix_password_links_user_id"), table_name="password_links")
+    op.drop_table("password_links")
     op.drop_table("alert_duty")
     op.drop_table("alert_policy")
     op.drop_index("ix_access_events_received_at", table_name="access_events")

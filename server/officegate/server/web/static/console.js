@@ -101,11 +101,13 @@
         new FormData(form).forEach((value, key) => {
           const input = form.elements[key];
           const type = input && input.dataset ? input.dataset.type : "";
-          if (type === "int") body[key] = value === "" ? null : Number(value);
-          else if (type === "lines") {
-            const lines = String(value).split("\n").map((s) => s.trim()).filter(Boolean);
-            if (lines.length) body[key] = lines; /* empty: keep what is saved */
-          } else if (type !== "bool" && !(input && input.dataset && input.dataset.list)) body[key] = value;
+          const lines = String(value).split("\n").map((s) => s.trim()).filter(Boolean);
+          if (type === "int" || type === "float") body[key] = value === "" ? null : Number(value);
+          else if (type === "lines") body[key] = lines;
+          else if (type === "lines-keep") { if (lines.length) body[key] = lines; } /* empty: keep */
+          else if (type === "json") body[key] = JSON.parse(String(value) || "null");
+          else if (type === "text-or-null") body[key] = value === "" ? null : value;
+          else if (type !== "bool" && !(input && input.dataset && input.dataset.list)) body[key] = value;
         });
         form.querySelectorAll("input[type=checkbox][data-type=bool]").forEach((box) => { body[box.name] = box.checked; });
         form.querySelectorAll("input[type=checkbox][data-list]").forEach((box) => {
@@ -116,8 +118,16 @@
           method: form.dataset.method || "POST", credentials: "same-origin",
           headers: { "Content-Type": "application/json", Accept: "application/json" },
           body: JSON.stringify(body),
-        }).then((r) => (r.ok ? window.location.reload()
-          : r.json().then((j) => showErrors(form, j.detail))))
+        }).then((r) => {
+          if (!r.ok) return r.json().then((j) => showErrors(form, j.detail));
+          if (r.status === 204 || !(r.headers.get("content-type") || "").includes("json")) return window.location.reload();
+          return r.json().then((j) => {
+            if (!j.link) return window.location.reload();
+            const out = document.createElement("output"); /* no mail server: the admin passes it on */
+            out.className = "flash"; out.textContent = j.link;
+            form.append(out);
+          });
+        })
           .catch(() => showErrors(form, { message_en: "Network error", message_ja: "通信エラー" }));
       });
     });
