@@ -167,3 +167,27 @@ def _wait_alarm(api: httpx.Client, office: Office) -> int:
     staff = bearer(api, office.staff)
     found = wait_for("the alarm", lambda: api.get("/api/alerts", headers=staff).json())
     return int(found[0]["id"])
+
+
+def test_a_setting_is_saved_from_its_page_and_a_bad_one_is_named_at_its_field(
+        browser: Any, live: str, office: Office) -> None:
+    page = _signed_in(browser, live, office.admin, lang="en", shape=DESKTOP)
+    page.goto(f"{live}/staff/settings")
+    room = page.locator("#room-add")
+    room.get_by_label("Id (letters, digits, - _ .)").fill("bad id!")
+    room.get_by_role("button", name="Add").click()
+    error = room.locator("label", has=page.locator("input[name=name]")).locator(".field-error")
+    error.wait_for()
+    assert room.locator("input[name=name]").get_attribute("aria-invalid") == "true"
+    zone = page.locator("#timezone")
+    zone.locator("input[name=timezone]").fill("Mars/Olympus")
+    zone.get_by_role("button", name="Save").click()
+    zone.locator(".field-error", has_text="unknown time zone").wait_for()
+    zone.locator("input[name=timezone]").fill("Europe/London")
+    with page.expect_navigation():
+        zone.get_by_role("button", name="Save").click()
+    assert page.locator("#timezone input[name=timezone]").input_value() == "Europe/London"
+    room.get_by_label("Id (letters, digits, - _ .)").fill("sakura")
+    with page.expect_navigation():
+        page.locator("#room-add").get_by_role("button", name="Add").click()
+    assert page.locator("#rooms").get_by_text("sakura").count() >= 1
