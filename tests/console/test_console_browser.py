@@ -129,7 +129,7 @@ def test_the_access_log_is_searched_and_tails_live(
 
 PAGES = ("/staff", "/staff/alarms", "/staff/alarms/settings", "/staff/settings", "/staff/access",
          "/staff/access?decision=denied", "/staff/visits/{visit}", "/staff/devices/{door}",
-         "/staff/alarms/{alarm}", "/staff/users", "/staff/me")
+         "/staff/alarms/{alarm}", "/staff/users", "/staff/me", "/staff/figures")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

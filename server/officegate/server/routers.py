@@ -12,6 +12,7 @@ from officegate.server.auth.account_routes import router as accounts
 from officegate.server.auth.routes import router as auth
 from officegate.server.channels.routes import router as webhooks
 from officegate.server.checkin.routes import router as checkin
+from officegate.server.console.figure_routes import router as console_figures
 from officegate.server.console.records import router as console_records
 from officegate.server.console.routes import router as console
 from officegate.server.console.settings import router as console_settings
@@ -36,5 +37,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     auth, visits, devices, keys, access, vending, device_pages, sites, visitor_zones,
     meetings, occupancy, arrival, notify, checkin, onsite, visitor_push,
     chat, inbox, messaging_pages, webhooks, faq,
-    console, alarms, access_log, console_records, console_settings, accounts,  # staff console
+    console, alarms, access_log, console_records, console_settings, console_figures,
+    accounts,  # the staff console
 )
