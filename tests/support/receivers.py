@@ -47,11 +47,17 @@ class Receiver:
 
     def wait(self, count: int = 1, timeout: float = WAIT) -> list[dict[str, Any]]:
         """Block until ``count`` requests came in (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.requests) < count and time.monotonic() < deadline:
-                self.arrived.wait(0.1)
-        return list(self.requests)
+        return _wait(self.arrived, self.requests, count, timeout)
+
+
+def _wait(arrived: threading.Condition, items: list[Any], count: int, timeout: float
+          ) -> list[Any]:
+    """Block until ``items`` holds ``count`` (or ``timeout`` passes); a copy of them."""
+    deadline = time.monotonic() + timeout
+    with arrived:
+        while len(items) < count and time.monotonic() < deadline:
+            arrived.wait(0.1)
+    return list(items)
 
 
 @contextmanager
@@ -93,11 +99,7 @@ class MailReceiver:
 
     def wait(self, count: int = 1, timeout: float = WAIT) -> list[Any]:
         """Block until ``count`` messages came in (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.messages) < count and time.monotonic() < deadline:
-                self.arrived.wait(0.1)
-        return list(self.messages)
+        return _wait(self.arrived, self.messages, count, timeout)
 
 
 @contextmanager
