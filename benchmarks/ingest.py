@@ -187,10 +187,10 @@ def run(database_url: str, broker_url: str, events: int, devices: int, publisher
     from officegate.server.settings import Settings
 
     site = f"bench{secrets.token_hex(3)}"
-    engine, sessions = prepare(Settings(data_dir=tmp / "server", database_url=database_url,
-                                        site=site))
+    settings = Settings(data_dir=tmp / "server", database_url=database_url, site=site)
+    engine, sessions = prepare(settings)
     broker = parse_mqtt_url(broker_url)
-    bridge = SiteBridge(broker=broker, sessions=sessions, site=site, keys_dir=tmp / "server/keys",
+    bridge = SiteBridge(broker=broker, sessions=sessions, site=site, keyring=settings.keyring,
                         client_id=f"bench-server-{site}")
     bridge.start()
     per_device = events // devices

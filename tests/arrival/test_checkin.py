@@ -50,7 +50,7 @@ def _gate_decision(settings: Settings, office: Office, opened: dict[str, object]
     """What the lobby gate decides offline with the keys and revocations it holds."""
     with database_session(settings) as db:
         site = sites.get_site(db=db, code=settings.site)
-        keyset = keys.build_keyset(db=db, site=site, keys_dir=settings.keys_dir)
+        keyset = keys.build_keyset(db=db, site=site, keyring=settings.keyring)
         revoked = visits.build_revocations(db=db, site=site).pass_id_bytes()
     text = rotating_text(base45.b45decode(str(opened["cose_b45"])), code)
     return verify(text, keys=keyset, revoked=revoked, door=DoorPolicy(device=office.gate,

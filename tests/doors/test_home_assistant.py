@@ -57,7 +57,7 @@ class Watcher:
 def ha_bridge(office: Office, mqtt_broker: BrokerAddress) -> Iterator[SiteBridge]:
     engine, sessions = prepare(office.settings)
     bridge = SiteBridge(broker=mqtt_broker, sessions=sessions, site=office.site,
-                        keys_dir=office.settings.keys_dir,
+                        keyring=office.settings.keyring,
                         client_id=office.settings.mqtt_client_id,
                         home_assistant=f"ha-{office.site}")
     bridge.start()

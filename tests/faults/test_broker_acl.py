@@ -107,7 +107,7 @@ def _wait(condition: object, timeout: float = 15.0) -> bool:
 
 def test_a_device_cannot_publish_as_another(fleet: Fleet) -> None:
     bridge = SiteBridge(broker=fleet.address("officegate-server", SERVER_PASSWORD),
-                        sessions=fleet.sessions, site="acl", keys_dir=fleet.settings.keys_dir)
+                        sessions=fleet.sessions, site="acl", keyring=fleet.settings.keyring)
     bridge.start()
     assert bridge.connected.is_set(), fleet.broker.log_text()
     gate_a, answer = _connect(fleet.address("gate-a", fleet.passwords["gate-a"]), "gate-a")
@@ -210,7 +210,7 @@ def test_home_assistant_has_its_own_login_and_only_its_own_topics(fleet: Fleet) 
     door = Listener(fleet.address("gate-a", fleet.passwords["gate-a"]), "gate-a",
                     topics.device_cmd("gate-a"))
     bridge = SiteBridge(broker=fleet.address("officegate-server", SERVER_PASSWORD),
-                        sessions=fleet.sessions, site="acl", keys_dir=fleet.settings.keys_dir,
+                        sessions=fleet.sessions, site="acl", keyring=fleet.settings.keyring,
                         home_assistant="homeassistant")
     bridge.start()
     try:

@@ -44,7 +44,7 @@ class Server:
         self.engine, sessions = prepare(settings)  # own engine, like a separate process
         self.client_id = client_id_for(settings)
         self.bridge = SiteBridge(broker=broker, sessions=sessions, site=SITE,
-                                 keys_dir=settings.keys_dir, client_id=self.client_id,
+                                 keyring=settings.keyring, client_id=self.client_id,
                                  share_group=settings.mqtt_share_group)
         self.rooms = Recorder(broker=broker, client_id=f"{self.client_id}-rooms",
                               share_group=settings.mqtt_share_group, purpose="rooms")

@@ -26,7 +26,7 @@ from .conftest import Office, edge_link
 def bridge(office: Office, mqtt_broker: BrokerAddress) -> Iterator[SiteBridge]:
     engine, sessions = prepare(office.settings)
     b = SiteBridge(broker=mqtt_broker, sessions=sessions, site=office.site,
-                   keys_dir=office.settings.keys_dir, client_id=office.settings.mqtt_client_id)
+                   keyring=office.settings.keyring, client_id=office.settings.mqtt_client_id)
     b.start()
     yield b
     b.stop()

@@ -71,7 +71,7 @@ def test_door_offline_too_long_raises_an_alert_then_resolves(
 
     engine, sessions = prepare(office.settings)
     bridge = SiteBridge(broker=mqtt_broker, sessions=sessions, site=office.site,
-                        keys_dir=office.settings.keys_dir,
+                        keyring=office.settings.keyring,
                         client_id=office.settings.mqtt_client_id, offline_alert_after=0.5,
                         watch_seconds=0.2)
     bridge.start()

@@ -35,7 +35,7 @@ def _door(settings: Settings, name: str) -> EdgeVerifier:
         site = sites.get_site(db=db, code=settings.site)
         verifier = EdgeVerifier(device=name, site=settings.site, zone="floor-3",
                                 relay_pulse_ms=800)
-        verifier.update_keys(keys.build_keyset(db=db, site=site, keys_dir=settings.keys_dir))
+        verifier.update_keys(keys.build_keyset(db=db, site=site, keyring=settings.keyring))
         verifier.update_revocations(visits.build_revocations(db=db, site=site))
         verifier.update_config(devices.device_config(
             db=db, device=devices.get_device(db=db, name=name)))
@@ -63,7 +63,7 @@ def _pass_id(cose: bytes) -> str:
 
 def _book(settings: Settings, office: Office) -> tuple[int, bytes, bytes]:
     """Hana books Sakura with visitor Aiko; returns meeting id, Aiko's and Hana's passes."""
-    ctx = PassContext(site=settings.site, keys_dir=settings.keys_dir, base_url="http://x",
+    ctx = PassContext(site=settings.site, keyring=settings.keyring, base_url="http://x",
                       lead=timedelta(minutes=15))
     with database_session(settings) as db:
         host = auth.get_user_by_email(db=db, email=office.host)
@@ -81,7 +81,7 @@ def _book(settings: Settings, office: Office) -> tuple[int, bytes, bytes]:
 
 
 def _ctx(settings: Settings) -> PassContext:
-    return PassContext(site=settings.site, keys_dir=settings.keys_dir, base_url="http://x",
+    return PassContext(site=settings.site, keyring=settings.keyring, base_url="http://x",
                        lead=timedelta(minutes=15))
 
 

@@ -1,14 +1,13 @@
 """Fixtures for the server tests: a real database and a real MQTT broker.
 
-Database: SQLite file per test by default; PostgreSQL when ``OFFICEGATE_TEST_DATABASE_URL``
-or ``DATABASE_URL`` names one, in a fresh ``og_test_<random>`` database made for this test
-session (tables emptied between tests, database dropped at the end).
+Database: the suite's one strategy (tests/conftest.py ``database_url``): a copy of a
+database migrated once per session, SQLite by default, PostgreSQL when
+``OFFICEGATE_TEST_DATABASE_URL`` names one.
 Broker: Mosquitto (or any) at ``OFFICEGATE_TEST_MQTT_URL``, else the embedded amqtt broker.
 """
 
 from __future__ import annotations
 
-import os
 import secrets
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -17,69 +16,22 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 from support.mqtt import forget_sessions
 from support.office import (
     PASSWORD,
-    add_people,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
-from officegate.server.sites.service import get_site
-from officegate.server.sites.visitor_zones import set_visitor_zones
 
 __all__ = ["PASSWORD", "bearer"]  # tests import these from here
 
 PHONE_ID = "phone-0123456789abcdef"
-
-
-def _postgres_url() -> str | None:
-    url = os.environ.get("OFFICEGATE_TEST_DATABASE_URL") or os.environ.get("DATABASE_URL")
-    return url if url and url.startswith("postgresql") else None
-
-
-@pytest.fixture(scope="session")
-def postgres_url() -> Iterator[str | None]:
-    """A fresh PostgreSQL database for this test session, or None to use SQLite."""
-    base = _postgres_url()
-    if base is None:
-        yield None
-        return
-    name = f"og_test_{secrets.token_hex(4)}"
-    admin = create_engine(make_url(base).set(database="postgres"), isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(base).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-
-@pytest.fixture
-def database_url(postgres_url: str | None, tmp_path: Path) -> Iterator[str]:
-    """The database of one test: emptied afterwards on PostgreSQL, a new file on SQLite."""
-    if postgres_url is None:
-        yield f"sqlite:///{tmp_path / 'officegate.db'}"
-        return
-    yield postgres_url
-    engine = create_engine(postgres_url)
-    with engine.begin() as conn:
-        tables = [r[0] for r in conn.execute(text(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename <> 'alembic_version'"))]
-        if tables:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " CASCADE"))
-    engine.dispose()
 
 
 @pytest.fixture(scope="session")
@@ -127,13 +79,9 @@ def office(settings: Settings) -> Office:
     """Users of every role and two devices, created through the service functions."""
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", door=f"door-{suffix}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
-        # Hosts here may bring visitors to the third floor too (its door on the pass).
-        set_visitor_zones(db=db, site=get_site(db=db, code=o.site), zones=["lobby", "floor-3"])
+    # Hosts here may bring visitors to the third floor too (its door on the pass).
+    build_office(settings, devices=[(o.gate, "gate", "lobby"), (o.door, "door", "floor-3")],
+                 visitor_zones=["lobby", "floor-3"])
     return o
 
 

@@ -1,4 +1,5 @@
-"""Signing keys: private files for the owner only, rotation with a new kid."""
+"""Signing keys: sealed in the database under a key-encryption key readable by the owner
+only, shared by every server of the site; rotation with a new kid."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import stat
 import time
 
 from fastapi.testclient import TestClient
+from sqlalchemy import select
 from support.mqtt import wait_for_message
 
 from officegate.mqtt import BrokerAddress
@@ -20,18 +22,26 @@ from officegate.protocol import (
     topics,
     verify,
 )
+from officegate.server.bootstrap import database_session
+from officegate.server.keys.models import ServerSecret, SigningKeyRecord
 from officegate.server.settings import Settings
 
 from .conftest import PHONE_ID, Office, bearer, token_of, visit_body
 
 
-def test_key_files_are_readable_by_the_owner_only(client: TestClient,
-                                                  settings: Settings) -> None:
-    files = list(settings.keys_dir.glob("*.key"))
-    assert len(files) == 1
-    assert stat.S_IMODE(files[0].stat().st_mode) == 0o600
-    assert stat.S_IMODE(settings.keys_dir.stat().st_mode) == 0o700
-    assert "PRIVATE KEY" in files[0].read_text()
+def test_keys_are_sealed_in_the_database_and_the_kek_is_the_owners_only(
+        client: TestClient, settings: Settings) -> None:
+    kek = settings.data_dir / "key-encryption.key"
+    assert stat.S_IMODE(kek.stat().st_mode) == 0o600
+    assert stat.S_IMODE(settings.data_dir.stat().st_mode) == 0o700
+    with database_session(settings) as db:
+        rows = list(db.scalars(select(SigningKeyRecord)))
+        secrets = list(db.scalars(select(ServerSecret)))
+    assert len(rows) == 1 and rows[0].sealed is not None
+    assert b"PRIVATE KEY" not in rows[0].sealed  # sealed, not stored in the clear
+    assert {s.name for s in secrets} == {"session", "vapid"}
+    assert all(b"PRIVATE KEY" not in s.sealed for s in secrets)
+    assert not list(settings.data_dir.glob("keys/*.key"))  # no key files any more
 
 
 def test_rotation_keeps_old_passes_working(client: TestClient, office: Office,
@@ -43,7 +53,6 @@ def test_rotation_keeps_old_passes_working(client: TestClient, office: Office,
     assert r.status_code == 200
     new_kid = r.json()["kid"]
     assert new_kid != before[0]["kid"]
-    assert len(list(settings.keys_dir.glob("*.key"))) == 2
     keyset = KeySet.from_json(wait_for_message(
         broker, topics.site_keys(office.site),
         lambda p: len(KeySet.from_json(p).keys) == 2))

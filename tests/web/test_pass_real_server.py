@@ -39,7 +39,7 @@ class RealOffice:
         with database_session(self.settings) as db:  # type: ignore[arg-type]
             site = get_site(db=db, code=self.settings.site)  # type: ignore[attr-defined]
             return build_keyset(db=db, site=site,
-                                keys_dir=self.settings.keys_dir)  # type: ignore[attr-defined]
+                                keyring=self.settings.keyring)  # type: ignore[attr-defined]
 
 
 @pytest.fixture

@@ -223,15 +223,31 @@ class SigningKey:
         return TrustedKey(self.kid, self.alg, self.public_key, self.code_key,
                           not_before, not_after)
 
-    def save(self, path: str | os.PathLike[str]) -> None:
-        """Write PEM private key + code key atomically, readable by the owner only (0600)."""
-        target = Path(path)
+    def to_text(self) -> str:
+        """PEM private key + code key block: the secret form that ``from_text`` reads."""
         pem = self._private_key.private_bytes(
             serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
             serialization.NoEncryption(),
         ).decode("ascii")
         code = base64.b64encode(self.code_key).decode("ascii")
-        text = f"{pem}{_CODE_BEGIN}\n{code}\n{_CODE_END}\n"
+        return f"{pem}{_CODE_BEGIN}\n{code}\n{_CODE_END}\n"
+
+    @classmethod
+    def from_text(cls, text: str, *, source: str = "key") -> SigningKey:
+        """Read what ``to_text`` wrote; ValueError (naming ``source``) when it is not one."""
+        pem, sep, rest = text.partition(_CODE_BEGIN)
+        if not sep or _CODE_END not in rest:
+            raise ValueError(f"{source}: no OfficeGate code key block")
+        code_key = base64.b64decode(rest.split(_CODE_END)[0].strip(), validate=True)
+        private_key = serialization.load_pem_private_key(pem.encode(), password=None)
+        if not isinstance(private_key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
+            raise ValueError(f"{source}: not an Ed25519 or P-256 private key")
+        return cls(private_key, code_key)
+
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Write PEM private key + code key atomically, readable by the owner only (0600)."""
+        target = Path(path)
+        text = self.to_text()
         # mkstemp creates the file 0600 from the start, so the secret is never world-readable,
         # and os.replace makes the new key appear whole or not at all.
         fd, tmp = tempfile.mkstemp(prefix=".key-", dir=target.parent)
@@ -249,12 +265,4 @@ class SigningKey:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> SigningKey:
         """Read a key written by save(); ValueError when the file is not one."""
-        text = Path(path).read_text(encoding="ascii")
-        pem, sep, rest = text.partition(_CODE_BEGIN)
-        if not sep or _CODE_END not in rest:
-            raise ValueError(f"{path}: no OfficeGate code key block")
-        code_key = base64.b64decode(rest.split(_CODE_END)[0].strip(), validate=True)
-        private_key = serialization.load_pem_private_key(pem.encode(), password=None)
-        if not isinstance(private_key, ed25519.Ed25519PrivateKey | ec.EllipticCurvePrivateKey):
-            raise ValueError(f"{path}: not an Ed25519 or P-256 private key")
-        return cls(private_key, code_key)
+        return cls.from_text(Path(path).read_text(encoding="ascii"), source=str(path))

@@ -32,6 +32,9 @@ def server(
         "--check-config", help="Check the settings (OFFICEGATE_* variables and the TOML file "
         "OFFICEGATE_CONFIG_FILE names), print each error with its variable or file line, "
         "and exit (1 when there is any).")] = False,
+    new_kek: Annotated[bool, typer.Option(
+        "--new-kek", help="Print a new key-encryption key for OFFICEGATE_KEY_ENCRYPTION_KEY "
+        "(give every server of a site the same one) and exit.")] = False,
 ) -> None:
     """Run the OfficeGate server (settings from OFFICEGATE_* / DATABASE_URL / MQTT_URL, and
     the TOML file OFFICEGATE_CONFIG_FILE names)."""
@@ -41,6 +44,11 @@ def server(
     from officegate.server.runner import serve
     from officegate.server.settings import Settings
 
+    if new_kek:
+        from officegate.server.keys.vault import make_kek
+
+        console.print(make_kek(), markup=False, highlight=False)
+        raise typer.Exit(0)
     if check_config:
         problems = problems_in_config()
         for problem in problems:
@@ -58,7 +66,13 @@ def server(
         for problem in problems_in_config():
             err.print(problem, markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(2) from None
-    serve(settings)
+    from officegate.server.keys.vault import KeyringError
+
+    try:
+        serve(settings)
+    except KeyringError as exc:  # a server given another KEK than its site's
+        err.print(f"cannot start: {exc}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(2) from None
 
 
 @user_app.command("add")

@@ -1,9 +1,10 @@
 """The one place that starts the server's work besides HTTP, in one visible order.
 
 ``ServerRuntime.start()`` reads like a table of contents: the broker, the site bridge, the
-vending link, the rooms, arrival, messaging, the journey's reactions
-(:mod:`officegate.server.reactions`), then the scheduled sweeps (:mod:`officegate.server.jobs`,
-one server of several runs each); ``stop()`` undoes them in reverse. The routers start
+vending link, the rooms, arrival, messaging, the live relay across servers, the journey's
+reactions (:mod:`officegate.server.reactions`), then the scheduled sweeps
+(:mod:`officegate.server.jobs`, one server of several runs each); ``stop()`` undoes them in
+reverse. The routers start
 nothing: they reach what runs here through ``ServerState.runtime``.
 """
 
@@ -43,6 +44,7 @@ from officegate.server.occupancy.jobs import (
 )
 from officegate.server.occupancy.listener import RoomListener
 from officegate.server.proactive import schedule
+from officegate.server.relay import LiveRelay
 from officegate.server.vending.link import VendingLink
 from officegate.server.vending.visitor_push import DrinkOfferPush
 
@@ -72,6 +74,7 @@ class ServerRuntime:
     owntracks: OwnTracksListener | None = None
     messaging: Messaging | None = None
     mailroom: MailroomServer | None = None
+    relay: LiveRelay | None = None
     console: ConsoleHub | None = None
     jobs: JobRunner | None = None
     reactions: list[Unsubscribe] = field(default_factory=list)
@@ -87,6 +90,7 @@ class ServerRuntime:
             await self.start_rooms()
             await self.start_arrival()
             await self.start_messaging()
+            await self.start_relay()
             await self.start_console()
             self.start_reactions()
             self.start_jobs()
@@ -128,7 +132,7 @@ class ServerRuntime:
         settings = self.state.settings
         self.bridge = SiteBridge(
             broker=self.broker, sessions=self.state.sessions, site=settings.site,
-            keys_dir=settings.keys_dir, client_id=client_id_for(settings),
+            keyring=settings.keyring, client_id=client_id_for(settings),
             journey=self.state.journey, offline_alert_after=settings.offline_alert_seconds,
             home_assistant=settings.home_assistant_prefix,
             share_group=settings.mqtt_share_group,
@@ -204,8 +208,26 @@ class ServerRuntime:
             log.info("SMTP receiver for %s on %s:%s", rt.reply_mailbox,
                      config.smtp_listen_host, config.smtp_listen_port)
 
+    async def start_relay(self) -> None:
+        """7. Live items across servers: host notices, chat and inbox updates (relay.py)."""
+        assert self.broker is not None and self.arrival is not None  # noqa: S101
+        assert self.messaging is not None  # noqa: S101
+        settings = self.state.settings
+        self.relay = relay = LiveRelay(broker=self.broker, site=settings.site,
+                                       client_id=f"{client_id_for(settings)}-live")
+        feed, hub = self.arrival.notifier.feed, self.messaging.hub
+        feed.relay = relay.register("feed", feed.deliver)
+        hub.relay = relay.register("hub", hub.deliver)
+        await run_in_threadpool(relay.start)
+
+        def stop() -> None:
+            feed.relay = hub.relay = None
+            relay.stop()
+
+        self._on_stop("live relay", stop)
+
     async def start_console(self) -> None:
-        """6b. The staff console: live feed of its pages, alarm delivery (mail, push)."""
+        """7b. The staff console: live feed of its pages, alarm delivery (mail, push)."""
         self.console = ConsoleHub(self.state, config=self.state.settings.messaging)
         await run_in_threadpool(self.console.start)
         self._on_stop("staff console", self._stop_console)
@@ -216,7 +238,7 @@ class ServerRuntime:
             self.console = None
 
     def start_reactions(self) -> None:
-        """7. Who reacts to which journey event: the table in reactions.py."""
+        """8. Who reacts to which journey event: the table in reactions.py."""
         from officegate.server.reactions import subscribe_reactions
 
         self.reactions = subscribe_reactions(self)
@@ -229,7 +251,7 @@ class ServerRuntime:
         self._on_stop("journey reactions", unsubscribe)
 
     def start_jobs(self) -> None:
-        """8. The scheduled sweeps, each run by the one server that leads it."""
+        """9. The scheduled sweeps, each run by the one server that leads it."""
         self.jobs = JobRunner(self.job_table(), leadership_for(self.state.engine))
         self.jobs.start()
         self._on_stop("jobs", self.jobs.stop)

@@ -9,10 +9,11 @@ key anywhere is an error, not a silent default (``officegate server --check-conf
 from __future__ import annotations
 
 import os
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, field_validator
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -20,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from officegate.server.keys.vault import Keyring
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.outbound import OutboundPolicy
@@ -81,7 +83,18 @@ class Settings(BaseSettings):
     secret_key: str | None = Field(
         default=None,
         title="Session secret",
-        description="Signs session cookies; generated into data_dir when empty.",
+        description="Signs session cookies, poster codes, reply addresses, OwnTracks seals; "
+        "empty: one made once and shared by every server through the database.",
+    )
+    key_encryption_key: SecretStr | None = Field(
+        default=None, title="Key-encryption key",
+        description="Base64 of 32 random bytes (`officegate server --new-kek`) sealing the "
+        "signing keys and secrets in the database; give every server the same one. Empty: "
+        "the file key_encryption_key_file names, else one made in data_dir.",
+    )
+    key_encryption_key_file: Path | None = Field(
+        default=None, title="Key-encryption key file",
+        description="A 0600 file holding the key-encryption key (instead of the variable).",
     )
     cookie_secure: bool | None = Field(
         default=None,
@@ -167,6 +180,13 @@ class Settings(BaseSettings):
         return OutboundPolicy.parse(self.outbound_allow)
 
     @property
-    def keys_dir(self) -> Path:
-        """Directory of the private signing key files."""
+    def legacy_keys_dir(self) -> Path:
+        """Where signing keys were kept as files before they moved into the database."""
         return self.data_dir / "keys"
+
+    @cached_property
+    def keyring(self) -> Keyring:
+        """The key-encryption key sealing keys and secrets in the database (keys/vault.py)."""
+        kek = self.key_encryption_key.get_secret_value() if self.key_encryption_key else None
+        return Keyring.resolve(value=kek, file=self.key_encryption_key_file,
+                               data_dir=self.data_dir)

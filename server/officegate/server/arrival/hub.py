@@ -109,7 +109,7 @@ class ArrivalHub:
             for row in db.scalars(select(VisitorPass).where(
                     VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
                 new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keys_dir=settings.keys_dir, key_alg=settings.key_alg)
+                                       keyring=settings.keyring, key_alg=settings.key_alg)
                 replaced = replaced or (new is not None and new is not row)
         if replaced:
             self.revocations_changed()

@@ -20,7 +20,6 @@ import threading
 from collections import Counter
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import paho.mqtt.client as mqtt
@@ -39,6 +38,7 @@ from officegate.server.devices import health
 from officegate.server.devices import service as devices
 from officegate.server.journey import JourneyBus, JourneyEvent
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites import service as sites
 from officegate.server.visits import service as visits
 
@@ -49,7 +49,7 @@ class SiteBridge:
     """Connects one site's server to the broker. ``start()`` / ``stop()``."""
 
     def __init__(self, *, broker: BrokerAddress, sessions: sessionmaker[Session], site: str,
-                 keys_dir: Path, client_id: str | None = None,
+                 keyring: Keyring, client_id: str | None = None,
                  journey: JourneyBus | None = None, offline_alert_after: float = 120.0,
                  watch_seconds: float = 5.0, home_assistant: str | None = None,
                  share_group: str | None = None, no_show_minutes: int = 10,
@@ -58,7 +58,7 @@ class SiteBridge:
         self.journey = journey
         self.site = site
         self._sessions = sessions
-        self._keys_dir = keys_dir
+        self._keyring = keyring
         self.client_id = client_id or f"officegate-server-{site}"
         self.offline_alert_after = offline_alert_after
         self._watch_seconds = watch_seconds
@@ -265,7 +265,7 @@ class SiteBridge:
         """Publish the site's KeySet (every key not yet retired, with code keys)."""
         with session_scope(self._sessions) as db:
             site = sites.get_site(db=db, code=self.site)
-            keyset = keys.build_keyset(db=db, site=site, keys_dir=self._keys_dir)
+            keyset = keys.build_keyset(db=db, site=site, keyring=self._keyring)
         self._publish(topics.site_keys(self.site), keyset.to_json())
 
     def publish_revocations(self) -> None:

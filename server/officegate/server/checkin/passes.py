@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from pathlib import Path
 
 from sqlalchemy.orm import Session
 
 from officegate.protocol import PassClaims, PassKind, issue_pass
 from officegate.server.db import utcnow
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
 from officegate.server.visits.service import PASS_ID_BYTES
@@ -40,7 +40,7 @@ def _context(db: Session, row: VisitorPass) -> tuple[Visit, Visitor, Site]:
     return visit, visitor, site
 
 
-def hold_back(*, db: Session, row: VisitorPass, checkin_zones: list[str], keys_dir: Path,
+def hold_back(*, db: Session, row: VisitorPass, checkin_zones: list[str], keyring: Keyring,
               key_alg: str) -> VisitorPass | None:
     """Take the check-in zones out of a fresh pass. Not yet opened: re-signed in place (the
     signed pass never left the server). Already opened: replaced and revoked. None when the
@@ -51,24 +51,24 @@ def hold_back(*, db: Session, row: VisitorPass, checkin_zones: list[str], keys_d
     zones = [z for z in row.zones if z not in held]
     if row.bound_device_hash is None:
         visit, visitor, site = _context(db, row)
-        record = keys.ensure_signing_key(db=db, site=site, keys_dir=keys_dir, alg=key_alg)
+        record = keys.ensure_signing_key(db=db, site=site, keyring=keyring, alg=key_alg)
         claims = _claims(row=row, visit=visit, visitor=visitor, site=site,
                          pass_id=bytes.fromhex(row.pass_id), zones=zones)
-        row.cose = issue_pass(claims, keys.load_signing_key(keys_dir=keys_dir, record=record))
+        row.cose = issue_pass(claims, keys.load_signing_key(keyring=keyring, record=record))
         row.kid, row.zones = record.kid, zones
         db.flush()
         return row
-    return replace_pass(db=db, row=row, zones=zones, keys_dir=keys_dir, key_alg=key_alg)
+    return replace_pass(db=db, row=row, zones=zones, keyring=keyring, key_alg=key_alg)
 
 
-def replace_pass(*, db: Session, row: VisitorPass, zones: list[str], keys_dir: Path,
+def replace_pass(*, db: Session, row: VisitorPass, zones: list[str], keyring: Keyring,
                  key_alg: str) -> VisitorPass:
     """A new pass for the same link, phone and window with ``zones``; the old one revoked.
 
     The caller publishes the site's revocations after the commit.
     """
     visit, visitor, site = _context(db, row)
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=keys_dir, alg=key_alg)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=keyring, alg=key_alg)
     claims = _claims(row=row, visit=visit, visitor=visitor, site=site,
                      pass_id=secrets.token_bytes(PASS_ID_BYTES), zones=sorted(set(zones)))
     link_hash, bound, bound_at = row.link_hash, row.bound_device_hash, row.bound_at
@@ -79,7 +79,7 @@ def replace_pass(*, db: Session, row: VisitorPass, zones: list[str], keys_dir: P
     db.flush()
     new = VisitorPass(
         pass_id=claims.pass_id_hex, visit_id=visit.id, kid=record.kid,
-        cose=issue_pass(claims, keys.load_signing_key(keys_dir=keys_dir, record=record)),
+        cose=issue_pass(claims, keys.load_signing_key(keyring=keyring, record=record)),
         link_hash=link_hash, zones=list(claims.zones), doors=list(row.doors),
         valid_from=row.valid_from, valid_until=row.valid_until, bound_device_hash=bound,
         bound_at=bound_at)

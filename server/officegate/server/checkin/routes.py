@@ -109,7 +109,7 @@ def check_in(body: CheckInIn, db: SessionDep, state: StateDep, hub: HubDep) -> C
     outcome = checkin.check_in(
         db=db, token=body.token, code=body.code, site=body.site, day=body.day,
         poster_code=body.poster_code, secret=session_secret(settings),
-        keys_dir=settings.keys_dir, key_alg=settings.key_alg, now=utcnow(),
+        keyring=settings.keyring, key_alg=settings.key_alg, now=utcnow(),
         ack_version=body.ack_version)
     db.commit()
     after(hub, outcome, db, body.site)
@@ -119,7 +119,7 @@ def check_in(body: CheckInIn, db: SessionDep, state: StateDep, hub: HubDep) -> C
                           ack_text_en=config.ack_text_en, ack_text_ja=config.ack_text_ja)
     answer = None
     if outcome.status == "checked_in" and outcome.new_pass is not None:
-        answer = _pass_answer(db=db, row=outcome.new_pass, keys_dir=settings.keys_dir)
+        answer = _pass_answer(db=db, row=outcome.new_pass, keyring=settings.keyring)
     return CheckInOut(status=outcome.status,
                       pass_id=outcome.new_pass.pass_id if outcome.new_pass else None,
                       pass_replaced=outcome.replaced, room=visit.room,
@@ -131,7 +131,7 @@ def check_out(token: str, body: CodeIn, db: SessionDep, state: StateDep,
               hub: HubDep) -> dict[str, str]:
     """The visitor checks out from the pass page."""
     row = find_pass(db=db, token=token)
-    checkin._prove_possession(db, row, body.code, state.settings.keys_dir, utcnow())
+    checkin._prove_possession(db, row, body.code, state.settings.keyring, utcnow())
     visit, site, _config = arrival.visit_of_pass(db=db, row=row)
     record = checkin.check_out(db=db, visit_id=visit.id, how="pass_page", now=utcnow())
     if record is None:
@@ -148,7 +148,7 @@ def decide(visit_id: RowId, body: DecisionIn, db: SessionDep, state: StateDep, h
     """Let a held visitor in, or refuse (host for a watchlist match; staff always)."""
     settings = state.settings
     outcome = checkin.decide(db=db, visit_id=visit_id, user=user, allow=body.allow,
-                             keys_dir=settings.keys_dir, key_alg=settings.key_alg, now=utcnow())
+                             keyring=settings.keyring, key_alg=settings.key_alg, now=utcnow())
     db.commit()
     after(hub, outcome, db, settings.site)
     return CheckInOut(status=outcome.status,

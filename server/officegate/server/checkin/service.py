@@ -6,7 +6,6 @@ import base64
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +19,7 @@ from officegate.server.checkin.models import CheckIn, WatchEntry
 from officegate.server.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites import service as sites
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
@@ -49,12 +49,12 @@ def checkin_of(*, db: Session, visit_id: int) -> CheckIn | None:
     return db.scalar(select(CheckIn).where(CheckIn.visit_id == visit_id))
 
 
-def _prove_possession(db: Session, row: VisitorPass, code: str, keys_dir: Path,
+def _prove_possession(db: Session, row: VisitorPass, code: str, keyring: Keyring,
                       now: datetime) -> None:
     """The rotating code shows this phone holds the pass (the secret is only on that phone)."""
     record = db.get(SigningKeyRecord, row.kid)
     assert record is not None
-    secret = pass_secret(keys.load_signing_key(keys_dir=keys_dir, record=record).code_key,
+    secret = pass_secret(keys.load_signing_key(keyring=keyring, record=record).code_key,
                          bytes.fromhex(row.pass_id))
     if not (code.isdigit() and len(code) == 8) or matching_counter(
             secret, code, now.timestamp(), tolerance=CODE_TOLERANCE) is None:
@@ -76,7 +76,7 @@ def match_watchlist(*, db: Session, site_id: int, visitor: Visitor) -> WatchEntr
 
 
 def check_in(*, db: Session, token: str, code: str, site: str, day: str, poster_code: str,
-             secret: str, keys_dir: Path, key_alg: str, now: datetime,
+             secret: str, keyring: Keyring, key_alg: str, now: datetime,
              ack_version: str | None = None) -> Outcome:
     """Check a visitor in from the lobby poster.
 
@@ -101,7 +101,7 @@ def check_in(*, db: Session, token: str, code: str, site: str, day: str, poster_
     if why is not None:
         raise Forbidden("bad_poster", "This is not a valid check-in poster.",
                         "有効なチェックインポスターではありません。")
-    _prove_possession(db, row, code, keys_dir, now)
+    _prove_possession(db, row, code, keyring, now)
     if not arrival.on_visit_day(config, visit, now):
         raise Conflict("not_visit_day", "Your visit is on another day.",
                        "ご訪問日は本日ではありません。")
@@ -130,11 +130,11 @@ def check_in(*, db: Session, token: str, code: str, site: str, day: str, poster_
         record.held_reason, record.held_list = entry.reason, entry.list
         db.flush()
         return Outcome("held", visit, record, config=config)
-    return _admit(db, visit, record, row, config, keys_dir, key_alg, now)
+    return _admit(db, visit, record, row, config, keyring, key_alg, now)
 
 
 def _admit(db: Session, visit: Visit, record: CheckIn, row: VisitorPass,
-           config: ArrivalSite | None, keys_dir: Path, key_alg: str, now: datetime) -> Outcome:
+           config: ArrivalSite | None, keyring: Keyring, key_alg: str, now: datetime) -> Outcome:
     record.status, record.checked_in_at = "checked_in", now
     visit.checked_in_at = now
     extra = list(config.checkin_zones) if config else []
@@ -142,7 +142,7 @@ def _admit(db: Session, visit: Visit, record: CheckIn, row: VisitorPass,
     if extra:
         # Always a fresh pass: one copied or photographed before check-in is dead after it.
         new_pass = passes.replace_pass(db=db, row=row, zones=[*row.zones, *extra],
-                                       keys_dir=keys_dir, key_alg=key_alg)
+                                       keyring=keyring, key_alg=key_alg)
         replaced = True
     db.flush()
     return Outcome("checked_in", visit, record, new_pass, replaced, config)
@@ -155,7 +155,7 @@ def current_pass(*, db: Session, visit_id: int) -> VisitorPass | None:
                      .order_by(VisitorPass.id.desc()).limit(1))
 
 
-def decide(*, db: Session, visit_id: int, user: User, allow: bool, keys_dir: Path,
+def decide(*, db: Session, visit_id: int, user: User, allow: bool, keyring: Keyring,
            key_alg: str, now: datetime) -> Outcome:
     """Approve or refuse a held visitor: the host (watchlist only) or staff (both lists)."""
     visit = db.get(Visit, visit_id)
@@ -177,7 +177,7 @@ def decide(*, db: Session, visit_id: int, user: User, allow: bool, keys_dir: Pat
     if row is None:
         raise Gone("pass_not_usable", "the visitor's pass is revoked", "パスが無効です")
     config = arrival.site_config(db=db, site_id=visit.site_id)
-    return _admit(db, visit, record, row, config, keys_dir, key_alg, now)
+    return _admit(db, visit, record, row, config, keyring, key_alg, now)
 
 
 def check_out(*, db: Session, visit_id: int, how: str, now: datetime) -> CheckIn | None:
@@ -217,9 +217,9 @@ def add_watch(*, db: Session, site: str, list_name: str, name: str | None, email
     return entry
 
 
-def code_secret_b64(*, db: Session, row: VisitorPass, keys_dir: Path) -> str:
+def code_secret_b64(*, db: Session, row: VisitorPass, keyring: Keyring) -> str:
     """The per-pass TOTP secret, for the pass answer handed to the phone."""
     record = db.get(SigningKeyRecord, row.kid)
     assert record is not None
-    key = keys.load_signing_key(keys_dir=keys_dir, record=record)
+    key = keys.load_signing_key(keyring=keyring, record=record)
     return base64.b64encode(pass_secret(key.code_key, bytes.fromhex(row.pass_id))).decode()

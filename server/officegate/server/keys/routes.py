@@ -30,7 +30,7 @@ def list_keys(db: SessionDep, state: StateDep, _user: StaffUser) -> list[Signing
 def rotate(db: SessionDep, state: StateDep, _user: AdminUser) -> RotatedOut:
     """Sign new passes with a new key (admin); the keyset is republished at once."""
     site = sites.get_site(db=db, code=state.settings.site)
-    record = service.rotate_key(db=db, site=site, keys_dir=state.settings.keys_dir,
+    record = service.rotate_key(db=db, site=site, keyring=state.settings.keyring,
                                 alg=state.settings.key_alg)
     out = RotatedOut(kid=record.kid, alg=record.alg, keyset_version=site.keyset_version)
     db.commit()

@@ -12,7 +12,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -21,6 +20,7 @@ from officegate.protocol import PassClaims, PassKind, issue_pass
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.sites.models import Site
 from officegate.server.visits import service as visits
@@ -32,7 +32,7 @@ class PassContext:
     """What issuing needs from the server's settings."""
 
     site: str
-    keys_dir: Path
+    keyring: Keyring
     base_url: str
     key_alg: str = "EdDSA"
     lead: timedelta = timedelta(minutes=15)
@@ -57,7 +57,7 @@ def invite_visitor(*, db: Session, ctx: PassContext, meeting: Meeting, room: Roo
     issued = visits.create_visit(
         db=db, site=ctx.site, host=host, visitor_name=name, visitor_email=email,
         starts_at=meeting.starts_at, ends_at=meeting.ends_at, zones=list(room.via_zones),
-        doors=[room.door], keys_dir=ctx.keys_dir, base_url=ctx.base_url, key_alg=ctx.key_alg,
+        doors=[room.door], keyring=ctx.keyring, base_url=ctx.base_url, key_alg=ctx.key_alg,
         lead=ctx.lead, room=room.label)
     attendee = Attendee(meeting_id=meeting.id, kind="visitor", name=name, email=email,
                         visit_id=issued.visit.id, pass_id=issued.visitor_pass.pass_id,
@@ -88,14 +88,14 @@ def _sign_employee(*, db: Session, ctx: PassContext, meeting: Meeting, room: Roo
         return
     site = db.scalar(select(Site).where(Site.id == room.site_id))
     assert site is not None
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=ctx.keys_dir, alg=ctx.key_alg)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=ctx.keyring, alg=ctx.key_alg)
     claims = PassClaims(
         issuer=site.code, subject=attendee.subject, pass_id=secrets.token_bytes(8),
         issued_at=int(utcnow().timestamp()),
         not_before=int((meeting.starts_at - ctx.lead).timestamp()),
         expires=int(meeting.ends_at.timestamp()), kind=PassKind.EMPLOYEE, visit_id=None,
         zones=(), doors=(room.door,))
-    attendee.cose = issue_pass(claims, keys.load_signing_key(keys_dir=ctx.keys_dir,
+    attendee.cose = issue_pass(claims, keys.load_signing_key(keyring=ctx.keyring,
                                                              record=record))
     attendee.pass_id = claims.pass_id_hex
     attendee.revoked_at = None
@@ -129,7 +129,7 @@ def _reissue_visitor_pass(*, db: Session, ctx: PassContext, visit: Visit,
                           old: VisitorPass) -> str:
     site = db.get(Site, visit.site_id)
     assert site is not None
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=ctx.keys_dir, alg=ctx.key_alg)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=ctx.keyring, alg=ctx.key_alg)
     subject = _visitor_subject(db, visit)
     claims = PassClaims(
         issuer=site.code, subject=subject, pass_id=secrets.token_bytes(8),
@@ -146,7 +146,7 @@ def _reissue_visitor_pass(*, db: Session, ctx: PassContext, visit: Visit,
     db.flush()
     new = VisitorPass(
         pass_id=claims.pass_id_hex, visit_id=visit.id, kid=record.kid,
-        cose=issue_pass(claims, keys.load_signing_key(keys_dir=ctx.keys_dir, record=record)),
+        cose=issue_pass(claims, keys.load_signing_key(keyring=ctx.keyring, record=record)),
         link_hash=link, zones=list(old.zones), doors=list(old.doors),
         valid_from=datetime.fromtimestamp(claims.not_before, UTC),
         valid_until=datetime.fromtimestamp(claims.expires, UTC),

@@ -174,7 +174,7 @@ def _employee_pass(db: Session, state: StateDep, attendee: Attendee,
     if record is None:
         raise Gone("key_retired", "the key of this pass is gone; ask for a new one",
                    "このパスの鍵は失効しました")
-    key = keys.load_signing_key(keys_dir=state.settings.keys_dir, record=record)
+    key = keys.load_signing_key(keyring=state.settings.keyring, record=record)
     secret = pass_secret(key.code_key, bytes.fromhex(attendee.pass_id or ""))
     return EmployeePassOut(cose_b45=static_text(cose)[4:],
                            code_secret=base64.b64encode(secret).decode("ascii"),

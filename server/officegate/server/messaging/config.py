@@ -56,4 +56,6 @@ class MessagingConfig(BaseModel):
         default="ja", title="Site default language",
         description="Language of notices to a visitor who neither chose one on the pass page "
         "nor wrote to us yet.")
-    faq_threshold: float = Field(default=0.45, ge=0.0, le=1.0, title="FAQ confidence threshold")
+    faq_threshold: float = Field(default=0.52, ge=0.0, le=1.0, title="FAQ confidence threshold",
+                                 description="faq.matcher.THRESHOLD, calibrated by "
+                                 "benchmarks/faq_calibrate.py")

@@ -10,6 +10,7 @@ import asyncio
 import json
 import threading
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 
@@ -20,6 +21,8 @@ class LiveHub:
         self._subs: dict[str, set[tuple[asyncio.AbstractEventLoop, asyncio.Queue[str]]]] = (
             defaultdict(set))
         self._lock = threading.Lock()
+        # Set by the runtime (relay.py): what is published here also reaches other servers.
+        self.relay: Callable[[str, Any], None] | None = None
 
     def subscribe(self, topic: str) -> asyncio.Queue[str]:
         """A queue that receives every payload published on ``topic`` from now on."""
@@ -34,7 +37,14 @@ class LiveHub:
             self._subs[topic] = {s for s in self._subs[topic] if s[1] is not queue}
 
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
-        """Hand ``payload`` (JSON-able) to every subscriber of ``topic``; never blocks."""
+        """Hand ``payload`` (JSON-able) to every subscriber of ``topic`` here and on the
+        other servers; never blocks."""
+        if self.relay is not None:
+            self.relay(topic, payload)
+        self.deliver(topic, payload)
+
+    def deliver(self, topic: str, payload: dict[str, Any]) -> None:
+        """Hand ``payload`` to this server's subscribers of ``topic`` only."""
         text = json.dumps(payload, ensure_ascii=False, default=str)
         with self._lock:
             subs = list(self._subs.get(topic, ()))

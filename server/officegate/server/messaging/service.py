@@ -111,7 +111,10 @@ def bot_turn(*, db: Session, conv: Conversation, contact: Contact, text: str,
     if texts.wants_opt_out(text):
         contact.opted_out_at = contact.opted_out_at or utcnow()
         return [_bot(db, conv, texts.say("opted_out", lang), {"opt_out": True})]
-    match = matcher.match(text)
+    # The link code a visitor sends from LINE or WhatsApp to join their chat is no question.
+    code = contact.link_code
+    match = matcher.match(text.upper().replace(code, " ") if code and code in text.upper()
+                          else text)
     if match.confident and match.topic:
         item = matcher.items[match.topic]
         answer = item.answer_ja if lang == "ja" else item.answer_en

@@ -21,9 +21,20 @@ class LiveFeed:
         self._lock = threading.Lock()
         self._listeners: dict[int, list[tuple[asyncio.AbstractEventLoop,
                                               asyncio.Queue[dict[str, Any]]]]] = defaultdict(list)
+        # Set by the runtime when several servers share the site (relay.py): every item
+        # published here is also sent to the other servers' feeds.
+        self.relay: Callable[[str, Any], None] | None = None
 
     def publish(self, user_id: int, item: dict[str, Any]) -> int:
-        """Queue ``item`` for every open feed of ``user_id``; returns how many got it."""
+        """Queue ``item`` for every open feed of ``user_id`` here and on the other servers;
+        returns how many feeds of this server got it."""
+        if self.relay is not None:
+            self.relay(str(user_id), item)
+        return self.deliver(user_id, item)
+
+    def deliver(self, user_id: int | str, item: dict[str, Any]) -> int:
+        """Queue ``item`` for this server's open feeds of ``user_id`` only."""
+        user_id = int(user_id)
         with self._lock:
             listeners = list(self._listeners.get(user_id, ()))
         for loop, queue in listeners:

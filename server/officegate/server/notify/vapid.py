@@ -1,4 +1,5 @@
-"""The server's VAPID key pair for Web Push (RFC 8292), kept in the data directory."""
+"""The server's VAPID key pair for Web Push (RFC 8292): kept sealed in the database (every
+server shares it; see bootstrap.prepare) and written to a 0600 file for pywebpush."""
 
 from __future__ import annotations
 
@@ -10,17 +11,29 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 
 
+def new_key_pem() -> bytes:
+    """A new P-256 private key, PEM (PKCS#8)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    return key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                             serialization.NoEncryption())
+
+
+def write_if_changed(path: Path, pem: bytes) -> None:
+    """Make ``path`` hold ``pem`` (0600, replaced atomically when it differs)."""
+    if path.is_file() and path.read_bytes() == pem:
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "wb") as f:
+        f.write(pem)
+    os.replace(tmp, path)
+
+
 def ensure_key(path: Path) -> Path:
-    """Create the P-256 private key file (PEM, 0600) once; returns its path."""
+    """The P-256 private key file (PEM, 0600), created once when absent; returns its path."""
     if not path.exists():
-        path.parent.mkdir(parents=True, exist_ok=True)
-        key = ec.generate_private_key(ec.SECP256R1())
-        pem = key.private_bytes(serialization.Encoding.PEM,
-                                serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-        with os.fdopen(fd, "wb") as f:
-            f.write(pem)
+        write_if_changed(path, new_key_pem())
     return path
 
 

@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 def pass_context(state: ServerState) -> PassContext:
     """Issuing settings from the server's settings."""
     s = state.settings
-    return PassContext(site=s.site, keys_dir=s.keys_dir, base_url=s.base_url, key_alg=s.key_alg,
+    return PassContext(site=s.site, keyring=s.keyring, base_url=s.base_url, key_alg=s.key_alg,
                        lead=timedelta(minutes=s.pass_lead_minutes))
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from pathlib import Path
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from officegate.server.db import utcnow
 from officegate.server.errors import Conflict, Gone, NotFound
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
 from officegate.server.visits.schemas import LastAccessOut, PassOpenOut, PassStatusOut
@@ -54,7 +54,7 @@ def _device_hash(device_id: str) -> str:
     return hashlib.sha256(device_id.encode()).hexdigest()
 
 
-def open_pass(*, db: Session, token: str, device_id: str, keys_dir: Path) -> PassOpenOut:
+def open_pass(*, db: Session, token: str, device_id: str, keyring: Keyring) -> PassOpenOut:
     """Bind the link to the first phone that opens it and hand that phone its pass.
 
     The same phone gets the same answer again; any other phone gets Conflict
@@ -80,10 +80,10 @@ def open_pass(*, db: Session, token: str, device_id: str, keys_dir: Path) -> Pas
             "このパスは別の端末で既に開かれています。転送されたリンクは使えません。"
             "担当者にご自身のパスを依頼してください。",
         )
-    return _pass_answer(db=db, row=row, keys_dir=keys_dir)
+    return _pass_answer(db=db, row=row, keyring=keyring)
 
 
-def _pass_answer(*, db: Session, row: VisitorPass, keys_dir: Path) -> PassOpenOut:
+def _pass_answer(*, db: Session, row: VisitorPass, keyring: Keyring) -> PassOpenOut:
     visit = db.get(Visit, row.visit_id)
     assert visit is not None
     visitor = db.get(Visitor, visit.visitor_id)
@@ -91,7 +91,7 @@ def _pass_answer(*, db: Session, row: VisitorPass, keys_dir: Path) -> PassOpenOu
     site = db.get(Site, visit.site_id)
     record = db.get(SigningKeyRecord, row.kid)
     assert visitor is not None and host is not None and site is not None and record is not None
-    key = keys.load_signing_key(keys_dir=keys_dir, record=record)
+    key = keys.load_signing_key(keyring=keyring, record=record)
     text = static_text(row.cose)
     secret = pass_secret(key.code_key, bytes.fromhex(row.pass_id))
     return PassOpenOut(

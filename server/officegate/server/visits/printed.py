@@ -11,7 +11,6 @@ import hashlib
 import io
 import secrets
 from datetime import datetime
-from pathlib import Path
 
 import segno
 from sqlalchemy import select
@@ -21,12 +20,13 @@ from officegate.protocol import PassClaims, PassKind, issue_pass, static_text
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput, NotFound
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
 from officegate.server.visits.service import PASS_ID_BYTES, get_pass
 
 
-def issue_printed_pass(*, db: Session, visit_id: int, keys_dir: Path,
+def issue_printed_pass(*, db: Session, visit_id: int, keyring: Keyring,
                        key_alg: str = "EdDSA") -> VisitorPass:
     """Issue a static pass for ``visit_id`` with the same places and window as its phone pass."""
     visit = db.get(Visit, visit_id)
@@ -42,8 +42,8 @@ def issue_printed_pass(*, db: Session, visit_id: int, keys_dir: Path,
     if site is None or visitor is None:
         raise NotFound("unknown_visit", f"visit {visit_id} is incomplete",
                        f"訪問 {visit_id} のデータが不完全です")
-    record = keys.ensure_signing_key(db=db, site=site, keys_dir=keys_dir, alg=key_alg)
-    key = keys.load_signing_key(keys_dir=keys_dir, record=record)
+    record = keys.ensure_signing_key(db=db, site=site, keyring=keyring, alg=key_alg)
+    key = keys.load_signing_key(keyring=keyring, record=record)
     claims = PassClaims(
         issuer=site.code, subject=visitor.subject,
         pass_id=secrets.token_bytes(PASS_ID_BYTES), issued_at=int(utcnow().timestamp()),

@@ -52,7 +52,7 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
         db=db, site=body.site or settings.site, host=host, visitor_name=body.visitor_name,
         visitor_email=body.visitor_email, starts_at=body.starts_at, ends_at=body.ends_at,
         zones=body.zones, doors=body.doors, room=body.room, directions=body.directions,
-        keys_dir=settings.keys_dir, key_alg=settings.key_alg, base_url=settings.base_url,
+        keyring=settings.keyring, key_alg=settings.key_alg, base_url=settings.base_url,
         lead=timedelta(minutes=settings.pass_lead_minutes),
     )
     db.commit()  # subscribers read the visit from their own sessions
@@ -111,7 +111,7 @@ def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep
 def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep) -> PassOpenOut:
     """Bind the link to this phone (first one wins) and return the pass and its code secret."""
     return pass_page.open_pass(db=db, token=token, device_id=body.device_id,
-                               keys_dir=state.settings.keys_dir)
+                               keyring=state.settings.keyring)
 
 
 @router.get("/api/p/{token}/status", response_model=PassStatusOut, tags=["pass page"])
@@ -128,7 +128,7 @@ def create_printed_pass(visit_id: RowId, db: SessionDep, state: StateDep,
 
     Only doors configured with ``allow_static`` accept it; it can be revoked on its own.
     """
-    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keys_dir=state.settings.keys_dir,
+    row = printed.issue_printed_pass(db=db, visit_id=visit_id, keyring=state.settings.keyring,
                                      key_alg=state.settings.key_alg)
     return PrintedPassOut(pass_id=row.pass_id, visit_id=visit_id,
                           image_url=f"/api/passes/{row.pass_id}/printed.png",

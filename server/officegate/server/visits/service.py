@@ -6,7 +6,6 @@ import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,6 +17,7 @@ from officegate.server.db import utcnow
 from officegate.server.devices.models import Device
 from officegate.server.errors import Conflict, InvalidInput, NotFound
 from officegate.server.keys import service as keys
+from officegate.server.keys.vault import Keyring
 from officegate.server.sites import service as sites
 from officegate.server.sites.models import Site, Zone
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
@@ -62,7 +62,7 @@ def check_places(*, db: Session, site: Site, zones: list[str], doors: list[str])
 
 def create_visit(
     *, db: Session, site: str, host: User, visitor_name: str, starts_at: datetime,
-    ends_at: datetime, zones: list[str], doors: list[str], keys_dir: Path, base_url: str,
+    ends_at: datetime, zones: list[str], doors: list[str], keyring: Keyring, base_url: str,
     key_alg: str = "EdDSA", lead: timedelta = timedelta(hours=1),
     visitor_email: str | None = None, room: str | None = None, directions: str | None = None,
 ) -> IssuedVisit:
@@ -92,8 +92,8 @@ def create_visit(
     db.add(visit)
     db.flush()
 
-    record = keys.ensure_signing_key(db=db, site=site_row, keys_dir=keys_dir, alg=key_alg)
-    key = keys.load_signing_key(keys_dir=keys_dir, record=record)
+    record = keys.ensure_signing_key(db=db, site=site_row, keyring=keyring, alg=key_alg)
+    key = keys.load_signing_key(keyring=keyring, record=record)
     now = int(utcnow().timestamp())
     claims = PassClaims(
         issuer=site_row.code, subject=visitor.subject, pass_id=secrets.token_bytes(PASS_ID_BYTES),
