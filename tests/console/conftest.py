@@ -17,9 +17,10 @@ import pytest
 from fastapi import FastAPI
 from support.mqtt import forget_sessions
 from support.office import (
+    EVERYONE,
     PASSWORD,
-    add_people,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
@@ -30,7 +31,6 @@ from officegate.protocol.messages import AccessEvent
 from officegate.server.access.service import ingest_events
 from officegate.server.app import create_app
 from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 
@@ -67,12 +67,8 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def office(settings: Settings) -> Office:
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", door=f"door-{suffix}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.night, "staff", "Nat Night"), (o.host, "host", "Hana Host"),
-                        (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
+    build_office(settings, people=(*EVERYONE, (o.night, "staff", "Nat Night")),
+                 devices=[(o.gate, "gate", "lobby"), (o.door, "door", "floor-3")])
     return o
 
 
