@@ -110,5 +110,7 @@ def set_language(*, db: Session, user: User, language: str | None) -> None:
                            "言語は ja または en です")
     row = db.get(UserSettings, user.id) or UserSettings(user_id=user.id)
     row.language = language
+    if hasattr(user, "lang"):  # the users table's own column, where it exists
+        user.lang = language
     db.add(row)
     db.flush()

@@ -49,6 +49,9 @@ def own_language(user: Any) -> str | None:
 
     from officegate.server.auth.accounts import language_of
 
+    column = getattr(user, "lang", None)  # the users table's own column, where it exists
+    if isinstance(column, str) and column in LANGS:
+        return column
     db = object_session(user) if user is not None else None
     return language_of(db=db, user_id=user.id) if db is not None else None
 
