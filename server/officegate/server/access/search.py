@@ -169,7 +169,7 @@ def _alert_branch(q: LogQuery, site: str) -> Select[Any]:
     return _common(query, q, Alert.at, key, Alert.device)
 
 
-def _common(query: Select[Any], q: LogQuery, at: Any, key: Any, device: Any) -> Select[Any]:
+def _common(query: Any, q: LogQuery, at: Any, key: Any, device: Any) -> Select[Any]:
     if q.device:
         query = query.where(device == q.device)
     if q.zone:

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.server.alerts import policy as policies
 from officegate.server.alerts.models import Alert
-from officegate.server.alerts.service import label
+from officegate.server.alerts.service import changed, label
 from officegate.server.auth.accounts import language_of
 from officegate.server.auth.models import User
 from officegate.server.channels.email import Mailer
@@ -96,9 +96,9 @@ class AlarmDispatcher:
                 .order_by(Alert.id).limit(50)))
             claimed: list[tuple[Alert, list[User], dict[int, list[NotifyTarget]], Any]] = []
             for alert in pending:
-                done = db.execute(update(Alert).where(
+                done = changed(db.execute(update(Alert).where(
                     Alert.id == alert.id, Alert.notified_level == alert.notified_level)
-                    .values(notified_level=alert.level, notified_at=utcnow())).rowcount
+                    .values(notified_level=alert.level, notified_at=utcnow())))
                 if not done or alert.acknowledged_at is not None:
                     continue  # another server took it, or a person already has it
                 people = policies.recipients(db=db, level=alert.level)

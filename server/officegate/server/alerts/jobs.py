@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.server.alerts import policy as policies
 from officegate.server.alerts.models import Alert
-from officegate.server.alerts.service import CRITICAL, INFO
+from officegate.server.alerts.service import CRITICAL, INFO, changed
 from officegate.server.db import session_scope
 from officegate.server.settings import Settings
 
@@ -35,9 +35,9 @@ def due_escalations(*, db: Session, site: str, now: datetime) -> list[int]:
         Alert.notified_at.is_not(None), Alert.notified_at <= cutoff)).all()
     raised = []
     for alert_id, level in rows:
-        done = db.execute(update(Alert).where(Alert.id == alert_id, Alert.level == level,
-                                              Alert.acknowledged_at.is_(None))
-                          .values(level=level + 1)).rowcount
+        done = changed(db.execute(update(Alert).where(
+            Alert.id == alert_id, Alert.level == level, Alert.acknowledged_at.is_(None))
+            .values(level=level + 1)))
         if done:
             raised.append(alert_id)
     return raised

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
@@ -45,6 +46,11 @@ KINDS: dict[str, Kind] = {
     "mode_change": Kind("Door mode changed", "ドアのモード変更", INFO),
     "door_closed": Kind("Door closed again", "ドアが閉まりました", INFO),
 }
+
+
+def changed(result: Any) -> int:
+    """How many rows an UPDATE ``result`` changed (its cursor's rowcount)."""
+    return int(getattr(result, "rowcount", 0) or 0)
 
 
 def severity_of(kind: str) -> str:
@@ -140,8 +146,9 @@ def acknowledge(*, db: Session, site: str, alert_id: int, by: str) -> tuple[Aler
     call was the one that acknowledged it (two people pressing at once: the first wins)."""
     alert = get_alert(db=db, site=site, alert_id=alert_id)
     now = utcnow()
-    done = db.execute(update(Alert).where(Alert.id == alert.id, Alert.acknowledged_at.is_(None))
-                      .values(acknowledged_at=now, acknowledged_by=by[:254])).rowcount
+    done = changed(db.execute(update(Alert).where(
+        Alert.id == alert.id, Alert.acknowledged_at.is_(None))
+        .values(acknowledged_at=now, acknowledged_by=by[:254])))
     db.refresh(alert)
     return alert, bool(done)
 

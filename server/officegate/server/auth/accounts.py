@@ -7,7 +7,7 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
 
 from officegate.server.auth import service as auth
@@ -92,7 +92,7 @@ def change(*, db: Session, actor: User, user_id: int, role: str | None = None,
     if active is not None:
         user.active = active
         if not active:  # signed-in pages see the change at once; API tokens end now
-            db.execute(ApiToken.__table__.delete().where(ApiToken.user_id == user.id))
+            db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
     db.flush()
     return user
 
