@@ -228,8 +228,10 @@ class ServerRuntime:
 
     async def start_console(self) -> None:
         """7b. The staff console: live feed of its pages, alarm delivery (mail, push)."""
-        self.console = ConsoleHub(self.state, config=self.state.settings.messaging)
-        await run_in_threadpool(self.console.start)
+        self.console = console = ConsoleHub(self.state, config=self.state.settings.messaging)
+        if self.relay is not None:
+            console.forward = self.relay.register("console", console.feed.deliver)
+        await run_in_threadpool(console.start)
         self._on_stop("staff console", self._stop_console)
 
     def _stop_console(self) -> None:

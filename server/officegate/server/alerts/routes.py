@@ -76,7 +76,7 @@ def _acknowledge(db: SessionDep, state: StateDep, user: User,
     db.commit()
     hub = state.runtime.console if state.runtime is not None else None
     if first and hub is not None:
-        hub.publish({"type": "alarm_ack", "id": alert.id, "by": user.email})
+        hub.announce({"type": "alarm_ack", "id": alert.id, "by": user.email})
     return alert
 
 

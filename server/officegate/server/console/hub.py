@@ -14,6 +14,7 @@ import logging
 import threading
 import time
 from collections import deque
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
 
@@ -71,6 +72,9 @@ class ConsoleHub:
         self._since = utcnow()
         self._seen: deque[str] = deque(maxlen=5000)
         self._today_hash = ""
+        # Set by the runtime when servers share the site (relay.py): what only this server
+        # knows (an acknowledgement given here) reaches the pages open on the others.
+        self.forward: Callable[[str, Any], None] | None = None
 
     def start(self) -> None:
         """Start the notifier and the watcher thread; the pages get ``alarm_label``."""
@@ -93,6 +97,12 @@ class ConsoleHub:
     def publish(self, item: dict[str, Any]) -> None:
         """Send ``item`` to every open console page of this server."""
         self.feed.publish(CHANNEL, item)
+
+    def announce(self, item: dict[str, Any]) -> None:
+        """Send ``item`` to every open console page, on this server and the others."""
+        self.publish(item)
+        if self.forward is not None:
+            self.forward(str(CHANNEL), item)
 
     @property
     def time_zone(self) -> str:
