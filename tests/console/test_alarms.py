@@ -138,3 +138,35 @@ def _user_id(settings: Settings, email: str) -> int:
 
     with database_session(settings) as db:
         return int(db.scalar(select(User.id).where(User.email == email)))
+
+
+def test_two_servers_on_one_database_deliver_an_alarm_once(
+        office: Office, settings: Settings, smtp: MailReceiver,
+        mqtt_broker: BrokerAddress) -> None:
+    from fastapi.testclient import TestClient
+    from support.mqtt import forget_sessions
+
+    from officegate.server.app import create_app
+    from officegate.server.messaging.config import MessagingConfig
+
+    mail = MessagingConfig(smtp_host="127.0.0.1", smtp_port=smtp.port,
+                           mail_from="alarms@example.com")
+    ids = [f"{settings.mqtt_client_id}-{n}" for n in (1, 2)]
+    apps = [create_app(settings.model_copy(update={"messaging": mail, "mqtt_client_id": i}),
+                       broker=mqtt_broker) for i in ids]
+    try:
+        with TestClient(apps[0]), TestClient(apps[1]):
+            publish(mqtt_broker, f"officegate/devices/{office.door}/events",
+                    [_forced(office).to_json()])
+            wait_for("the alarm mails", lambda: len(smtp.wait(3, timeout=0.5)) >= 3)
+            for app in apps:  # each dispatcher looks again after the mails: no second claim
+                hub = app.state.officegate.runtime.console
+                seen = hub.dispatcher.stats["polls"]
+                wait_for("another poll", lambda h=hub, s=seen: h.dispatcher.stats["polls"] > s)
+            claims = [app.state.officegate.runtime.console.dispatcher.stats["delivered"]
+                      for app in apps]
+    finally:
+        forget_sessions(mqtt_broker, ids)
+    assert sorted(claims) == [0, 1]  # one server claimed the alarm, the other saw it taken
+    assert sorted(str(m["To"]) for m in smtp.messages) == sorted(
+        [office.admin, office.staff, office.night])  # once each, not once per server

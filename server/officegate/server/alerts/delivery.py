@@ -90,6 +90,7 @@ class AlarmDispatcher:
 
     def deliver_pending(self, time_zone: str) -> list[int]:
         """Claim and send every alarm level not delivered yet; returns the alarm ids."""
+        self.stats["polls"] += 1
         with session_scope(self._sessions) as db:
             pending = list(db.scalars(select(Alert).where(
                 Alert.site == self.site, Alert.notified_level < Alert.level)
