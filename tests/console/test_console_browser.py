@@ -191,3 +191,9 @@ def test_a_setting_is_saved_from_its_page_and_a_bad_one_is_named_at_its_field(
     with page.expect_navigation():
         page.locator("#room-add").get_by_role("button", name="Add").click()
     assert page.locator("#rooms").get_by_text("sakura").count() >= 1
+    policy = page.locator("#drink-policy")
+    policy.locator("input[name=drinks_per_visit]").fill("11")
+    policy.locator("input[name=drinks_per_visit]").evaluate("e => e.removeAttribute('max')")
+    policy.get_by_role("button", name="Save").click()
+    policy.locator("label", has=page.locator("input[name=drinks_per_visit]")) \
+        .locator(".field-error").wait_for()

@@ -248,6 +248,18 @@ JA: dict[str, str] = {
     "Bot containment": "ボットで完結した割合",
     "CSAT (4-5 of 5)": "顧客満足度(5段階で4-5)",
     "Survey response rate": "アンケート回答率",
+    "Vending machines and drink policy": "自販機とドリンクの設定",
+    "No vending machines": "自販機はありません",
+    "Vending device": "自販機のデバイス",
+    "Offer after gates of zone (empty: its own)":
+        "このゾーンのゲート通過後に案内(空欄: 自販機のゾーン)",
+    "Name (English)": "名前(英語)",
+    "Name (Japanese)": "名前(日本語)",
+    "Drink policy": "ドリンクの設定",
+    "Drinks per visit": "1回の来訪あたりの杯数",
+    "Order holds for (min)": "注文の有効時間(分)",
+    "No offers from (HH:MM)": "案内しない時間帯の開始(HH:MM)",
+    "No offers until (HH:MM)": "案内しない時間帯の終了(HH:MM)",
     # users
     "Invite a user": "ユーザーを招待",
     "Role": "ロール",

@@ -19,6 +19,7 @@ from officegate.server.keys.models import SigningKeyRecord
 from officegate.server.meetings import feeds
 from officegate.server.meetings import service as meetings
 from officegate.server.sites import service as sites
+from officegate.server.vending import service as vending
 from officegate.server.visits.scope import visitor_scope
 
 router = APIRouter(include_in_schema=False)
@@ -29,7 +30,8 @@ StaffOnlyPage = Annotated[User, Depends(require_page_role(Role.ADMIN, Role.STAFF
 def settings_page(request: Request, db: SessionDep, state: StateDep,
                   user: StaffOnlyPage) -> Response:
     """Site time zone, visitor zones, geofence and check-in, watchlist, rooms, calendar
-    feeds, devices, signing keys; links to alarm delivery, drinks and users."""
+    feeds, devices, signing keys, vending machines and the drink policy; links to alarm
+    delivery, the drinks page and users."""
     site = sites.get_site(db=db, code=state.settings.site)
     return state.templates.TemplateResponse(request, "console/settings.html", page_context(
         request, user, site=site, time_zone=sites.time_zone(site),
@@ -41,4 +43,6 @@ def settings_page(request: Request, db: SessionDep, state: StateDep,
         rooms=meetings.list_rooms(db=db), feeds=feeds.all_feeds(db=db),
         devices=devices.list_devices(db=db, site=site.code),
         keys=list(db.scalars(select(SigningKeyRecord).where(SigningKeyRecord.site_id == site.id)
-                             .order_by(SigningKeyRecord.created_at.desc()).limit(10)))))
+                             .order_by(SigningKeyRecord.created_at.desc()).limit(10))),
+        drinks=vending.get_policy(db=db, site=site),
+        machines=vending.list_machines(db=db, site=site)))
