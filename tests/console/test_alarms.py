@@ -170,3 +170,37 @@ def test_two_servers_on_one_database_deliver_an_alarm_once(
     assert sorted(claims) == [0, 1]  # one server claimed the alarm, the other saw it taken
     assert sorted(str(m["To"]) for m in smtp.messages) == sorted(
         [office.admin, office.staff, office.night])  # once each, not once per server
+
+
+def test_an_alarm_reaches_a_staff_phone_by_web_push(
+        live: str, office: Office, mqtt_broker: BrokerAddress) -> None:
+    import base64
+    import json
+    import os
+
+    import http_ece
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from support.receivers import running_receiver
+
+    def b64(data: bytes) -> str:
+        return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+    phone_key = ec.generate_private_key(ec.SECP256R1())  # what the browser makes
+    auth = os.urandom(16)
+    with running_receiver() as push_service, httpx.Client(base_url=live, timeout=20) as api:
+        sub = {"endpoint": push_service.url("/push/send/staff-phone"), "keys": {
+            "p256dh": b64(phone_key.public_key().public_bytes(
+                serialization.Encoding.X962, serialization.PublicFormat.UncompressedPoint)),
+            "auth": b64(auth)}}
+        r = api.post("/api/notify/targets", headers=bearer(api, office.night),
+                     json={"kind": "webpush", "subscription": sub})
+        assert r.status_code == 201, r.text
+        publish(mqtt_broker, f"officegate/devices/{office.door}/events",
+                [_forced(office).to_json()])
+        (push,) = wait_for("the push message", lambda: push_service.wait(1, timeout=0.5))
+    message = json.loads(http_ece.decrypt(push["body"], private_key=phone_key,
+                                          auth_secret=auth, version="aes128gcm"))
+    assert message["type"] == "alarm" and message["kind"] == "door_forced_open"
+    assert message["url"].startswith("/staff/alarms/") and office.door in message["title_en"]
+    assert "こじ開け" in message["title_ja"]  # the phone shows its own language
