@@ -105,3 +105,14 @@ def test_own_language_and_the_users_page(client: TestClient, office: Office) -> 
     sign_in(client, office.admin)
     users = client.get("/staff/users")
     assert users.status_code == 200 and office.night in users.text
+
+
+def test_the_language_switch_stays_on_this_site(client: TestClient, office: Office) -> None:
+    sign_in(client, office.staff)
+    r = client.get("/staff/lang", params={"to": "en", "next": "/staff/access"},
+                   follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/staff/access"
+    assert "Access log" in client.get("/staff/access").text
+    for away in ("//evil.example", "/\\evil.example", "https://evil.example"):
+        r = client.get("/staff/lang", params={"to": "ja", "next": away}, follow_redirects=False)
+        assert r.headers["location"] == "/staff"

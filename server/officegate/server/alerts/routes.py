@@ -14,6 +14,7 @@ from officegate.server.alerts import policy as policies
 from officegate.server.alerts import service as alerts
 from officegate.server.alerts.models import Alert
 from officegate.server.auth.models import Role, User
+from officegate.server.console.forms import local_path
 from officegate.server.console.lang import page_context
 from officegate.server.db import RowId
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
@@ -162,6 +163,4 @@ def acknowledge_from_page(alert_id: RowId, request: Request, db: SessionDep, sta
                           next: Annotated[str, Form(max_length=300)] = "") -> Response:
     """The "Acknowledge" button; back to the page it was pressed on."""
     _acknowledge(db, state, user, alert_id)
-    target = next if next.startswith("/") and not next.startswith("//") else \
-        f"/staff/alarms/{alert_id}"
-    return RedirectResponse(target, status_code=303)
+    return RedirectResponse(local_path(next, f"/staff/alarms/{alert_id}"), status_code=303)

@@ -21,6 +21,15 @@ class FieldError(InvalidInput):
         return {**super().detail(), "field": self.field}
 
 
+def local_path(target: str, default: str) -> str:
+    """``target`` when it is a path on this site (a redirect never leaves it), else
+    ``default``: "/x" yes; "//evil", "/\\evil", "https://..." no."""
+    if target.startswith("/") and not target.startswith("//") and "\\" not in target \
+            and all(ch.isprintable() for ch in target):
+        return target
+    return default
+
+
 def local_moment(field: str, text: str | None, time_zone: str) -> datetime | None:
     """A ``datetime-local`` input (site wall-clock time) as an aware UTC moment."""
     if not text or not text.strip():

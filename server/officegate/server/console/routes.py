@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response, Streamin
 
 from officegate.server.auth.models import Role, User
 from officegate.server.console import today
+from officegate.server.console.forms import local_path
 from officegate.server.console.hub import CHANNEL, ConsoleHub
 from officegate.server.console.lang import COOKIE, LANGS, page_context
 from officegate.server.db import utcnow
@@ -74,8 +75,7 @@ async def console_feed(hub: HubDep, _user: StaffUser) -> StreamingResponse:
 def switch_language(to: Annotated[str, Query(max_length=5)],
                     next: Annotated[str, Query(max_length=300)] = "/staff") -> Response:
     """Remember the page language in a cookie and go back to the page."""
-    target = next if next.startswith("/") and not next.startswith("//") else "/staff"
-    response = RedirectResponse(target, status_code=303)
+    response = RedirectResponse(local_path(next, "/staff"), status_code=303)
     if to in LANGS:
         response.set_cookie(COOKIE, to, max_age=365 * 24 * 3600, samesite="lax")
     return response
