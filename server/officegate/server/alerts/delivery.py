@@ -44,16 +44,16 @@ def compose(alert: Alert, *, lang: str, level: int, time_zone: str, base_url: st
     """The alarm's subject and body in ``lang``; escalations say so first."""
     _ = translator(lang)
     en, _ja = label(alert.kind)
-    prefix = _("[Escalation {level}] ").format(level=level) if level > 0 else ""
-    subject = prefix + _("{severity} alarm at {device}: {kind}").format(
+    prefix = _("[Escalation %(level)s] ", level=level) if level > 0 else ""
+    subject = prefix + _("%(severity)s alarm at %(device)s: %(kind)s",
         severity=_(alert.severity), device=alert.device or alert.site, kind=_(en))
-    lines = [_("{kind} at {device}").format(kind=_(en), device=alert.device or alert.site),
-             _("When: {when}").format(when=format_local(alert.at, time_zone, "seconds"))]
+    lines = [_("%(kind)s at %(device)s", kind=_(en), device=alert.device or alert.site),
+             _("When: %(when)s", when=format_local(alert.at, time_zone, "seconds"))]
     if alert.detail:
-        lines.append(_("Detail: {detail}").format(detail=alert.detail))
+        lines.append(_("Detail: %(detail)s", detail=alert.detail))
     if level > 0:
         lines.append(_("Nobody has acknowledged this alarm yet."))
-    lines.append(_("Acknowledge it here: {url}").format(
+    lines.append(_("Acknowledge it here: %(url)s",
         url=f"{base_url.rstrip('/')}/staff/alarms/{alert.id}"))
     return AlarmText(subject, "\n".join(lines))
 

@@ -88,7 +88,7 @@ def _send_link(state: StateDep, user: User, token: str, purpose: str) -> LinkOut
     if mailer is not None:
         subject = _("Your OfficeGate account") if purpose == "invite" else \
             _("Reset your OfficeGate password")
-        text = _("Set your password with this link (it works once): {url}").format(url=url)
+        text = _("Set your password with this link (it works once): %(url)s", url=url)
         try:
             mailer.send(to=user.email, subject=subject, text=text)
             return LinkOut(user=_out(user), mailed=True)

@@ -1,9 +1,10 @@
 """The language a staff page speaks, one at a time, and its strings.
 
-Every string is written in English (the message id, as gettext would have it) and looked up
-in the Japanese table of ``console/ja.py``. When the Babel catalogs arrive, ``translator``
-becomes a catalog lookup and ``ja.py`` moves into ``ja/LC_MESSAGES/messages.po``: templates
-and code keep calling ``_("...")``.
+Every string is written in English (the message id, as gettext would have it), with
+``%(name)s`` placeholders as Jinja's new-style gettext takes them, and looked up in the
+Japanese table of ``console/ja.py``. With the Babel catalogs (docs/i18n.md) the templates
+need no change: drop ``_`` from :func:`page_context` so the environment's gettext answers,
+extract, and move ``ja.py``'s pairs into ``ja/LC_MESSAGES/messages.po``.
 """
 
 from __future__ import annotations
@@ -19,14 +20,20 @@ LANGS = ("ja", "en")
 DEFAULT_LANG = "ja"
 COOKIE = "og_lang"
 
-Translate = Callable[[str], str]
+Translate = Callable[..., str]
 
 
 def translator(lang: str) -> Translate:
-    """``_`` for ``lang``: the string in that language (English when no translation)."""
-    if lang == "ja":
-        return lambda text: JA.get(text, text)
-    return lambda text: text
+    """``_`` for ``lang``: the string in that language (English when no translation), with
+    ``%(name)s`` placeholders filled from keyword arguments, as Jinja's new-style gettext
+    does: ``_("Alarm %(id)s", id=3)``."""
+    table = JA if lang == "ja" else {}
+
+    def gettext(text: str, **values: object) -> str:
+        found = table.get(text, text)
+        return found % values if values else found
+
+    return gettext
 
 
 def choose(*, query: str | None = None, cookie: str | None = None, user: Any = None,
