@@ -110,7 +110,8 @@ def decode_cursor(text: str) -> tuple[datetime, str]:
 
 def _older(at_col: Any, key_col: Any, after: tuple[datetime, str]) -> Any:
     at, key = after
-    return or_(at_col < at, and_(at_col == at, key_col < key))
+    # "at <= cursor" first: a range the time index serves (an OR alone makes SQLite scan).
+    return and_(at_col <= at, or_(at_col < at, key_col < key))
 
 
 def _access_branch(q: LogQuery, viewer: User) -> Select[Any]:

@@ -1,5 +1,5 @@
 """Staff console: alarms with severity, acknowledgement and escalation; who is on duty;
-the site's alarm policy; the access log's live tail reads new rows by arrival time; user
+the site's alarm policy; the access log's search by device reads (device, time); user
 accounts' one-time password links and their own page language.
 
 Revision ID: 0014s
@@ -30,7 +30,9 @@ def upgrade() -> None:
                                    server_default="0"))
         batch.add_column(sa.Column("notified_at", sa.DateTime(), nullable=True))
     op.create_index("ix_alerts_pending", "alerts", ["notified_level", "level"])
-    op.create_index("ix_access_events_received_at", "access_events", ["received_at"])
+    # Newest first for one device: (device, at) replaces the index on device alone.
+    op.drop_index("ix_access_events_device", table_name="access_events")
+    op.create_index("ix_access_events_device_at", "access_events", ["device", "at"])
     op.create_table(
         "alert_policy",
         sa.Column("site", sa.String(64), nullable=False),
@@ -79,7 +81,8 @@ def downgrade() -> None:
     op.drop_table("password_links")
     op.drop_table("alert_duty")
     op.drop_table("alert_policy")
-    op.drop_index("ix_access_events_received_at", table_name="access_events")
+    op.drop_index("ix_access_events_device_at", table_name="access_events")
+    op.create_index("ix_access_events_device", "access_events", ["device"])
     op.drop_index("ix_alerts_pending", table_name="alerts")
     with op.batch_alter_table("alerts") as batch:
         for column in ("notified_at", "notified_level", "level", "acknowledged_by",
