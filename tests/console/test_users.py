@@ -33,7 +33,7 @@ def _link(smtp: MailReceiver, count: int) -> str:
 def test_an_invited_user_sets_a_password_once_and_signs_in(
         client: TestClient, office: Office, smtp: MailReceiver) -> None:
     admin = bearer(client, office.admin)
-    r = client.post("/api/users", headers=admin,
+    r = client.post("/api/users/invite", headers=admin,
                     json={"email": "New.Person@Example.com", "name": "New Person",
                           "role": "staff"})
     assert r.status_code == 201, r.text
@@ -49,7 +49,8 @@ def test_an_invited_user_sets_a_password_once_and_signs_in(
     token = client.post("/api/auth/token", json={"email": "new.person@example.com",
                                                  "password": "a long enough secret"})
     assert token.status_code == 200
-    twice = client.post("/api/users", headers=admin, json={"email": "new.person@example.com"})
+    twice = client.post("/api/users/invite", headers=admin,
+                        json={"email": "new.person@example.com"})
     assert twice.status_code == 409
 
 
@@ -77,9 +78,9 @@ def test_role_change_deactivation_and_reset(client: TestClient, office: Office,
                                                 "password": PASSWORD}).status_code == 401
     me = people[office.admin]
     assert client.patch(f"/api/users/{me}", headers=admin,
-                        json={"active": False}).status_code == 409
+                        json={"active": False}).status_code == 422
     assert client.patch(f"/api/users/{me}", headers=admin,
-                        json={"role": "staff"}).status_code == 409
+                        json={"role": "staff"}).status_code == 422
 
     client.patch(f"/api/users/{night}", headers=admin, json={"active": True})
     first = client.post(f"/api/users/{night}/reset", headers=admin)

@@ -20,7 +20,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from officegate.server.alerts import policy as policies
 from officegate.server.alerts.models import Alert
 from officegate.server.alerts.service import changed, label
-from officegate.server.auth.accounts import language_of
 from officegate.server.auth.models import User
 from officegate.server.channels.email import Mailer
 from officegate.server.console.lang import translator
@@ -82,7 +81,6 @@ class AlarmDispatcher:
         self.mailer = mailer
         self._mail = ThreadPoolExecutor(max_workers=1, thread_name_prefix="alarm-mail")
         self.stats: Counter[str] = Counter()
-        self._langs: dict[int, str | None] = {}
 
     def close(self) -> None:
         """Send the mail already queued, then stop."""
@@ -103,8 +101,6 @@ class AlarmDispatcher:
                 if not done or alert.acknowledged_at is not None:
                     continue  # another server took it, or a person already has it
                 people = policies.recipients(db=db, level=alert.level)
-                for person in people:  # read now: the user's own language, for the text
-                    self._langs[person.id] = language_of(db=db, user_id=person.id)
                 targets = {u.id: list(db.scalars(select(NotifyTarget).where(
                     NotifyTarget.user_id == u.id))) for u in people}
                 claimed.append((alert, people, targets, policies.get_policy(db=db,
@@ -118,7 +114,7 @@ class AlarmDispatcher:
         payload = push_payload(alert, level=alert.level, time_zone=time_zone,
                                base_url=self.base_url)
         for person in people:
-            lang = self._langs.get(person.id) or self.default_lang
+            lang = person.lang or self.default_lang  # the person's own page language
             text = compose(alert, lang=lang, level=alert.level, time_zone=time_zone,
                            base_url=self.base_url)
             own = targets.get(person.id, [])

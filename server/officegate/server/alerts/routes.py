@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from officegate.server.alerts import policy as policies
 from officegate.server.alerts import service as alerts
 from officegate.server.alerts.models import Alert
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.console.forms import local_path
 from officegate.server.console.lang import page_context
@@ -70,10 +71,13 @@ def _out(alert: Alert) -> AlertOut:
                     acknowledged_by=alert.acknowledged_by, level=alert.level)
 
 
-def _acknowledge(db: SessionDep, state: StateDep, user: User,
+def _acknowledge(request: Request, db: SessionDep, state: StateDep, user: User,
                  alert_id: int) -> Alert:
     alert, first = alerts.acknowledge(db=db, site=state.settings.site, alert_id=alert_id,
                                       by=user.email)
+    if first:
+        audit.record(db, who=audit.actor_of(request, user), action="alarm.acknowledge",
+                     target=f"alarm:{alert.id}", after={"kind": alert.kind})
     db.commit()
     hub = state.runtime.console if state.runtime is not None else None
     if first and hub is not None:
@@ -93,14 +97,15 @@ def list_alerts(db: SessionDep, state: StateDep, _user: StaffUser,
 
 
 @router.post("/api/alerts/{alert_id}/ack", response_model=AlertOut, tags=["alarms"])
-def acknowledge(alert_id: RowId, db: SessionDep, state: StateDep,
+def acknowledge(alert_id: RowId, request: Request, db: SessionDep, state: StateDep,
                 user: StaffUser) -> AlertOut:
     """Take the alarm: records who and when, stops its escalation."""
-    return _out(_acknowledge(db, state, user, alert_id))
+    return _out(_acknowledge(request, db, state, user, alert_id))
 
 
 @router.put("/api/alerts/policy", response_model=PolicyOut, tags=["alarms"])
-def put_policy(body: PolicyIn, db: SessionDep, state: StateDep, _user: AdminUser) -> PolicyOut:
+def put_policy(body: PolicyIn, request: Request, db: SessionDep, state: StateDep,
+               admin: AdminUser) -> PolicyOut:
     """Set escalation, e-mail, the site's apprise targets and the duty roster (admin)."""
     site = state.settings.site
     urls = body.apprise_urls if body.apprise_urls is not None else \
@@ -110,6 +115,11 @@ def put_policy(body: PolicyIn, db: SessionDep, state: StateDep, _user: AdminUser
                               email=body.email, urls=urls,
                               outbound=state.settings.outbound_policy)
     duty = policies.set_duty(db=db, user_ids=body.on_duty)
+    audit.record(db, who=audit.actor_of(request, admin), action="alarm.policy",
+                 target=f"site:{site}", after={
+                     "escalate_minutes": row.escalate_minutes, "max_level": row.max_level,
+                     "email": row.email, "targets": len(policies.apprise_urls(row)),
+                     "on_duty": [u.id for u in duty]})
     return PolicyOut(escalate_minutes=row.escalate_minutes, max_level=row.max_level,
                      email=row.email, on_duty=[u.email for u in duty],
                      targets=[u.split("://", 1)[0] + "://…" for u in policies.apprise_urls(row)])
@@ -162,5 +172,5 @@ def acknowledge_from_page(alert_id: RowId, request: Request, db: SessionDep, sta
                           user: StaffOnlyPage,
                           next: Annotated[str, Form(max_length=300)] = "") -> Response:
     """The "Acknowledge" button; back to the page it was pressed on."""
-    _acknowledge(db, state, user, alert_id)
+    _acknowledge(request, db, state, user, alert_id)
     return RedirectResponse(local_path(next, f"/staff/alarms/{alert_id}"), status_code=303)

@@ -1,4 +1,4 @@
-"""What user administration keeps: one-time password links and a user's own settings."""
+"""What user administration keeps besides the users: one-time password links."""
 
 from __future__ import annotations
 
@@ -23,13 +23,3 @@ class PasswordLink(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime())
     used_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
-
-
-class UserSettings(Base):
-    """A user's own choices: the language their pages speak (None: the browser's)."""
-
-    __tablename__ = "user_settings"
-
-    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"),
-                                         primary_key=True)
-    language: Mapped[str | None] = mapped_column(String(5), nullable=True)

@@ -1,5 +1,6 @@
-"""User administration (admin): invite by e-mail, role, deactivate, password reset by a
-one-time link; the link's page; every user's own language."""
+"""User administration pages and what auth/users.py (list, add, role, deactivate) lacks:
+invite by e-mail and password reset by a one-time link, the link's page; every user's own
+language."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from officegate.server.audit import service as audit
 from officegate.server.auth import accounts
 from officegate.server.auth.models import Role, User
 from officegate.server.auth.service import list_users
@@ -51,15 +53,6 @@ class InviteIn(BaseModel):
     role: RoleName = "host"
 
 
-class ChangeIn(BaseModel):
-    """What to change about a user (only the fields sent)."""
-
-    model_config = ConfigDict(extra="forbid")
-    role: RoleName | None = None
-    active: bool | None = None
-    name: str | None = Field(default=None, max_length=200)
-
-
 class LinkOut(BaseModel):
     """A one-time link: mailed to the user, or (no mail server) given to the admin."""
 
@@ -97,32 +90,26 @@ def _send_link(state: StateDep, user: User, token: str, purpose: str) -> LinkOut
     return LinkOut(user=_out(user), mailed=False, link=url)
 
 
-@router.get("/api/users", response_model=list[AccountOut])
-def users(db: SessionDep, _admin: AdminUser) -> list[AccountOut]:
-    """Every user (admin)."""
-    return [_out(u) for u in list_users(db=db)]
-
-
-@router.post("/api/users", response_model=LinkOut, status_code=201)
-def invite(body: InviteIn, db: SessionDep, state: StateDep, _admin: AdminUser) -> LinkOut:
-    """Invite a user: the account exists at once, the person sets a password by the link."""
+@router.post("/api/users/invite", response_model=LinkOut, status_code=201)
+def invite(body: InviteIn, request: Request, db: SessionDep, state: StateDep,
+           admin: AdminUser) -> LinkOut:
+    """Invite a user by e-mail: the account exists at once (no password yet), the person
+    sets one by the one-time link. (``POST /api/users`` adds a user with a password.)"""
     user, token = accounts.invite(db=db, email=body.email, name=body.name, role=body.role)
+    audit.record(db, who=audit.actor_of(request, admin), action="user.invite",
+                 target=f"user:{user.id}", after=_out(user).model_dump())
     db.commit()
     return _send_link(state, user, token, "invite")
 
 
-@router.patch("/api/users/{user_id}", response_model=AccountOut)
-def change(user_id: RowId, body: ChangeIn, db: SessionDep, admin: AdminUser) -> AccountOut:
-    """Change a user's role or name, deactivate or reactivate them (admin)."""
-    return _out(accounts.change(db=db, actor=admin, user_id=user_id, role=body.role,
-                                active=body.active, name=body.name))
-
-
 @router.post("/api/users/{user_id}/reset", response_model=LinkOut)
-def reset(user_id: RowId, db: SessionDep, state: StateDep, _admin: AdminUser) -> LinkOut:
+def reset(user_id: RowId, request: Request, db: SessionDep, state: StateDep,
+          admin: AdminUser) -> LinkOut:
     """Send a one-time password reset link (earlier links stop working)."""
     user = accounts.get_account(db=db, user_id=user_id)
     token = accounts.new_link(db=db, user=user, purpose="reset")
+    audit.record(db, who=audit.actor_of(request, admin), action="user.reset_link",
+                 target=f"user:{user.id}")
     db.commit()
     return _send_link(state, user, token, "reset")
 
@@ -150,7 +137,7 @@ def users_page(request: Request, db: SessionDep, state: StateDep, admin: AdminPa
 def me_page(request: Request, db: SessionDep, state: StateDep, user: PageUser) -> Response:
     """Your own settings: the language of your pages."""
     return state.templates.TemplateResponse(request, "console/me.html", page_context(
-        request, user, own=accounts.language_of(db=db, user_id=user.id)))
+        request, user, own=user.lang))
 
 
 @router.get("/set-password/{token}", response_class=HTMLResponse, include_in_schema=False)

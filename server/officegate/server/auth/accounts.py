@@ -1,5 +1,5 @@
-"""User administration: invite by e-mail, change a role, deactivate, reset a password by a
-one-time link; a user's own page language."""
+"""User administration beyond auth/users.py (list, add, role, deactivate): invite by e-mail
+and reset a password by a one-time link; a user's own page language."""
 
 from __future__ import annotations
 
@@ -7,14 +7,14 @@ import hashlib
 import secrets
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officegate.server.auth import service as auth
-from officegate.server.auth.account_models import PasswordLink, UserSettings
-from officegate.server.auth.models import ApiToken, Role, User
+from officegate.server.auth.account_models import PasswordLink
+from officegate.server.auth.models import User
 from officegate.server.db import utcnow
-from officegate.server.errors import Conflict, Gone, InvalidInput, NotFound
+from officegate.server.errors import Gone, InvalidInput, NotFound
 
 LINK_LIFETIME = {"invite": timedelta(days=7), "reset": timedelta(hours=24)}
 LANGUAGES = ("ja", "en")
@@ -73,34 +73,10 @@ def get_account(*, db: Session, user_id: int) -> User:
     return user
 
 
-def change(*, db: Session, actor: User, user_id: int, role: str | None = None,
-           active: bool | None = None, name: str | None = None) -> User:
-    """Change a user's role, name or whether they may sign in. An admin cannot demote or
-    deactivate themselves (nobody would be left to undo it)."""
-    user = get_account(db=db, user_id=user_id)
-    if user.id == actor.id and (active is False or (role is not None and role != Role.ADMIN)):
-        raise Conflict("own_account", "you cannot demote or deactivate yourself",
-                       "自分自身の降格・無効化はできません")
-    if role is not None:
-        try:
-            user.role = Role(role).value
-        except ValueError:
-            raise InvalidInput("bad_role", "role must be admin, staff or host",
-                               "ロールは admin, staff, host のいずれかです") from None
-    if name is not None:
-        user.name = name.strip()[:200]
-    if active is not None:
-        user.active = active
-        if not active:  # signed-in pages see the change at once; API tokens end now
-            db.execute(delete(ApiToken).where(ApiToken.user_id == user.id))
-    db.flush()
-    return user
-
-
 def language_of(*, db: Session, user_id: int) -> str | None:
     """The language a user chose for their pages (None: not chosen)."""
-    row = db.get(UserSettings, user_id)
-    return row.language if row is not None else None
+    user = db.get(User, user_id)
+    return user.lang if user is not None else None
 
 
 def set_language(*, db: Session, user: User, language: str | None) -> None:
@@ -108,9 +84,5 @@ def set_language(*, db: Session, user: User, language: str | None) -> None:
     if language is not None and language not in LANGUAGES:
         raise InvalidInput("bad_language", f"language must be one of {list(LANGUAGES)}",
                            "言語は ja または en です")
-    row = db.get(UserSettings, user.id) or UserSettings(user_id=user.id)
-    row.language = language
-    if hasattr(user, "lang"):  # the users table's own column, where it exists
-        user.lang = language
-    db.add(row)
+    user.lang = language
     db.flush()

@@ -51,16 +51,9 @@ def choose(*, query: str | None = None, cookie: str | None = None, user: Any = N
 
 
 def own_language(user: Any) -> str | None:
-    """The language ``user`` chose in their account (read through the user's own session)."""
-    from sqlalchemy.orm import object_session
-
-    from officegate.server.auth.accounts import language_of
-
-    column = getattr(user, "lang", None)  # the users table's own column, where it exists
-    if isinstance(column, str) and column in LANGS:
-        return column
-    db = object_session(user) if user is not None else None
-    return language_of(db=db, user_id=user.id) if db is not None else None
+    """The language ``user`` chose in their account (``users.lang``)."""
+    column = getattr(user, "lang", None)  # users.lang, which the switcher saves too
+    return column if isinstance(column, str) and column in LANGS else None
 
 
 def request_lang(request: Request, user: Any = None) -> str:

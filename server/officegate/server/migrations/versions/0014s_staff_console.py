@@ -1,6 +1,6 @@
 """Staff console: alarms with severity, acknowledgement and escalation; who is on duty;
 the site's alarm policy; the access log's search by device reads (device, time); user
-accounts' one-time password links and their own page language.
+accounts' one-time password links.
 
 Revision ID: 0014s
 Revises: 0001
@@ -65,18 +65,9 @@ def upgrade() -> None:
         sa.UniqueConstraint("token_hash", name=op.f("uq_password_links_token_hash")),
     )
     op.create_index(op.f("ix_password_links_user_id"), "password_links", ["user_id"])
-    op.create_table(
-        "user_settings",
-        sa.Column("user_id", sa.Integer(), nullable=False),
-        sa.Column("language", sa.String(5), nullable=True),
-        sa.ForeignKeyConstraint(["user_id"], ["users.id"], ondelete="CASCADE",
-                                name=op.f("fk_user_settings_user_id_users")),
-        sa.PrimaryKeyConstraint("user_id", name=op.f("pk_user_settings")),
-    )
 
 
 def downgrade() -> None:
-    op.drop_table("user_settings")
     op.drop_index(op.f("ix_password_links_user_id"), table_name="password_links")
     op.drop_table("password_links")
     op.drop_table("alert_duty")
