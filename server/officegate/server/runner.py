@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-import re
 import threading
 import time
 
@@ -11,34 +9,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from officegate.mqtt import BrokerAddress
-from officegate.server.app import create_app, redact_pass_links
+from officegate.server.app import create_app
+from officegate.server.privacy.logs import RedactPassLinks, install_log_redaction
 from officegate.server.settings import Settings
 
-# Secrets that travel in a query string: WhatsApp's subscription handshake token and the
-# lobby poster's daily code (/c/{site}?d=...&k=...).
-_SECRET_QUERY = re.compile(r"([?&](?:hub\.verify_token|k)=)[^&\s\"]*")
-
-
-def redact_access_line(text: str) -> str:
-    """``text`` with pass link tokens and secret query values masked."""
-    return _SECRET_QUERY.sub(r"\1***", redact_pass_links(text))
-
-
-class RedactPassLinks(logging.Filter):
-    """Masks pass link tokens, the WhatsApp verify token and the poster code in uvicorn's
-    access log: each is a credential."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact_access_line(a) if isinstance(a, str) else a
-                                for a in record.args)
-        return True
-
-
-def _install_redaction() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactPassLinks) for f in access.filters):
-        access.addFilter(RedactPassLinks())
+__all__ = ["RedactPassLinks", "ServerThread", "serve"]
 
 
 def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
@@ -48,7 +23,7 @@ def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
                             proxy_headers=True)
     server = uvicorn.Server(config)
-    _install_redaction()
+    install_log_redaction()
     server.run()
 
 
@@ -77,7 +52,7 @@ class ServerThread:
 
     def start(self, timeout: float = 30.0) -> ServerThread:
         """Start serving; raises RuntimeError if the server does not come up in time."""
-        _install_redaction()
+        install_log_redaction()
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

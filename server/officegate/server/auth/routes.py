@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from officegate.server.audit import service as audit
 from officegate.server.auth import service, sessions
 from officegate.server.auth.models import User
 from officegate.server.auth.schemas import TokenIn, TokenOut, UserOut
@@ -66,6 +67,8 @@ def login(
 ) -> Response:
     """Check the form; on success set the session cookie and go on, else 401 with the form."""
     user = _signin(request, db, email, password)
+    if not isinstance(user, int):  # a throttled try checked nothing
+        _audit_sign_in(request, state, db, user, email, "page")
     if not isinstance(user, User):
         error, status, headers = {"en": BAD_LOGIN_EN, "ja": BAD_LOGIN_JA}, 401, None
         if user is not None:
@@ -83,6 +86,20 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+def _audit_sign_in(request: Request, state: StateDep, db: SessionDep, user: User | None,
+                   email: str, how: str) -> None:
+    if user is not None:
+        audit.record(db, who=audit.actor_of(request, user), action="auth.sign_in",
+                     after={"how": how})
+        return
+    # Kept although the request answers 401 (its own transaction). What was typed is kept
+    # only when it looks like an e-mail: a password typed into the wrong field is not.
+    typed = service.normalize_email(email)
+    name = typed[:254] if "@" in typed and " " not in typed else "(not an e-mail)"
+    audit.record_apart(state.sessions, who=audit.actor_of(request, None, name=name),
+                       action="auth.sign_in_failed", after={"how": how})
+
+
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, db: SessionDep) -> Response:
     """End the session on the server too: a copy of the cookie no longer signs in."""
@@ -92,7 +109,7 @@ def logout(request: Request, db: SessionDep) -> Response:
 
 
 @router.post("/api/auth/token", response_model=TokenOut, tags=["auth"])
-def create_token(body: TokenIn, request: Request, db: SessionDep,
+def create_token(body: TokenIn, request: Request, db: SessionDep, state: StateDep,
                  settings: SettingsDep) -> TokenOut | Response:
     """Exchange e-mail and password for a bearer token (401 when they do not match, 429
     with Retry-After after too many failures)."""
@@ -101,6 +118,7 @@ def create_token(body: TokenIn, request: Request, db: SessionDep,
         status, content, headers = too_many(user)
         return Response(content, status_code=status, media_type="application/json",
                         headers={k.decode(): v.decode() for k, v in headers})
+    _audit_sign_in(request, state, db, user, body.email, "token")
     if user is None:
         raise NotAuthenticated("bad_credentials", BAD_LOGIN_EN, BAD_LOGIN_JA)
     token = service.issue_api_token(db=db, user=user, hours=settings.api_token_hours)

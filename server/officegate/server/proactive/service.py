@@ -135,6 +135,7 @@ def _handle(rt: Messaging, db: Session, event: JourneyEvent) -> None:
         channel = Channel.WEB
     lang = notice_language(db=db, contact=contact, default=rt.config.default_lang)
     values = _values(db, contact, visit, event, lang, tz)
+    values["privacy_url"] = f"{rt.base_url.rstrip('/')}/privacy?lang={lang}"
     body = (rule.ja if lang == "ja" else rule.en).format(**values).strip()
     conv = _notice_conversation(db, contact, channel)
     msg = Message(contact_id=contact.id, conversation_id=conv.id, kind=Kind.OUTGOING,

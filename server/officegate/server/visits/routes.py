@@ -6,6 +6,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from jinja2 import TemplateNotFound
 
+from officegate.server.audit import service as audit
 from officegate.server.auth import service as auth_service
 from officegate.server.auth.models import Role
 from officegate.server.db import RowId
@@ -19,6 +20,7 @@ from officegate.server.visits.holder import HolderOnly, remember_device
 from officegate.server.visits.schemas import (
     PassOpenIn,
     PassOpenOut,
+    PassReboundOut,
     PassRevokedOut,
     PassStatusOut,
     PrintedPassOut,
@@ -30,7 +32,7 @@ router = APIRouter()
 
 
 @router.post("/api/visits", response_model=VisitCreatedOut, status_code=201, tags=["visits"])
-def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
+def create_visit(body: VisitIn, request: Request, db: SessionDep, state: StateDep,
                  user: InvitingUser) -> VisitCreatedOut:
     """Invite a visitor; answers with the pass link to send them (shown only this once)."""
     host = user
@@ -55,6 +57,11 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
                                 lang=body.visitor_lang),
         starts_at=body.starts_at, ends_at=body.ends_at, zones=body.zones, doors=body.doors,
         room=body.room, directions=body.directions, note=body.note, source="api")
+    audit.record(db, who=audit.actor_of(request, user), action="visit.invite",
+                 target=f"visit:{invited.visit.id}",  # the visitor by id: the log outlives names
+                 after={"host": host.email, "on_behalf": host.id != user.id,
+                        "pass_id": invited.pass_id, "zones": body.zones, "doors": body.doors,
+                        "held": invited.held})
     db.commit()  # subscribers read the visit from their own sessions
     invitations.announce(state.journey, [invited])
     row = service.get_pass(db=db, pass_id=invited.pass_id)
@@ -66,9 +73,12 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
 
 
 @router.post("/api/passes/{pass_id}/revoke", response_model=PassRevokedOut, tags=["visits"])
-def revoke_pass(pass_id: str, db: SessionDep, state: StateDep, _user: StaffUser) -> PassRevokedOut:
+def revoke_pass(pass_id: str, request: Request, db: SessionDep, state: StateDep,
+                user: StaffUser) -> PassRevokedOut:
     """Revoke a pass (staff); the new revocation list is published retained at once."""
     row, site = service.revoke_pass(db=db, pass_id=pass_id)
+    audit.record(db, who=audit.actor_of(request, user), action="pass.revoke",
+                 target=f"pass:{row.pass_id}", after={"visit_id": row.visit_id})
     out = PassRevokedOut(pass_id=row.pass_id, revoked_at=row.revoked_at or row.created_at,
                          revocations_version=site.revocations_version)
     db.commit()  # edges must never hear of a revocation the database could still lose
@@ -115,17 +125,32 @@ def pass_status(token: str, db: SessionDep) -> PassStatusOut:
 
 @router.post("/api/visits/{visit_id}/printed-pass", response_model=PrintedPassOut,
              status_code=201, tags=["visits"])
-def create_printed_pass(visit_id: RowId, db: SessionDep, state: StateDep,
-                        _user: StaffUser) -> PrintedPassOut:
+def create_printed_pass(visit_id: RowId, request: Request, db: SessionDep, state: StateDep,
+                        user: StaffUser) -> PrintedPassOut:
     """Staff issue a printed (static) pass for a visitor without a phone.
 
     Only doors configured with ``allow_static`` accept it; it can be revoked on its own.
     """
     row = printed.issue_printed_pass(db=db, visit_id=visit_id, keyring=state.settings.keyring,
                                      key_alg=state.settings.key_alg)
+    audit.record(db, who=audit.actor_of(request, user), action="pass.printed",
+                 target=f"pass:{row.pass_id}", after={"visit_id": visit_id})
     return PrintedPassOut(pass_id=row.pass_id, visit_id=visit_id,
                           image_url=f"/api/passes/{row.pass_id}/printed.png",
                           valid_from=row.valid_from, valid_until=row.valid_until)
+
+
+@router.post("/api/passes/{pass_id}/rebind", response_model=PassReboundOut, tags=["visits"])
+def rebind_pass(pass_id: str, request: Request, db: SessionDep,
+                user: StaffUser) -> PassReboundOut:
+    """Release a pass from the phone it is bound to (staff: a visitor's new or lost phone);
+    the next phone that opens the link gets it."""
+    row = service.get_pass(db=db, pass_id=pass_id)
+    had = row.bound_device_hash is not None
+    row.bound_device_hash = None
+    audit.record(db, who=audit.actor_of(request, user), action="pass.rebind",
+                 target=f"pass:{row.pass_id}", before={"bound": had}, after={"bound": False})
+    return PassReboundOut(pass_id=row.pass_id, was_bound=had)
 
 
 @router.get("/api/passes/{pass_id}/printed.png", tags=["visits"])

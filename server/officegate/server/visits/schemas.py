@@ -125,3 +125,10 @@ class PrintedPassOut(BaseModel):
     image_url: str
     valid_from: datetime
     valid_until: datetime
+
+
+class PassReboundOut(BaseModel):
+    """A pass released from its phone: the next phone that opens the link gets it."""
+
+    pass_id: str
+    was_bound: bool

@@ -35,6 +35,8 @@
     const next = NEXT[lang] || "ja";
     return {
       pageTitle: gettext("Visitor pass"),
+      privacyKept: gettext("My data (see, download, erase)"),
+      privacyNotice: gettext("Privacy notice"),
       title: gettext("Visitor pass"),
       toggle: NAMES[next],
       toggleLabel: SWITCH[next],
