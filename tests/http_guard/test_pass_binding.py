@@ -38,6 +38,9 @@ def _routes(token: str) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/api/p/{token}/drink", None),
         ("POST", f"/api/p/{token}/drink/cancel", None),
         ("POST", f"/api/p/{token}/checkout", {"code": "12345678"}),
+        ("GET", f"/api/p/{token}/privacy", None),
+        ("POST", f"/api/p/{token}/consent/marketing", {"given": True}),
+        ("POST", f"/api/p/{token}/privacy/erase", None),
     ]
 
 
