@@ -44,6 +44,7 @@ class ServerProcess:
     site: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more OFFICEGATE_* settings
 
     def prepare(self) -> Path:
         """Migrate the database and make the site key; returns a file holding the signing
@@ -55,7 +56,8 @@ class ServerProcess:
         from officegate.server.sites.service import get_site
 
         settings = Settings(data_dir=self.data_dir, database_url=self.database_url,
-                            site=self.site)
+                            site=self.site, key_encryption_key=self.env.get(
+                                "OFFICEGATE_KEY_ENCRYPTION_KEY"))  # type: ignore[arg-type]
         engine, sessions = prepare(settings)
         try:
             with session_scope(sessions) as db:
@@ -85,7 +87,8 @@ class ServerProcess:
     def _start_once(self, timeout: float) -> None:
         env = {**os.environ, "OFFICEGATE_DATA_DIR": str(self.data_dir),
                "OFFICEGATE_DATABASE_URL": self.database_url, "OFFICEGATE_MQTT_URL": self.mqtt_url,
-               "OFFICEGATE_SITE": self.site}
+               "OFFICEGATE_SITE": self.site, **self.env}
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "officegate", "server", "--port", str(self.port)],
