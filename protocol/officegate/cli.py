@@ -6,11 +6,23 @@ without FastAPI and SQLAlchemy) has exactly the edge's commands and imports no s
 
 from __future__ import annotations
 
+import logging
 from importlib.metadata import entry_points
 
 import typer
+from rich.console import Console
 
 GROUP = "officegate.commands"
+console = Console()  # what a command tells the person at the terminal
+err = Console(stderr=True)  # what went wrong
+
+
+def setup_logging(verbose: bool) -> None:
+    """Log to stderr: INFO when ``verbose`` (services), else warnings only."""
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
 
 
 def build_app() -> typer.Typer:

@@ -19,8 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from support.office import (
     PASSWORD,
-    add_people,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
@@ -30,8 +30,6 @@ from support.receivers import Receiver, running_receiver
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import rotating_code
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
 
 __all__ = ["PASSWORD", "Receiver", "bearer"]  # the tests import these from here
@@ -74,11 +72,7 @@ def settings(tmp_path: Path, database_url: str) -> Settings:
 def office(settings: Settings) -> Office:
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", exit_gate=f"exit-{suffix}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.exit_gate, kind="gate", zone="exit", site=o.site)
+    build_office(settings, devices=[(o.gate, "gate", "lobby"), (o.exit_gate, "gate", "exit")])
     return o
 
 

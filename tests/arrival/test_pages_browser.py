@@ -13,10 +13,10 @@ import cv2
 import numpy as np
 import pytest
 import zxingcpp
+from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack
 from officegate.mqtt import BrokerAddress
-from tests.support.system import CHROMIUM, skip_module_without_chromium
 
 skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")

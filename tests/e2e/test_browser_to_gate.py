@@ -11,11 +11,11 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.mqtt.client import BrokerAddress
 from officegate.protocol import Reason
-from tests.support.system import CHROMIUM, skip_module_without_chromium
 
 pytestmark = pytest.mark.browser
 skip_module_without_chromium()

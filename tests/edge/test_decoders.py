@@ -6,12 +6,12 @@ import sys
 
 import numpy as np
 import pytest
+from support.system import decoder_params
 
 from officegate.edge.decoders import DECODER_NAMES, DecoderUnavailable, make_decoder
 from officegate.firmware_sim.camera import SimulatedCamera
 from officegate.firmware_sim.phone import phone_screen
 from officegate.protocol import rotating_text
-from tests.support.system import decoder_params
 
 from .helpers import NOW, Site
 

@@ -12,6 +12,7 @@ import paho.mqtt.client as mqtt
 import pytest
 from sqlalchemy import Engine, select
 from sqlalchemy.orm import Session
+from support.mqtt import connect_answer
 
 from officegate.mqtt import BrokerAddress, make_client
 from officegate.protocol import Reason, topics
@@ -75,19 +76,7 @@ def fleet(tmp_path: Path, database_url: str) -> Iterator[Fleet]:
 
 def _connect(address: BrokerAddress, client_id: str) -> tuple[mqtt.Client, str]:
     """Connect and return (client, the broker's answer as text)."""
-    answer: list[str] = []
-    done = threading.Event()
-    client = make_client(client_id=client_id, broker=address, clean_session=True)
-
-    def on_connect(_c: object, _u: object, _f: object, reason: object, _p: object) -> None:
-        answer.append(str(reason))
-        done.set()
-
-    client.on_connect = on_connect
-    client.connect(address.host, address.port, 30)
-    client.loop_start()
-    done.wait(10)
-    return client, (answer[0] if answer else "no answer")
+    return connect_answer(address, client_id)  # type: ignore[no-any-return]
 
 
 def _event(device: str) -> AccessEvent:

@@ -11,9 +11,12 @@ import pytest
 from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions
 from support.office import (
+    HOST,
     PASSWORD,
-    add_people,
+    STAFF,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture, doors imports it too)
+    server_settings,
 )
 
 from officegate.edge.link import EdgeLink
@@ -21,7 +24,6 @@ from officegate.edge.outbox import Outbox
 from officegate.edge.verifier import EdgeVerifier
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
 from officegate.server.settings import Settings
 
 
@@ -42,19 +44,15 @@ class Office:
 
 @pytest.fixture
 def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress) -> Iterator[Office]:
-    from officegate.server.devices.service import create_device
-
     site = f"f{secrets.token_hex(4)}"
-    client_id = f"og-test-fleet-{site}"
-    settings = Settings(data_dir=tmp_path / "server", database_url=database_url, site=site,
-                        mqtt_client_id=client_id, secret_key="fleet-secret-" + "x" * 32)
+    settings = server_settings(tmp_path, database_url, site,
+                               mqtt_client_id=f"og-test-fleet-{site}")
     o = Office(settings=settings, gate=f"gate-{site}", door=f"door-{site}")
-    with database_session(settings) as db:
-        add_people(db, [(o.staff, "staff", "Sam Staff"), (o.host, "host", "Hana Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=site)
-        create_device(db=db, name=o.door, kind="door", zone="floor-3", site=site)
+    build_office(settings, people=[STAFF, HOST],
+                 devices=[(o.gate, "gate", "lobby"), (o.door, "door", "floor-3")])
     yield o
-    forget_sessions(mqtt_broker, [client_id])  # none left behind on a shared broker
+    # None left behind on a shared broker.
+    forget_sessions(mqtt_broker, [settings.mqtt_client_id or ""])
 
 
 @pytest.fixture

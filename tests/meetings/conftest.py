@@ -10,18 +10,19 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy.orm import Session
 from support.mqtt import forget_sessions
 from support.office import (
-    add_people,
+    ADMIN,
+    STAFF,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.journey import JourneyEvent
 from officegate.server.meetings import service as meetings
 from officegate.server.settings import Settings
@@ -64,16 +65,17 @@ def office(settings: Settings) -> Office:
     s = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{s}", sakura_door=f"sakura-{s}",
                kaede_door=f"kaede-{s}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.host, "host", "Hana Host"), (o.colleague, "host", "Ken Kato")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.sakura_door, kind="door", zone="floor-3", site=o.site)
-        create_device(db=db, name=o.kaede_door, kind="door", zone="floor-3", site=o.site)
+
+    def rooms(db: Session) -> None:
         meetings.create_room(db=db, site=o.site, name="sakura", label="3F Sakura",
                              door=o.sakura_door, via_zones=["lobby"])
         meetings.create_room(db=db, site=o.site, name="kaede", label="3F Kaede",
                              door=o.kaede_door, via_zones=["lobby"])
+
+    build_office(settings, people=[ADMIN, STAFF, (o.host, "host", "Hana Host"),
+                                   (o.colleague, "host", "Ken Kato")],
+                 devices=[(o.gate, "gate", "lobby"), (o.sakura_door, "door", "floor-3"),
+                          (o.kaede_door, "door", "floor-3")], then=rooms)
     return o
 
 

@@ -19,9 +19,12 @@ from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions
 from support.office import (
+    HOST,
+    OTHER_HOST,
     PASSWORD,
-    add_people,
+    STAFF,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
@@ -29,9 +32,7 @@ from support.receivers import QuietHandler, serving
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
 from officegate.server.broker import free_port
-from officegate.server.devices.service import create_device
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 
@@ -127,10 +128,8 @@ class Office:
 def office(settings: Settings) -> Office:
     """Staff, two hosts and a lobby gate."""
     o = Office(site=settings.site, gate=f"gate-{settings.site}")
-    with database_session(settings) as db:
-        add_people(db, [(o.staff, "staff", "Sam Staff"), (o.host, "host", "Hana Host"),
-                        (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
+    build_office(settings, people=[STAFF, HOST, OTHER_HOST],
+                 devices=[(o.gate, "gate", "lobby")])
     return o
 
 

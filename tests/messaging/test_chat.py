@@ -25,7 +25,7 @@ def test_invitation_makes_a_contact_and_sends_the_pass_by_email(
     assert ("activity", "invited") in kinds and ("outgoing", "invited") in kinds
     # The pass link is a bearer secret: it went by mail but is not kept on the timeline.
     assert all(visit["pass_url"] not in m["body"] for m in history["messages"])
-    assert history["lang"] == "ja" and len(history["link_code"]) == 6
+    assert history["lang"] == "ja" and len(history["link_code"]) == 10
 
 
 def test_bot_answers_in_japanese_then_hands_off_to_the_host(

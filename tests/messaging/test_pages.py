@@ -11,13 +11,13 @@ import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from support.system import CHROMIUM, HAS_CHROMIUM
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
 from officegate.server.broker import free_port
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
-from tests.support.system import CHROMIUM, HAS_CHROMIUM
 
 from .conftest import PASSWORD, Office, invite
 

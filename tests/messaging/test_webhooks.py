@@ -63,8 +63,10 @@ def test_line_link_code_merges_into_the_visitors_timeline_and_replies(
     visit = invite(client, office)
     code = client.get(f"/api/chat/{visit['token']}").json()["link_code"]
     user = "U" + secrets.token_hex(16)
+    # The code alone (as the pass page says to send it), then the question.
+    assert _post_line(client, _line_body(user, code)).json()["stored"] == 1
     event_id = "01HLINK" + secrets.token_hex(8).upper()
-    body = _line_body(user, f"{code} 駐車場はありますか？", event_id)
+    body = _line_body(user, "駐車場はありますか？", event_id)
     r = _post_line(client, body)
     assert r.status_code == 200 and r.json()["stored"] == 1
     # The bot answered through the reply API with the event's reply token.
@@ -79,13 +81,13 @@ def test_line_link_code_merges_into_the_visitors_timeline_and_replies(
     # LINE and the pass page chat are one timeline.
     history = client.get(f"/api/chat/{visit['token']}").json()["messages"]
     line_msgs = [m for m in history if m["channel"] == "line" and m["kind"] == "incoming"]
-    assert len(line_msgs) == 1 and code in line_msgs[0]["body"]
+    assert [m["body"] for m in line_msgs] == [code, "駐車場はありますか？"]
     assert any(m["event_kind"] == "invited" for m in history)
     # A later message from the same LINE user needs no code.
     r = _post_line(client, _line_body(user, "トイレはどこ"))
     assert r.json()["stored"] == 1
     assert len([m for m in client.get(f"/api/chat/{visit['token']}").json()["messages"]
-                if m["channel"] == "line"]) == 4
+                if m["channel"] == "line"]) == 6
     # Blocking the account (unfollow) is the visitor's opt-out from notices.
     unfollow = json.dumps({"destination": "U1", "events": [{
         "type": "unfollow", "mode": "active", "timestamp": 1700000000000,

@@ -19,19 +19,15 @@ from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions
 from support.office import (
     PASSWORD,
-    add_people,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
     server_settings,
 )
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.settings import Settings
-from officegate.server.sites.service import get_site
-from officegate.server.sites.visitor_zones import set_visitor_zones
 
 __all__ = ["PASSWORD", "bearer"]  # tests import these from here
 
@@ -83,13 +79,9 @@ def office(settings: Settings) -> Office:
     """Users of every role and two devices, created through the service functions."""
     suffix = secrets.token_hex(3)
     o = Office(site=settings.site, gate=f"gate-{suffix}", door=f"door-{suffix}")
-    with database_session(settings) as db:
-        add_people(db, [(o.admin, "admin", "Ada Admin"), (o.staff, "staff", "Sam Staff"),
-                        (o.host, "host", "Hana Host"), (o.other_host, "host", "Ken Host")])
-        create_device(db=db, name=o.gate, kind="gate", zone="lobby", site=o.site)
-        create_device(db=db, name=o.door, kind="door", zone="floor-3", site=o.site)
-        # Hosts here may bring visitors to the third floor too (its door on the pass).
-        set_visitor_zones(db=db, site=get_site(db=db, code=o.site), zones=["lobby", "floor-3"])
+    # Hosts here may bring visitors to the third floor too (its door on the pass).
+    build_office(settings, devices=[(o.gate, "gate", "lobby"), (o.door, "door", "floor-3")],
+                 visitor_zones=["lobby", "floor-3"])
     return o
 
 

@@ -10,9 +10,9 @@ from collections.abc import Iterator
 
 import pytest
 from sqlalchemy import Engine, create_engine
+from support.polling import poll
 
 from officegate.server.jobs import AdvisoryLocks, Job, JobRunner, OneProcess, leadership_for
-from tests.support.polling import poll
 
 DATABASE_URL = os.environ.get("OFFICEGATE_TEST_DATABASE_URL", "")
 needs_postgresql = pytest.mark.skipif(

@@ -9,12 +9,12 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
+from support.polling import poll
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.messaging.live import LiveHub
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.relay import LiveRelay
-from tests.support.polling import poll
 
 
 class Server:

@@ -11,11 +11,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
 from officegate.server.bootstrap import database_session
 from officegate.server.meetings import service as meetings
-from tests.support.system import CHROMIUM, skip_module_without_chromium
 
 skip_module_without_chromium()
 sync_api = pytest.importorskip("playwright.sync_api")

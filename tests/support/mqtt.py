@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import queue
 import secrets
+import threading
 import time
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -125,3 +126,21 @@ def clear_retained(broker: BrokerAddress, topic_names: Iterable[str]) -> int:
         client.disconnect()
         client.loop_stop()
     return len(names)
+
+
+def connect_answer(address: BrokerAddress, client_id: str) -> tuple[Any, str]:
+    """Connect as ``client_id`` and return (the running paho client, the broker's CONNACK
+    reason as text, e.g. "Success" or "Not authorized"); the caller disconnects it."""
+    answer: list[str] = []
+    done = threading.Event()
+    client = make_client(client_id=client_id, broker=address, clean_session=True)
+
+    def on_connect(_c: object, _u: object, _f: object, reason: object, _p: object) -> None:
+        answer.append(str(reason))
+        done.set()
+
+    client.on_connect = on_connect
+    client.connect(address.host, address.port, 30)
+    client.loop_start()
+    done.wait(10)
+    return client, answer[0] if answer else "no answer"

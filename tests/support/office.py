@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
@@ -48,3 +48,34 @@ def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str
     r = client.post("/api/auth/token", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+# Who works in a test office: (e-mail, role, name). Folders take the ones they need.
+ADMIN = ("admin@example.com", "admin", "Ada Admin")
+STAFF = ("staff@example.com", "staff", "Sam Staff")
+HOST = ("host@example.com", "host", "Hana Host")
+OTHER_HOST = ("host2@example.com", "host", "Ken Host")
+EVERYONE = (ADMIN, STAFF, HOST, OTHER_HOST)
+
+
+def build_office(settings: Settings, *, people: Iterable[tuple[str, str, str]] = EVERYONE,
+                 devices: Iterable[tuple[str, str, str]] = (),
+                 visitor_zones: list[str] | None = None,
+                 then: Callable[[Session], None] | None = None) -> None:
+    """The one way a test office is made, through the service functions: its people, its
+    devices ``(name, kind, zone)``, the zones hosts may grant, then ``then(db)`` for what a
+    folder adds (rooms, machines)."""
+    from officegate.server.bootstrap import database_session
+    from officegate.server.devices.service import create_device
+    from officegate.server.sites.service import get_site
+    from officegate.server.sites.visitor_zones import set_visitor_zones
+
+    with database_session(settings) as db:
+        add_people(db, people)
+        for name, kind, zone in devices:
+            create_device(db=db, name=name, kind=kind, zone=zone, site=settings.site)
+        if visitor_zones is not None:
+            set_visitor_zones(db=db, site=get_site(db=db, code=settings.site),
+                              zones=visitor_zones)
+        if then is not None:
+            then(db)

@@ -18,9 +18,12 @@ import pytest
 from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions, publish
 from support.office import (
-    add_people,
+    ADMIN,
+    HOST,
     bearer,
+    build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
+    server_settings,
 )
 from support.polling import wait_until
 
@@ -35,10 +38,7 @@ from officegate.protocol import topics
 from officegate.protocol.messages import AccessEvent
 from officegate.protocol.vending import Product, VendEvent
 from officegate.server.app import create_app
-from officegate.server.bootstrap import database_session
-from officegate.server.devices.service import create_device
 from officegate.server.journey import JourneyEvent
-from officegate.server.settings import Settings
 
 __all__ = ["wait_until"]  # the tests import it from here
 
@@ -149,16 +149,10 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
            topic_prefix: str) -> Iterator[Office]:
     """A running server with a lobby gate and two registered vending machines."""
     site = f"v{topic_prefix}"
-    settings = Settings(data_dir=tmp_path / "server", database_url=database_url, site=site,
-                        site_name="Drink Tower", base_url="http://testserver",
-                        mqtt_client_id=f"og-test-{site}", secret_key="s" * 40)
+    settings = server_settings(tmp_path, database_url, site, site_name="Drink Tower")
     gate, machines = f"gate-{topic_prefix}", (f"vend-a-{topic_prefix}", f"vend-b-{topic_prefix}")
-    with database_session(settings) as db:
-        add_people(db, [("admin@example.com", "admin", "Ada Admin"),
-                        ("host@example.com", "host", "Hana Host")])
-        create_device(db=db, name=gate, kind="gate", zone="lobby", site=site)
-        for name in machines:
-            create_device(db=db, name=name, kind="vending", zone="lobby", site=site)
+    build_office(settings, people=[ADMIN, HOST], devices=[
+        (gate, "gate", "lobby"), *((name, "vending", "lobby") for name in machines)])
     app = create_app(settings, broker=mqtt_broker)
     with TestClient(app) as client:
         o = Office(client=client, broker=mqtt_broker, site=site, gate=gate, machines=machines,

@@ -10,8 +10,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
-from tests.support.system import CHROMIUM, skip_module_without_chromium
+from support.system import CHROMIUM, skip_module_without_chromium
 
 SHOTS = Path("/tmp/og-shots")
 

@@ -3,25 +3,16 @@ machine."""
 
 from __future__ import annotations
 
-import logging
 import os
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from officegate.cli import console, err, setup_logging
 
 app = typer.Typer()
 
-
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 @app.command()
@@ -29,7 +20,7 @@ def edge(
     config: Annotated[Path, typer.Option("--config", "-c", help="Edge config file (.toml).")],
 ) -> None:
     """Run an edge agent (gate, door or vending machine) from its config file."""
-    _logging(True)  # a service: every decision is logged at INFO
+    setup_logging(True)  # a service: every decision is logged at INFO
     from officegate.edge.agent import EdgeAgent
     from officegate.edge.config import ConfigError, EdgeConfig
 

@@ -22,6 +22,7 @@ from officegate.protocol import Decision, DoorPolicy, KeySet, Reason, ReplayGuar
 from officegate.protocol.messages import DeviceConfig, Revocations
 
 _MAX_HELD_DENIALS = 256
+_Held = str | tuple[str, str]
 
 
 class EdgeVerifier:
@@ -58,7 +59,9 @@ class EdgeVerifier:
         self.mode = "normal"
         self.config: DeviceConfig | None = None
         self._replay = ReplayGuard(hold_seconds=hold_seconds)
-        self._held_denials: dict[str, float] = {}
+        # held QR text, or (pass id, reason) of a signed pass -> (last seen, the pass a held
+        # text carries). Tuples for passes: no scanned text can pose as a held pass.
+        self._held_denials: dict[_Held, tuple[float, _Held | None]] = {}
         #: Who is inside, for anti-passback (None: this device keeps no such record).
         self.passback: PassbackLedger | None = None
         if config is not None:
@@ -119,8 +122,12 @@ class EdgeVerifier:
         """
         with self._lock:
             held = self._held_denials.get(text)
-            if held is not None and 0 <= now - held <= self.hold_seconds:
-                self._held_denials[text] = now  # still there: keep holding
+            if held is not None and 0 <= now - held[0] <= self.hold_seconds:
+                # Still there: keep holding the text, and its pass, so the next code the
+                # phone draws during this presentation is held too.
+                self._held_denials[text] = (now, held[1])
+                if held[1] is not None:
+                    self._held_denials[held[1]] = (now, None)
                 return None
             decision = verify(
                 text, keys=self._keys, revoked=self._revoked, door=self._policy,
@@ -134,13 +141,13 @@ class EdgeVerifier:
                     return decision
             # A signed pass denied for the same reason is the same presentation even after
             # its code rotated on the phone: one beep, one event (unsigned text keys by text).
-            same_pass = (f"pass:{decision.claims.pass_id_hex}:{decision.reason.value}"
+            same_pass = ((decision.claims.pass_id_hex, decision.reason.value)
                          if decision.claims is not None else None)
             if same_pass is not None:
                 held = self._held_denials.get(same_pass)
                 self._hold_denial(same_pass, now)
-                self._hold_denial(text, now)
-                if held is not None and 0 <= now - held <= self.hold_seconds:
+                self._hold_denial(text, now, same_pass)
+                if held is not None and 0 <= now - held[0] <= self.hold_seconds:
                     return None
                 return decision
             self._hold_denial(text, now)
@@ -153,17 +160,19 @@ class EdgeVerifier:
             return decision  # emergency unlock: the door stands open anyway
         closed = config.closed_reason(now)
         if closed is not None:
-            return replace(decision, reason=Reason.WRONG_DOOR, detail=closed)
+            return replace(decision, reason=Reason.WRONG_DOOR, detail=closed,
+                           detail_code="door.closed")
         if self.passback is not None and config.side is not None and decision.claims:
             why = self.passback.denial(decision.claims.pass_id_hex, config.side, now)
             if why is not None:
-                return replace(decision, reason=Reason.REPLAYED, detail=why)
+                return replace(decision, reason=Reason.REPLAYED, detail=why,
+                               detail_code="door.passback")
         return decision
 
-    def _hold_denial(self, text: str, now: float) -> None:
+    def _hold_denial(self, text: _Held, now: float, same_pass: _Held | None = None) -> None:
         if len(self._held_denials) >= _MAX_HELD_DENIALS:
             cutoff = now - self.hold_seconds
-            self._held_denials = {t: s for t, s in self._held_denials.items() if s >= cutoff}
+            self._held_denials = {t: h for t, h in self._held_denials.items() if h[0] >= cutoff}
             if len(self._held_denials) >= _MAX_HELD_DENIALS:
                 self._held_denials.clear()  # a flood of junk codes: forget, never grow
-        self._held_denials[text] = now
+        self._held_denials[text] = (now, same_pass)

@@ -2,24 +2,15 @@
 
 from __future__ import annotations
 
-import logging
 from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from officegate.cli import console, setup_logging
 
 app = typer.Typer()
 
-
-def _logging(verbose: bool) -> None:
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-    )
 
 
 @app.command()
@@ -36,7 +27,7 @@ def demo(
     verbose: Annotated[bool, typer.Option("--verbose", "-v")] = False,
 ) -> None:
     """Play the visitor's story end to end: invite, pass, rotating QR, gate, access log."""
-    _logging(verbose)
+    setup_logging(verbose)
     from officegate.demo.story import run_demo
 
     raise typer.Exit(run_demo(console=console, once=once, port=port, data_dir=data_dir))

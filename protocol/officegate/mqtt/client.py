@@ -121,7 +121,8 @@ class SubscribeOnConnect:
     def subscribe(self, subscriptions: list[tuple[str, int]]) -> None:
         """Send the SUBSCRIBE (call from on_connect); ``ready`` follows its SUBACK."""
         _result, mid = self._client.subscribe(subscriptions)
-        self._pending = (mid, [topic for topic, _qos in subscriptions])
+        if mid is not None:  # None: not connected; the next on_connect subscribes again
+            self._pending = (mid, [topic for topic, _qos in subscriptions])
 
     def _on_subscribe(self, _client: mqtt.Client, _userdata: object, mid: int,
                       reason_codes: list[Any], _properties: object) -> None:

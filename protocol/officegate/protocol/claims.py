@@ -81,24 +81,24 @@ class PassClaims:
         _text(self.issuer, "iss")
         _text(self.subject, "sub")
         if not isinstance(self.pass_id, bytes) or len(self.pass_id) != PASS_ID_BYTES:
-            raise MalformedPass(f"cti (pass id) must be {PASS_ID_BYTES} bytes")
+            raise MalformedPass(f"cti (pass id) must be {PASS_ID_BYTES} bytes", "claim.cti.size")
         for name, value in (("iat", self.issued_at), ("nbf", self.not_before),
                             ("exp", self.expires)):
             _date(value, name)
         if not isinstance(self.kind, PassKind):
-            raise MalformedPass("pass kind must be a PassKind")
+            raise MalformedPass("pass kind must be a PassKind", "claim.k.type")
         if self.kind is PassKind.VISITOR and self.visit_id is None:
-            raise MalformedPass("a visitor pass needs a visit id (claim 'v')")
+            raise MalformedPass("a visitor pass needs a visit id (claim 'v')", "claim.v.missing")
         if self.kind is PassKind.EMPLOYEE and self.visit_id is not None:
-            raise MalformedPass("an employee pass has no visit id (claim 'v')")
+            raise MalformedPass("an employee pass has no visit id (claim 'v')", "claim.v.employee")
         if self.visit_id is not None:
-            _date(self.visit_id, "visit id")
+            _date(self.visit_id, "v")
         # Accept lists from callers but keep tuples, so claims stay hashable and compare equal
         # to decoded ones.
         for name, key in (("zones", "z"), ("doors", "d"), ("entitlements", "e")):
             object.__setattr__(self, name, _texts(getattr(self, name), key))
         if not isinstance(self.static, bool):
-            raise MalformedPass("claim 's' must be a boolean")
+            raise MalformedPass("claim 's' must be a boolean", "claim.s.bool")
 
     @property
     def pass_id_hex(self) -> str:
@@ -135,10 +135,11 @@ class PassClaims:
         try:
             kind = PassKind(kind_text)
         except ValueError:
-            raise MalformedPass(f"unknown pass kind {kind_text[:16]!r}") from None
+            raise MalformedPass(f"unknown pass kind {kind_text[:16]!r}",
+                                "claim.k.unknown") from None
         static = _opt(m, STATIC, _bool, "s")
         if static is False:
-            raise MalformedPass("claim 's' is present only as true")
+            raise MalformedPass("claim 's' is present only as true", "claim.s.false")
         return cls(
             issuer=_need(std.issuer, "iss"),
             subject=_need(std.subject, "sub"),
@@ -157,7 +158,8 @@ class PassClaims:
 
 def _as_map(claims: object) -> Mapping[Any, Any]:
     if not isinstance(claims, Mapping):
-        raise MalformedPass(f"claims must be a CBOR map, not {type(claims).__name__}")
+        raise MalformedPass(f"claims must be a CBOR map, not {type(claims).__name__}",
+                            "claims.map")
     return claims
 
 
@@ -169,44 +171,47 @@ def _opt(m: Mapping[Any, Any], key: int | str, check: Any, name: str) -> Any:
 
 def _req(m: Mapping[Any, Any], key: int | str, check: Any, name: str) -> Any:
     if key not in m:
-        raise MalformedPass(f"claim {name!r} is missing")
+        raise MalformedPass(f"claim {name!r} is missing", f"claim.{name}.missing")
     return check(m[key], name)
 
 
 def _need(value: Any, name: str) -> Any:
     if value is None:
-        raise MalformedPass(f"claim {name!r} is missing")
+        raise MalformedPass(f"claim {name!r} is missing", f"claim.{name}.missing")
     return value
 
 
 def _text(value: object, name: str) -> str:
     if not isinstance(value, str) or not value or len(value) > MAX_TEXT:
-        raise MalformedPass(f"claim {name!r} must be non-empty text of at most {MAX_TEXT} chars")
+        raise MalformedPass(f"claim {name!r} must be non-empty text of at most {MAX_TEXT} chars",
+                            f"claim.{name}.text")
     return value
 
 
 def _texts(value: object, name: str) -> tuple[str, ...]:
     if not isinstance(value, list | tuple) or len(value) > MAX_ITEMS:
-        raise MalformedPass(f"claim {name!r} must be an array of at most {MAX_ITEMS} texts")
+        raise MalformedPass(f"claim {name!r} must be an array of at most {MAX_ITEMS} texts",
+                            f"claim.{name}.array")
     return tuple(_text(item, name) for item in value)
 
 
 def _date(value: object, name: str) -> int:
     # bool is an int subclass in Python; CBOR true is not a NumericDate.
     if isinstance(value, bool) or not isinstance(value, int):
-        raise MalformedPass(f"claim {name!r} must be an integer")
+        raise MalformedPass(f"claim {name!r} must be an integer", f"claim.{name}.type")
     if not 0 <= value < MAX_NUMERIC_DATE:
-        raise MalformedPass(f"claim {name!r} is out of range")
+        raise MalformedPass(f"claim {name!r} is out of range", f"claim.{name}.range")
     return value
 
 
 def _bytes(value: object, name: str) -> bytes:
     if not isinstance(value, bytes) or not value or len(value) > 64:
-        raise MalformedPass(f"claim {name!r} must be a byte string of 1 to 64 bytes")
+        raise MalformedPass(f"claim {name!r} must be a byte string of 1 to 64 bytes",
+                            f"claim.{name}.bytes")
     return value
 
 
 def _bool(value: object, name: str) -> bool:
     if not isinstance(value, bool):
-        raise MalformedPass(f"claim {name!r} must be a boolean")
+        raise MalformedPass(f"claim {name!r} must be a boolean", f"claim.{name}.bool")
     return value

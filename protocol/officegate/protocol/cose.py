@@ -74,41 +74,45 @@ def _decoder(fp: io.BytesIO) -> cbor2.CBORDecoder:
         return cbor2.CBORDecoder(fp)
 
 
-def loads_exact(data: bytes) -> Any:
-    """Decode exactly one CBOR item; trailing bytes or any decoder error -> MalformedPass."""
+def loads_exact(data: bytes, part: str = "cbor") -> Any:
+    """Decode exactly one CBOR item; trailing bytes or any decoder error -> MalformedPass.
+
+    ``part`` names what is decoded (``cose``, ``protected``, ``claims``) in the error's code:
+    ``{part}.cbor`` for undecodable bytes, ``{part}.trailing`` for bytes after the item.
+    """
     fp = io.BytesIO(data)
     try:
         item = _decoder(fp).decode()
     except Exception as exc:  # cbor2 raises several types for hostile input
-        raise MalformedPass(f"not valid CBOR: {type(exc).__name__}") from None
+        raise MalformedPass(f"not valid CBOR: {type(exc).__name__}", f"{part}.cbor") from None
     if fp.tell() != len(data):
-        raise MalformedPass("trailing bytes after the CBOR item")
+        raise MalformedPass("trailing bytes after the CBOR item", f"{part}.trailing")
     return item
 
 
 def decode_sign1(data: bytes) -> Sign1:
     """Parse a COSE_Sign1 (tag 18 or untagged); raise MalformedPass if it is not one."""
-    item = loads_exact(data)
+    item = loads_exact(data, "cose")
     if isinstance(item, cbor2.CBORTag):
         if item.tag != COSE_SIGN1_TAG:
-            raise MalformedPass(f"CBOR tag {item.tag} is not COSE_Sign1 (18)")
+            raise MalformedPass(f"CBOR tag {item.tag} is not COSE_Sign1 (18)", "cose.tag")
         item = item.value
     # cbor2 6 decodes arrays as tuples and maps may come back as other Mappings.
     if not isinstance(item, list | tuple) or len(item) != 4:
-        raise MalformedPass("COSE_Sign1 must be an array of 4 items")
+        raise MalformedPass("COSE_Sign1 must be an array of 4 items", "cose.array")
     protected, unprotected, payload, signature = item
     if not isinstance(protected, bytes):
-        raise MalformedPass("COSE protected header must be a byte string")
+        raise MalformedPass("COSE protected header must be a byte string", "cose.protected")
     if not isinstance(unprotected, Mapping):
-        raise MalformedPass("COSE unprotected header must be a map")
+        raise MalformedPass("COSE unprotected header must be a map", "cose.unprotected")
     if not isinstance(payload, bytes):
-        raise MalformedPass("COSE payload must be an attached byte string")
+        raise MalformedPass("COSE payload must be an attached byte string", "cose.payload")
     if not isinstance(signature, bytes):
-        raise MalformedPass("COSE signature must be a byte string")
+        raise MalformedPass("COSE signature must be a byte string", "cose.signature")
     # RFC 9052 3: a zero-length protected bucket stands for the empty map.
-    protected_header = loads_exact(protected) if protected else {}
+    protected_header = loads_exact(protected, "protected") if protected else {}
     if not isinstance(protected_header, Mapping):
-        raise MalformedPass("COSE protected header must encode a map")
+        raise MalformedPass("COSE protected header must encode a map", "protected.map")
     return Sign1(protected, protected_header, unprotected, payload, signature)
 
 

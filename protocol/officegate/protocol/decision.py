@@ -31,7 +31,9 @@ class Decision:
     name the visit); ``counter`` is the TOTP step the rotating code matched; ``kid`` is the
     signing key's id when the COSE header named one. ``holding`` is True when this is the
     same pass still in front of the camera at the same device: it was already accepted, so
-    the edge must neither unlock nor report again.
+    the edge must neither unlock nor report again. ``detail_code`` names the check that
+    decided (``signature.invalid``, ``cose.trailing``, ``code.stale``, ...; empty when
+    accepted): unlike ``detail``, which is for people, it is stable.
     """
 
     reason: Reason
@@ -40,6 +42,7 @@ class Decision:
     counter: int | None = None
     kid: bytes | None = None
     holding: bool = False
+    detail_code: str = ""
 
     @property
     def accepted(self) -> bool:

@@ -7,5 +7,11 @@ class MalformedPass(ValueError):
     """The scanned text, the COSE_Sign1 or its claims are not a well-formed OfficeGate pass.
 
     The message says what is wrong, in words an installer can act on; it never contains
-    key material.
+    key material. ``code`` names the check that refused, as a stable dotted word
+    (``cose.tag``, ``claim.exp.range``, ...) that tests and tools can rely on; the message may
+    be reworded, the code may not.
     """
+
+    def __init__(self, message: str, code: str = "malformed") -> None:
+        super().__init__(message)
+        self.code = code

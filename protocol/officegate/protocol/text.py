@@ -47,23 +47,26 @@ def rotating_text(cose: bytes, code: str) -> str:
 def parse_text(text: str) -> ScannedCode:
     """Split scanned QR text into COSE bytes and code; MalformedPass says what is wrong."""
     if not isinstance(text, str):
-        raise MalformedPass("QR text must be a string")
+        raise MalformedPass("QR text must be a string", "text.type")
     # Some decoders append a line end; spaces are Base45 digits, so they are kept.
     text = text.rstrip("\r\n")
     if len(text) > MAX_TEXT_CHARS:
-        raise MalformedPass(f"text longer than any QR code holds ({len(text)} chars)")
+        raise MalformedPass(f"text longer than any QR code holds ({len(text)} chars)",
+                            "text.too_long")
     prefix, rest = text[:4], text[4:]
     code: str | None = None
     if prefix == ROTATING_PREFIX:
         code, rest = rest[:CODE_DIGITS], rest[CODE_DIGITS:]
         if len(code) != CODE_DIGITS or not code.isascii() or not code.isdigit():
-            raise MalformedPass(f"rotating pass must carry {CODE_DIGITS} digits after OG1R")
+            raise MalformedPass(f"rotating pass must carry {CODE_DIGITS} digits after OG1R",
+                                "text.code")
     elif prefix != STATIC_PREFIX:
-        raise MalformedPass("not an OfficeGate pass (expected prefix OG1S or OG1R)")
+        raise MalformedPass("not an OfficeGate pass (expected prefix OG1S or OG1R)", "text.prefix")
     if not rest:
-        raise MalformedPass("pass text has no body after the prefix")
+        raise MalformedPass("pass text has no body after the prefix", "text.empty")
     try:
         cose = base45.b45decode(rest)
     except (ValueError, TypeError):
-        raise MalformedPass("pass body is not valid Base45 (truncated or mistyped?)") from None
+        raise MalformedPass("pass body is not valid Base45 (truncated or mistyped?)",
+                            "text.base45") from None
     return ScannedCode(cose=cose, code=code, static=prefix == STATIC_PREFIX)

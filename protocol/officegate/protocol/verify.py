@@ -47,15 +47,17 @@ def verify(text: str, *, keys: KeySet, revoked: Collection[bytes], door: DoorPol
 
     ``revoked`` holds revoked pass ids (8-byte cti values). With ``replay`` the decision also
     covers replays; an accepted Decision with ``holding=True`` means "already let through".
-    Any input, however hostile, yields a Decision; MALFORMED details say what was wrong.
+    Any input, however hostile, yields a Decision; MALFORMED details say what was wrong, and
+    every denial's ``detail_code`` names the check that refused (see docs/contracts.md).
     """
     try:
         return _verify(text, keys, revoked, door, now, replay)
     except MalformedPass as exc:
-        return Decision(Reason.MALFORMED, detail=str(exc))
+        return Decision(Reason.MALFORMED, detail=str(exc), detail_code=exc.code)
     except Exception as exc:  # a gate must answer, whatever a decoder library throws
         log.warning("unexpected %s while verifying a pass", type(exc).__name__)
-        return Decision(Reason.MALFORMED, detail=f"undecodable pass ({type(exc).__name__})")
+        return Decision(Reason.MALFORMED, detail=f"undecodable pass ({type(exc).__name__})",
+                        detail_code="undecodable")
 
 
 def _verify(text: str, keys: KeySet, revoked: Collection[bytes], door: DoorPolicy,
@@ -63,48 +65,52 @@ def _verify(text: str, keys: KeySet, revoked: Collection[bytes], door: DoorPolic
     scanned = parse_text(text)
     message = decode_sign1(scanned.cose)
 
-    claims = PassClaims.from_cbor_map(loads_exact(message.payload))
+    claims = PassClaims.from_cbor_map(loads_exact(message.payload, "claims"))
     kid = message.kid
 
-    def deny(reason: Reason, detail: str) -> Decision:
-        return Decision(reason, claims=claims, detail=detail, kid=kid)
+    def deny(reason: Reason, code: str, detail: str) -> Decision:
+        return Decision(reason, claims=claims, detail=detail, kid=kid, detail_code=code)
 
-    def unauthenticated(reason: Reason, detail: str) -> Decision:
+    def unauthenticated(reason: Reason, code: str, detail: str) -> Decision:
         # Claims nobody we trust signed must not name a visit in the access log.
-        return Decision(reason, detail=detail, kid=kid)
+        return Decision(reason, detail=detail, kid=kid, detail_code=code)
 
     if message.alg is None:
-        return unauthenticated(Reason.MALFORMED, "COSE header has no supported alg (-8 or -7)")
+        return unauthenticated(Reason.MALFORMED, "cose.alg",
+                               "COSE header has no supported alg (-8 or -7)")
     if kid is None:
-        return unauthenticated(Reason.UNKNOWN_KEY, "COSE header names no kid")
+        return unauthenticated(Reason.UNKNOWN_KEY, "key.no_kid", "COSE header names no kid")
     key = keys.get(kid)
     if key is None:
-        return unauthenticated(Reason.UNKNOWN_KEY, f"no trusted key with kid {kid.hex()[:32]}")
+        return unauthenticated(Reason.UNKNOWN_KEY, "key.unknown",
+                               f"no trusted key with kid {kid.hex()[:32]}")
     out_of_service = key.in_service(now)
     if out_of_service:
-        return unauthenticated(Reason.UNKNOWN_KEY, out_of_service)
+        return unauthenticated(Reason.UNKNOWN_KEY, "key.out_of_service", out_of_service)
     if message.alg != key.alg:
-        return unauthenticated(Reason.BAD_SIGNATURE,
+        return unauthenticated(Reason.BAD_SIGNATURE, "signature.alg",
                                f"alg {message.alg} does not match key ({key.alg})")
     if not verify_sign1(message, key):
-        return unauthenticated(Reason.BAD_SIGNATURE, "signature does not verify")
+        return unauthenticated(Reason.BAD_SIGNATURE, "signature.invalid",
+                               "signature does not verify")
     if now < claims.not_before:
-        return deny(Reason.NOT_YET_VALID, f"valid from {claims.not_before}")
+        return deny(Reason.NOT_YET_VALID, "time.not_yet_valid", f"valid from {claims.not_before}")
     if now >= claims.expires:
-        return deny(Reason.EXPIRED, f"expired at {claims.expires}")
+        return deny(Reason.EXPIRED, "time.expired", f"expired at {claims.expires}")
     if claims.pass_id in revoked:
-        return deny(Reason.REVOKED, f"pass {claims.pass_id_hex} is revoked")
+        return deny(Reason.REVOKED, "pass.revoked", f"pass {claims.pass_id_hex} is revoked")
     if door.device not in claims.doors and door.zone not in claims.zones:
-        return deny(Reason.WRONG_DOOR, f"pass not valid at {door.device} (zone {door.zone})")
-    counter, problem = _check_code(scanned, claims, key, door, now)
-    if problem:
-        return deny(Reason.STALE_CODE, problem)
+        return deny(Reason.WRONG_DOOR, "door.not_listed",
+                    f"pass not valid at {door.device} (zone {door.zone})")
+    counter, refusal = _check_code(scanned, claims, key, door, now)
+    if refusal is not None:
+        return deny(Reason.STALE_CODE, *refusal)
     holding = False
     if replay is not None:
         sighting = replay.check(claims.pass_id, counter, door.device, now)
         if sighting == "replayed":
             return Decision(Reason.REPLAYED, claims=claims, counter=counter, kid=kid,
-                            detail="code already used")
+                            detail="code already used", detail_code="replay.code_used")
         holding = sighting == "holding"
     return Decision(Reason.ACCEPTED, claims=claims, counter=counter, kid=kid,
                     detail="same pass still in front of the camera" if holding else "",
@@ -112,18 +118,18 @@ def _verify(text: str, keys: KeySet, revoked: Collection[bytes], door: DoorPolic
 
 
 def _check_code(scanned: ScannedCode, claims: PassClaims, key: TrustedKey, door: DoorPolicy,
-                now: float) -> tuple[int | None, str]:
-    """(matched counter, "") or (None, why the code is not acceptable)."""
+                now: float) -> tuple[int | None, tuple[str, str] | None]:
+    """(matched counter or None for a welcome printed pass, None) or (None, (code, why))."""
     if claims.static:
         # A printed pass has no code to check; whether it is welcome is the door's choice.
-        return (None, "") if door.allow_static else (None, STATIC_REFUSED)
+        return None, (None if door.allow_static else ("code.static_refused", STATIC_REFUSED))
     if scanned.code is None:
-        return None, MISSING_CODE
+        return None, ("code.missing", MISSING_CODE)
     if not key.code_key:
-        return None, f"no code key for kid {key.kid.hex()}"
+        return None, ("code.no_code_key", f"no code key for kid {key.kid.hex()}")
     secret = pass_secret(key.code_key, claims.pass_id)
     counter = matching_counter(secret, scanned.code, now, period=door.code_period,
                                tolerance=door.code_tolerance)
     if counter is None:
-        return None, "rotating code outside the accepted time window"
-    return counter, ""
+        return None, ("code.stale", "rotating code outside the accepted time window")
+    return counter, None

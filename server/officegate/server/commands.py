@@ -8,10 +8,8 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from rich.console import Console
 
-console = Console()
-err = Console(stderr=True)
+from officegate.cli import console, err
 
 app = typer.Typer()
 user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)

@@ -22,7 +22,7 @@ from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 
 log = logging.getLogger(__name__)
 MAX_ITEM_BYTES = 256 * 1024
-Deliver = Callable[[str, Any], None]  # (key, item) to this server's own connections
+Deliver = Callable[[str, Any], object]  # (key, item) to this server's own connections
 
 
 def live_topic(site: str) -> str:
@@ -46,7 +46,7 @@ class LiveRelay:
         self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
         self.connected = False
 
-    def register(self, kind: str, deliver: Deliver) -> Deliver:
+    def register(self, kind: str, deliver: Deliver) -> Callable[[str, Any], None]:
         """Hand items of ``kind`` from other servers to ``deliver``; returns the forwarder
         the local hub calls with each item it publishes itself."""
         self._deliver[kind] = deliver

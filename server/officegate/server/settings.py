@@ -21,6 +21,7 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from officegate.server.arrival.settings import OwnTracksSettings
 from officegate.server.keys.vault import Keyring
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.messaging.config import MessagingConfig
@@ -130,6 +131,9 @@ class Settings(BaseSettings):
     messaging: MessagingConfig = Field(
         default_factory=MessagingConfig, title="Messaging",
         description="E-mail, LINE, WhatsApp, quiet hours, the FAQ bot (OFFICEGATE_MESSAGING_*).")
+    owntracks: OwnTracksSettings = Field(
+        default_factory=OwnTracksSettings, title="OwnTracks MQTT mode",
+        description="The phones' broker and their login files (OFFICEGATE_OWNTRACKS_*).")
 
     @classmethod
     def settings_customise_sources(

@@ -9,7 +9,7 @@ from typing import Any
 from officegate.demo.chapters.context import Story
 from officegate.demo.stack import StoryError, wait_for
 from officegate.server.db import utcnow
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 
 
 def _ok(response: Any, what: str) -> Any:
@@ -91,6 +91,6 @@ def _end_visit(story: Story, token: str) -> None:
     app: Any = server.config.app  # the FastAPI app the stack built
     state = app.state.officegate
     visit_id = int(story.invitation["visit_id"])
-    state.journey.publish(JourneyEvent(kind="visit_ended", key=f"visit_ended:{visit_id}",
+    state.journey.publish(JourneyEvent(kind=Kind.VISIT_ENDED, key=f"visit_ended:{visit_id}",
                                        at=utcnow(), visit_id=visit_id, site=story.stack.site))
     story.step("visit end", "the visit's time is over")

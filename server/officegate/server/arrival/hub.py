@@ -13,16 +13,17 @@ from typing import Any
 
 from sqlalchemy import select
 
+from officegate.server.arrival import phone_broker, waiting
 from officegate.server.arrival import service as arrival
-from officegate.server.arrival import waiting
 from officegate.server.arrival.encryption import SecretSeal
+from officegate.server.arrival.phone_broker import PhoneBroker
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.notify import service as notify
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.notify.sender import Notifier, Outgoing
@@ -47,6 +48,7 @@ class ArrivalHub:
         # OwnTracks encryption keys are stored sealed with a key from the server's secret.
         self.secret_seal = SecretSeal(session_secret(settings))
         self.owntracks: Any = None  # the OwnTracks MQTT listener, set by the runtime
+        self.phones = PhoneBroker(settings.owntracks)  # phones' logins in MQTT mode
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
@@ -64,7 +66,7 @@ class ArrivalHub:
                 key: str | None = None, at: datetime | None = None) -> None:
         """Publish one journey step of ours (after the commit)."""
         self.state.journey.publish(JourneyEvent(
-            kind=kind, key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
+            kind=Kind(kind), key=key or f"{kind}:{visit_id}", at=at or utcnow(), visit_id=visit_id,
             site=site, data=data))
 
     def revocations_changed(self) -> None:
@@ -155,6 +157,9 @@ class ArrivalHub:
                         ended.append((visit.id, self.state.settings.site))
         if ended:
             self.revocations_changed()
+        with session_scope(self.state.sessions) as db:
+            if phone_broker.revoke_ended(db=db, now=now):  # a visit over: its phone's login
+                self.phones.sync(db=db, now=now)
         for visit_id, site in ended:
             self.publish("checked_out", visit_id=visit_id, site=site,
                          data={"how": "end_of_day"})

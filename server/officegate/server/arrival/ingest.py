@@ -26,11 +26,14 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
 
     An ``encrypted`` payload is opened with the person's key and the reply is encrypted
     the same way. Returns the ``cmd`` objects for the phone: ``setWaypoints`` with the
-    office region on the first message. Raises NotFound (bad credentials), BadLocation (bad
-    data, including CannotDecrypt and EncryptionRequired) or Conflict (not taken now)
-    before anything is stored.
+    office region on the first fix (again after the site's fence changed). Whatever the
+    visit's state (arrived, checked in, over), a message the app may send is taken or
+    ignored, never refused: the app would queue it and retry all day. Raises NotFound (bad
+    credentials) or BadLocation (bad data, including CannotDecrypt and
+    EncryptionRequired) before anything is stored.
     """
     at = datetime.fromtimestamp(now, UTC)
+    decided = None
     with session_scope(hub.state.sessions) as db:
         track = arrival.owntracks_track(db=db, user=user, password=password)
         key = None
@@ -38,28 +41,30 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
         if data is not None:
             key = arrival.owntracks_key(track=track, seal=hub.secret_seal)
             payload = encryption.open_payload(data, key)
-        message = owntracks.parse(payload, now=now)
+        visit = db.get(Visit, track.visit_id)
+        assert visit is not None
+        site = db.get(Site, visit.site_id)
+        assert site is not None
+        config = arrival.site_config(db=db, site_id=site.id)
+        fence = arrival.fence_of(config) if config is not None else None
+        message = owntracks.parse(payload, now=now,
+                                  our_rid=owntracks.region_id(fence) if fence else None)
         if data is None and message.fix is not None and track.owntracks_encrypts:
             # This phone encrypts: a plain location under its name is not from it.
             raise encryption.EncryptionRequired(
                 "this phone sends encrypted payloads; a plain location is refused")
         if data is not None:
             track.owntracks_encrypts = True
-        visit = db.get(Visit, track.visit_id)
-        assert visit is not None
-        site = db.get(Site, visit.site_id)
-        assert site is not None
-        config = arrival.site_config(db=db, site_id=site.id)
-        first = track.owntracks_seen_at is None
-        if message.fix is None:
-            return []
+        if message.fix is None or arrival.sharing_allowed(
+                visit=visit, config=config, track=track, now=at) is not None:
+            return []  # nothing to measure, or nothing needed any more: ignored, not refused
         decided = arrival.record_fix(db=db, visit=visit, site=site, config=config, track=track,
                                      fix=message.fix, source="owntracks", now=at)
         cmds = []
-        if first and config is not None:
-            track.owntracks_seen_at = at
-            cmds.append(owntracks.set_waypoints_cmd(fence=arrival.fence_of(config),
-                                                    site_name=site.name,
+        assert config is not None and fence is not None
+        if track.owntracks_seen_at is None or track.owntracks_seen_at < config.updated_at:
+            track.owntracks_seen_at = at  # the region as it is now: sent again if it moves
+            cmds.append(owntracks.set_waypoints_cmd(fence=fence, site_name=site.name,
                                                     created=int(config.updated_at.timestamp())))
         if key is not None:
             cmds = [encryption.seal_payload(cmd, key) for cmd in cmds]

@@ -49,6 +49,9 @@ class ArrivalTrack(Base):
     consent_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     owntracks_user: Mapped[str | None] = mapped_column(String(32), unique=True, nullable=True)
     owntracks_secret_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    # Mosquitto's hash of the same password: the phone's broker login in MQTT mode, kept
+    # until the visit ends (arrival/phone_broker.py).
+    owntracks_broker_hash: Mapped[str | None] = mapped_column(String(200), nullable=True)
     # The payload encryption secret (encryptionKey), sealed with the server's key; and
     # whether the phone has sent encrypted messages (then plain ones are refused).
     owntracks_key_sealed: Mapped[str | None] = mapped_column(Text, nullable=True)

@@ -100,6 +100,10 @@ class OwnTracksSetupOut(BaseModel):
     http_url: str
     config_link: str
     otrc: dict[str, Any]
+    mqtt_config_link: str | None = Field(
+        default=None, description="MQTT mode with the phone's own broker login (when the "
+        "site offers it); the login ends with the visit")
+    mqtt_otrc: dict[str, Any] | None = None
 
 
 class MetOut(BaseModel):
@@ -187,14 +191,21 @@ def owntracks_setup(token: str, db: SessionDep, state: StateDep,
     track = arrival.track_of(db=db, visit=visit)
     made = arrival.issue_owntracks(db=db, track=track, seal=hub.secret_seal)
     http_url = f"{state.settings.base_url.rstrip('/')}/owntracks"
-    otrc = owntracks.configuration(
-        http_url=http_url, username=made.username, password=made.password, device="phone",
-        fence=arrival.fence_of(config) if config else None, site_name=site.name,
-        created=int(config.updated_at.timestamp()) if config else 0,
-        encryption_key=made.encryption_key)
-    return OwnTracksSetupOut(username=made.username, password=made.password,
-                             encryption_key=made.encryption_key, http_url=http_url,
-                             config_link=owntracks.config_link(otrc), otrc=otrc)
+    common: dict[str, Any] = {
+        "http_url": http_url, "username": made.username, "password": made.password,
+        "device": "phone", "fence": arrival.fence_of(config) if config else None,
+        "site_name": site.name, "created": int(config.updated_at.timestamp()) if config else 0,
+        "encryption_key": made.encryption_key}
+    otrc = owntracks.configuration(**common)
+    mqtt_otrc = None
+    if hub.phones.offered:  # the phone's broker login is live as soon as the files reload
+        hub.phones.sync(db=db, now=utcnow())
+        mqtt_otrc = owntracks.configuration(**common, mqtt=hub.phones.address())
+    return OwnTracksSetupOut(
+        username=made.username, password=made.password, encryption_key=made.encryption_key,
+        http_url=http_url, config_link=owntracks.config_link(otrc), otrc=otrc,
+        mqtt_config_link=owntracks.config_link(mqtt_otrc) if mqtt_otrc else None,
+        mqtt_otrc=mqtt_otrc)
 
 
 def _basic_auth(request: Request) -> tuple[str, str]:

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from officegate.server.arrival import encryption
+from officegate.server.arrival import encryption, phone_broker
 from officegate.server.arrival.encryption import SecretSeal
 from officegate.server.arrival.geofence import Crossing, Fix, Geofence, TrackState, observe
 from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import Conflict, Forbidden, InvalidInput, NotFound
-from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.journey import JourneyBus, JourneyEvent, Kind
 from officegate.server.sites import service as sites
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
@@ -190,7 +190,7 @@ def publish(*, db: Session, journey: JourneyBus, decided: Decided) -> None:
     host = db.get(User, visit.host_id)
     for c in decided.crossings:
         journey.publish(JourneyEvent(
-            kind=c.kind, key=f"{c.kind}:{visit.id}", at=datetime.fromtimestamp(c.at, UTC),
+            kind=Kind(c.kind), key=f"{c.kind}:{visit.id}", at=datetime.fromtimestamp(c.at, UTC),
             visit_id=visit.id, site=decided.site,
             data={"eta_s": c.eta_s, "distance_m": c.distance_m, "accuracy_m": c.accuracy_m,
                   "source": decided.source, "host_id": visit.host_id,
@@ -224,6 +224,7 @@ def issue_owntracks(*, db: Session, track: ArrivalTrack,
     password = secrets.token_urlsafe(18)
     key = encryption.new_secret()
     track.owntracks_secret_hash = _secret_hash(password)
+    track.owntracks_broker_hash = phone_broker.broker_hash(password)  # MQTT mode's login
     track.owntracks_key_sealed = seal.seal(key)
     track.owntracks_encrypts = False  # the newly set-up app proves itself again
     track.owntracks_seen_at = None  # a newly set-up app gets the office region again

@@ -37,7 +37,7 @@ from officegate.server.bridge.writer import MAX_PAYLOAD, EventWriter, Incoming
 from officegate.server.db import session_scope
 from officegate.server.devices import health
 from officegate.server.devices import service as devices
-from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.journey import JourneyBus, JourneyEvent, Kind
 from officegate.server.keys import service as keys
 from officegate.server.keys.vault import Keyring
 from officegate.server.sites import service as sites
@@ -245,7 +245,7 @@ class SiteBridge:
         accepted = event.reason == Reason.ACCEPTED.value
         kind = "gate_passed" if accepted else "access_denied"
         self.journey.publish(JourneyEvent(
-            kind=kind, key=f"{kind}:{event.id}", at=datetime.fromtimestamp(event.at, UTC),
+            kind=Kind(kind), key=f"{kind}:{event.id}", at=datetime.fromtimestamp(event.at, UTC),
             visit_id=event.visit_id, site=event.site,
             data={"device": event.device, "reason": event.reason, "detail": event.detail,
                   "event_id": event.id}))

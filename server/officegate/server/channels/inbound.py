@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officegate.server.channels.mail_reader import IncomingMail
-from officegate.server.messaging import contacts, service
+from officegate.server.messaging import contacts, link_codes, service
 from officegate.server.messaging.models import (
     Channel,
     Contact,
@@ -34,41 +34,53 @@ def first_time(db: Session, channel: str, event_id: str) -> bool:
 
 
 def contact_for_address(db: Session, rt: Messaging, *, channel: str, address: str, text: str,
-                        name: str = "") -> Contact:
-    """The contact of a chat-app user: known address, else the link code they sent, else new.
+                        name: str = "") -> tuple[Contact, bool]:
+    """The contact of a chat-app user, and whether this message linked it to a visitor.
 
-    A visitor who sends their pass page's link code from LINE or WhatsApp joins that chat to
-    their timeline; before that they are an anonymous contact of their own.
+    Known address, else the link code they sent, else new: a visitor who sends their pass
+    page's link code (the whole message) from LINE or WhatsApp joins that chat to their
+    timeline; before that they are an anonymous contact of their own. Tries are throttled
+    per sender (messaging/link_codes.py).
     """
-    found = contacts.find_by_identity(db=db, channel=channel, address=address)
-    if found is not None:
-        return contacts.get_contact(db=db, contact_id=found.id)
-    linked = contacts.by_link_code(db=db, text=text)
+    row = contacts.find_by_identity(db=db, channel=channel, address=address)
+    found = contacts.get_contact(db=db, contact_id=row.id) if row is not None else None
+    if found is not None and found.visitor_id is not None:
+        return found, False
+    linked = link_codes.redeem(db=db, channel=channel, address=address, text=text)
+    if found is not None and linked is None:
+        return found, False  # still anonymous
     contact = linked or contacts.new_contact(db=db, site=rt.site, name=name,
                                              lang=service.texts.language(text, "ja"))
     contacts.add_identity(db=db, contact=contact, channel=channel, address=address)
-    return contact
+    return contact, linked is not None
 
 
 def receive_text(db: Session, rt: Messaging, *, channel: str, address: str, text: str,
                  event_id: str, name: str = "", data: dict[str, Any] | None = None) -> bool:
-    """One incoming text message; False when it is a duplicate."""
+    """One incoming text message; False when it is a duplicate. A message that was a link
+    code is answered with a confirmation, not by the FAQ bot."""
     if not first_time(db, channel, event_id):
         return False
-    contact = contact_for_address(db, rt, channel=channel, address=address, text=text, name=name)
+    contact, linked = contact_for_address(db, rt, channel=channel, address=address, text=text,
+                                          name=name)
     turn = service.receive(db=db, contact=contact, channel=channel, text=text or "(empty)",
                            matcher=rt.matcher(db, contact.site),
-                           dedup_key=f"{channel}:{event_id}"[:200], data=data)
+                           dedup_key=f"{channel}:{event_id}"[:200], data=data, linked=linked)
     return not turn.duplicate
 
 
-def update_delivery(db: Session, *, external_id: str, status: str) -> bool:
-    """Move a sent message's delivery status forward (sent -> delivered -> read)."""
+def update_delivery(db: Session, *, external_id: str, status: str,
+                    errors: list[str] | None = None) -> bool:
+    """Move a sent message's delivery status forward (sent -> delivered -> read; failed
+    with the platform's reasons kept on the message for staff). False when the message or
+    the status is not ours to know (another app's message, a status we do not track)."""
     msg = db.scalar(select(Message).where(Message.external_id == external_id))
     if msg is None or status not in _DELIVERY_ORDER:
         return False
     if _DELIVERY_ORDER.get(msg.delivery or "", 0) < _DELIVERY_ORDER[status]:
         msg.delivery = status
+    if errors:
+        msg.data = {**msg.data, "delivery_errors": [e[:160] for e in errors[:5]]}
     return True
 
 

@@ -3,7 +3,9 @@
 Signature: ``X-Line-Signature`` = Base64(HMAC-SHA256(channel secret, raw body)), compared
 in constant time. A webhook body is ``{"destination": ..., "events": [...]}``; the console's
 "Verify" button sends an empty ``events`` list, which must get 200. Each event carries a
-``webhookEventId`` (ULID) that stays the same on redelivery.
+``webhookEventId`` (ULID) that stays the same on redelivery. ``source.type`` is ``user`` (a
+one-to-one chat), ``group`` (``groupId``) or ``room`` (``roomId``); in the last two
+``userId`` names the member who wrote, not a private chat with them.
 """
 
 from __future__ import annotations
@@ -41,6 +43,14 @@ class LineEvent:
     reply_token: str | None
     message_id: str | None
     redelivery: bool
+    source_type: str = "user"  # user | group | room
+    chat_id: str | None = None  # the groupId or roomId
+    postback: str | None = None  # a postback's data
+
+    @property
+    def in_group(self) -> bool:
+        """From a group or multi-person chat (not the user's one-to-one chat with us)."""
+        return self.source_type in ("group", "room")
 
 
 def parse_events(body: bytes) -> list[LineEvent]:
@@ -55,16 +65,22 @@ def parse_events(body: bytes) -> list[LineEvent]:
     for raw in doc["events"]:
         if not isinstance(raw, dict) or not isinstance(raw.get("webhookEventId"), str):
             raise ValueError("every event needs a webhookEventId")
-        source, message, context = (_obj(raw.get(k)) for k in
-                                    ("source", "message", "deliveryContext"))
+        source, message, context, postback = (_obj(raw.get(k)) for k in
+                                              ("source", "message", "deliveryContext",
+                                               "postback"))
         text = message.get("text") if message.get("type") == "text" else None
+        kind = str(source.get("type")) if source.get("type") in ("group", "room") else "user"
+        chat = source.get("groupId") if kind == "group" else source.get("roomId")
+        data = postback.get("data")
         out.append(LineEvent(
             event_id=raw["webhookEventId"][:100], type=str(raw.get("type", ""))[:40],
             user_id=source.get("userId") if isinstance(source.get("userId"), str) else None,
             text=text if isinstance(text, str) else None,
             reply_token=raw.get("replyToken") if isinstance(raw.get("replyToken"), str) else None,
             message_id=str(message.get("id")) if message.get("id") else None,
-            redelivery=bool(context.get("isRedelivery"))))
+            redelivery=bool(context.get("isRedelivery")), source_type=kind,
+            chat_id=chat[:100] if isinstance(chat, str) else None,
+            postback=data[:300] if isinstance(data, str) else None))
     return out
 
 
@@ -90,6 +106,12 @@ class LineClient:
         """POST /v2/bot/message/push."""
         r = self._http.post("/v2/bot/message/push", json={
             "to": to, "messages": [{"type": "text", "text": text[:5000]}]})
+        r.raise_for_status()
+
+    def leave(self, *, source_type: str, chat_id: str) -> None:
+        """POST /v2/bot/group/{groupId}/leave (or room/{roomId}/leave)."""
+        kind = "group" if source_type == "group" else "room"
+        r = self._http.post(f"/v2/bot/{kind}/{chat_id}/leave")
         r.raise_for_status()
 
     def close(self) -> None:

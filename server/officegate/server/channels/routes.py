@@ -8,6 +8,7 @@ the platform's event id and change nothing.
 from __future__ import annotations
 
 import hmac
+import logging
 from collections.abc import Callable
 
 from fastapi import APIRouter, Request
@@ -17,8 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import SecretStr as _Secret
 from sqlalchemy.orm import Session
 
-from officegate.server.channels import email, inbound, line, whatsapp
-from officegate.server.db import utcnow
+from officegate.server.channels import email, inbound, line, line_events, whatsapp
 from officegate.server.errors import NotAuthenticated, NotFound, OfficeGateError
 from officegate.server.messaging import contacts
 from officegate.server.messaging.deps import MessagingDep
@@ -26,6 +26,7 @@ from officegate.server.messaging.models import Channel
 from officegate.server.messaging.runtime import Messaging
 
 router = APIRouter(tags=["webhooks"])
+log = logging.getLogger(__name__)
 
 
 class BadSignature(OfficeGateError):
@@ -68,26 +69,10 @@ async def line_webhook(request: Request, rt: MessagingDep) -> Response:
     except ValueError as exc:
         return _bad_body(str(exc))
 
-    def work(db: Session) -> int:
-        stored = 0
-        for ev in events:
-            if ev.user_id is None:
-                continue  # group/room events without a user are not visitor chats
-            if ev.type == "message":
-                stored += inbound.receive_text(
-                    db, rt, channel=Channel.LINE, address=ev.user_id,
-                    text=ev.text or "(スタンプ・画像 / sticker or media)", event_id=ev.event_id,
-                    data={"reply_token": ev.reply_token, "line_message_id": ev.message_id})
-            elif ev.type in ("unfollow", "follow") and inbound.first_time(db, "line",
-                                                                        ev.event_id):
-                found = contacts.find_by_identity(db=db, channel=Channel.LINE,
-                                                  address=ev.user_id)
-                if found is not None and ev.type == "unfollow":
-                    found.opted_out_at = found.opted_out_at or utcnow()  # blocked us: stop
-        return stored
-
-    stored = await _run(rt, work)
-    return JSONResponse({"ok": True, "events": len(events), "stored": stored})
+    outcome = await run_in_threadpool(rt.run, lambda db: line_events.handle(db, rt, events))
+    await run_in_threadpool(line_events.refuse_groups, rt, outcome)
+    return JSONResponse({"ok": True, "events": len(events), "stored": outcome.stored,
+                         "ignored_group_events": outcome.ignored_group_events})
 
 
 async def _run(rt: Messaging, work: Callable[[Session], int]) -> int:
@@ -115,22 +100,26 @@ async def whatsapp_webhook(request: Request, rt: MessagingDep) -> Response:
     header = request.headers.get("x-hub-signature-256")
     _check(whatsapp.signature_ok(secret, body, header), header)
     try:
-        messages, statuses = whatsapp.parse(body)
+        note = whatsapp.parse(body)
     except ValueError as exc:
         return _bad_body(str(exc))
+    for error in note.errors:  # the account's or webhook's trouble, not a person's message
+        log.warning("WhatsApp reports error %d: %s", error.code, error.title)
 
     def work(db: Session) -> int:
         stored = 0
-        for m in messages:
+        for m in note.messages:
             stored += inbound.receive_text(
                 db, rt, channel=Channel.WHATSAPP, address=m.wa_id, name=m.name,
                 text=m.text or f"({m.type})", event_id=m.wamid)
-        for st in statuses:
-            inbound.update_delivery(db, external_id=st.wamid, status=st.status)
+        for st in note.statuses:
+            inbound.update_delivery(db, external_id=st.wamid, status=st.status,
+                                    errors=[f"{e.code} {e.title}" for e in st.errors])
         return stored
 
     stored = await _run(rt, work)
-    return JSONResponse({"ok": True, "messages": len(messages), "statuses": len(statuses),
+    return JSONResponse({"ok": True, "messages": len(note.messages),
+                         "statuses": len(note.statuses), "errors": len(note.errors),
                          "stored": stored})
 
 

@@ -3,7 +3,10 @@
 Handshake: GET ``?hub.mode=subscribe&hub.verify_token=...&hub.challenge=...`` answers the
 challenge when the token matches. Signature: ``X-Hub-Signature-256: sha256=<hex HMAC-SHA256
 (app secret, raw body)>``. Body: ``{"object": "whatsapp_business_account", "entry": [{"changes":
-[{"field": "messages", "value": {"metadata", "contacts", "messages" | "statuses"}}]}]}``.
+[{"field": "messages", "value": {"metadata", "contacts", "messages" | "statuses" | "errors"}}]}]}``.
+A ``failed`` status carries ``errors`` (why the message did not reach the person); a value
+with only ``errors`` is a problem of the account or the webhook (e.g. 130429 rate limit);
+an ``unsupported`` message carries ``errors`` and ``unsupported.type``.
 """
 
 from __future__ import annotations
@@ -41,12 +44,40 @@ class WaMessage:
 
 
 @dataclass(frozen=True, slots=True)
+class WaError:
+    """One entry of an ``errors`` array: the Graph API code and its title."""
+
+    code: int
+    title: str
+
+
+@dataclass(frozen=True, slots=True)
 class WaStatus:
-    """A delivery update for a message we sent."""
+    """A delivery update for a message we sent (``errors`` when it failed)."""
 
     wamid: str
     status: str  # sent | delivered | read | failed
     recipient: str
+    errors: tuple[WaError, ...] = ()
+
+
+@dataclass
+class WaNotification:
+    """What one webhook body carries."""
+
+    messages: list[WaMessage]
+    statuses: list[WaStatus]
+    errors: list[WaError]  # value-level: about the account or webhook, not one message
+
+
+def _errors(value: Any) -> tuple[WaError, ...]:
+    out = []
+    for item in _list(value):
+        if isinstance(item, dict):
+            code = item.get("code")
+            out.append(WaError(code if isinstance(code, int) and not isinstance(code, bool)
+                               else 0, _s(item.get("title") or item.get("message"), 120)))
+    return tuple(out)
 
 
 def _s(value: Any, limit: int = 200) -> str:
@@ -61,8 +92,8 @@ def _list(value: Any) -> list[Any]:
     return value if isinstance(value, list) else []
 
 
-def parse(body: bytes) -> tuple[list[WaMessage], list[WaStatus]]:
-    """Messages and status updates of a webhook body; ValueError when malformed."""
+def parse(body: bytes) -> WaNotification:
+    """Messages, status updates and errors of a webhook body; ValueError when malformed."""
     try:
         doc = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
@@ -73,6 +104,7 @@ def parse(body: bytes) -> tuple[list[WaMessage], list[WaStatus]]:
         raise ValueError("'entry' must be a list")
     messages: list[WaMessage] = []
     statuses: list[WaStatus] = []
+    errors: list[WaError] = []
     for entry in doc["entry"]:
         changes = entry.get("changes") if isinstance(entry, dict) else None
         if not isinstance(changes, list):
@@ -87,16 +119,20 @@ def parse(body: bytes) -> tuple[list[WaMessage], list[WaStatus]]:
                 if not isinstance(m, dict) or not _s(m.get("id")) or not _s(m.get("from")):
                     raise ValueError("a message needs 'id' and 'from'")
                 text = _obj(m.get("text")).get("body") if m.get("type") == "text" else None
+                kind = _s(m.get("type"), 32)
+                if kind == "unsupported":  # e.g. a poll: say which, so staff know
+                    kind = f"unsupported: {_s(_obj(m.get('unsupported')).get('type'), 32)}"
                 messages.append(WaMessage(_s(m["id"]), _s(m["from"], 32),
                                           names.get(m["from"], ""),
-                                          text if isinstance(text, str) else None,
-                                          _s(m.get("type"), 32)))
+                                          text if isinstance(text, str) else None, kind))
             for st in _list(value.get("statuses")):
                 if not isinstance(st, dict) or not _s(st.get("id")):
                     raise ValueError("a status needs 'id'")
                 statuses.append(WaStatus(_s(st["id"]), _s(st.get("status"), 16),
-                                         _s(st.get("recipient_id"), 32)))
-    return messages, statuses
+                                         _s(st.get("recipient_id"), 32),
+                                         _errors(st.get("errors"))))
+            errors.extend(_errors(value.get("errors")))
+    return WaNotification(messages, statuses, errors)
 
 
 class WhatsAppClient:

@@ -18,6 +18,8 @@ from officegate.server.meetings import ical
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import CalendarFeed, Room
 from officegate.server.meetings.passes import PassContext
+from officegate.server.meetings.recurrence import CalendarRefused
+from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.outbound import FEED_SCHEMES, OutboundPolicy, OutboundRefused
 from officegate.server.sites import service as sites
 
@@ -56,20 +58,24 @@ def fetch(url: str, *, outbound: OutboundPolicy | None = None) -> bytes:
     """
     if url.startswith("webcal://"):
         url = "https://" + url[len("webcal://"):]
+    body = bytearray()
     try:
         with (outbound or OutboundPolicy()).guarded(), \
-                httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client:
-            response = client.get(url, headers={"Accept": "text/calendar"})
+                httpx.Client(timeout=FETCH_TIMEOUT, follow_redirects=True) as client, \
+                client.stream("GET", url, headers={"Accept": "text/calendar"}) as response:
+            if response.status_code != 200:
+                raise ValueError(f"the feed answered HTTP {response.status_code}")
+            for chunk in response.iter_bytes():
+                body += chunk
+                if len(body) > ical.MAX_BYTES:  # stop reading: never hold a huge feed
+                    raise CalendarRefused("calendar_too_large", "the feed is larger than "
+                                          f"{ical.MAX_BYTES // 1024} KiB")
     except httpx.HTTPError as exc:
         refused = _refusal(exc)
         if refused is not None:
             raise ValueError(f"could not read the feed: {refused}") from exc
         raise ValueError(f"could not read the feed: {type(exc).__name__}") from exc
-    if response.status_code != 200:
-        raise ValueError(f"the feed answered HTTP {response.status_code}")
-    if len(response.content) > ical.MAX_BYTES:
-        raise ValueError("the feed is too large")
-    return response.content
+    return bytes(body)
 
 
 def _refusal(exc: BaseException) -> str | None:
@@ -82,8 +88,13 @@ def _refusal(exc: BaseException) -> str | None:
 
 
 def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: int,
-            data: bytes | None = None, outbound: OutboundPolicy | None = None) -> ImportResult:
-    """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable."""
+            data: bytes | None = None, outbound: OutboundPolicy | None = None,
+            budget: ParseBudget | None = None) -> ImportResult:
+    """Read the feed (or ``data``) and apply it; ValueError/InvalidInput when unusable.
+
+    The file is parsed in a child process within ``budget`` (meetings/sandbox.py); a feed
+    that exceeds it raises CalendarRefused (a ValueError) with code calendar_too_costly.
+    """
     if data is None:
         data = fetch(feed.url, outbound=outbound)
     now = utcnow()
@@ -91,9 +102,9 @@ def refresh(*, db: Session, ctx: PassContext, feed: CalendarFeed, import_days: i
     host = db.get(User, feed.host_id)
     assert room is not None and host is not None
     zone = sites.time_zone_of(db=db, site_id=room.site_id)
-    parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                 window_end=now + timedelta(days=import_days),
-                                 default_tz=localtime.zone(zone))
+    parsed = parse_bounded(data, window_start=now - timedelta(days=1),
+                           window_end=now + timedelta(days=import_days),
+                           default_tz=localtime.zone(zone), budget=budget)
     result = apply_calendar(db=db, ctx=ctx, parsed=parsed, importer=host, default_room=room,
                             source="feed", feed_id=feed.id)
     feed.last_read_at, feed.last_error = now, None

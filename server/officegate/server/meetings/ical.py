@@ -15,8 +15,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Any
 
 import icalendar
-import recurring_ical_events
 import x_wr_timezone
+
+from officegate.server.meetings.recurrence import CalendarRefused, check_rules, expand
 
 MAX_BYTES = 2 * 1024 * 1024
 MAX_OCCURRENCES = 5000
@@ -24,6 +25,8 @@ MAX_OCCURRENCES = 5000
 
 class InvalidCalendar(ValueError):
     """The file is not usable iCalendar; the message says why (in English)."""
+
+    code = "bad_calendar"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,11 +111,13 @@ def parse_calendar(data: bytes, *, window_start: datetime, window_end: datetime,
                    default_tz: tzinfo = UTC) -> ParsedCalendar:
     """Parse ``data`` and expand occurrences that overlap [window_start, window_end).
 
-    Raises InvalidCalendar with a reason for anything malformed; nothing is returned
-    half-parsed.
+    Raises InvalidCalendar with a reason for anything malformed, CalendarRefused (with its
+    ``code``) for a file that is well-formed but too big or expands too far; nothing is
+    returned half-parsed. Run it through meetings/sandbox.py to bound time and memory.
     """
     if len(data) > MAX_BYTES:
-        raise InvalidCalendar(f"the file is larger than {MAX_BYTES // 1024} KiB")
+        raise CalendarRefused("calendar_too_large",
+                              f"the file is larger than {MAX_BYTES // 1024} KiB")
     try:
         calendar = icalendar.Calendar.from_ical(data)
     except (ValueError, IndexError, KeyError) as exc:
@@ -121,8 +126,8 @@ def parse_calendar(data: bytes, *, window_start: datetime, window_end: datetime,
         raise InvalidCalendar("the file does not start with BEGIN:VCALENDAR")
     try:
         return _expand(calendar, window_start, window_end, default_tz)
-    except InvalidCalendar:
-        raise
+    except (InvalidCalendar, CalendarRefused, MemoryError):
+        raise  # MemoryError: the sandbox's budget, answered as such
     except Exception as exc:  # the libraries raise many types for bad values; all are 4xx
         raise InvalidCalendar(f"bad event data: {type(exc).__name__}: {str(exc)[:200]}"
                               ) from exc
@@ -146,6 +151,7 @@ def _expand(calendar: icalendar.Calendar, start: datetime, end: datetime,
         if event.get("DTSTART") is None:
             raise InvalidCalendar(f"event {uid[:80]!r} has no DTSTART")
         event.decoded("DTSTART")  # bad values fail here, with the UID in the message
+        check_rules(event, uid)
         sequence = int(event.get("SEQUENCE", 0))
         parsed.sequences[uid] = max(sequence, parsed.sequences.get(uid, 0))
         if event.get("RRULE") or event.get("RDATE") or event.get("RECURRENCE-ID"):
@@ -162,9 +168,7 @@ def _expand(calendar: icalendar.Calendar, start: datetime, end: datetime,
                 parsed.occurrences.append(_occurrence(event, event, True, recurring,
                                                       default_tz, parsed.sequences))
         return parsed
-    for occ in recurring_ical_events.of(calendar).between(start, end):
-        if len(parsed.occurrences) >= MAX_OCCURRENCES:
-            raise InvalidCalendar(f"more than {MAX_OCCURRENCES} occurrences in the window")
+    for occ in expand(calendar, start, end, limit=MAX_OCCURRENCES):
         cancelled = str(occ.get("STATUS", "")).upper() == "CANCELLED"
         parsed.occurrences.append(_occurrence(occ, occ, cancelled, recurring, default_tz,
                                               parsed.sequences))

@@ -6,6 +6,7 @@ import base64
 from datetime import date, datetime, timedelta
 
 from fastapi import APIRouter, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -29,6 +30,8 @@ from officegate.server.localtime import day_bounds, local_today
 from officegate.server.meetings import feeds, ical, service
 from officegate.server.meetings.importer import ImportResult, apply_calendar
 from officegate.server.meetings.models import Attendee, Meeting, Room
+from officegate.server.meetings.recurrence import CalendarRefused
+from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.meetings.schemas import (
     EmployeePassOut,
     FeedIn,
@@ -205,18 +208,28 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     config = state.settings.meetings
     now = utcnow()
     zone = sites.time_zone_of_code(db=db, code=state.settings.site)
-    try:
-        parsed = ical.parse_calendar(data, window_start=now - timedelta(days=1),
-                                     window_end=now + timedelta(days=config.import_days),
-                                     default_tz=localtime.zone(zone))
-    except ical.InvalidCalendar as exc:
-        raise InvalidInput("bad_calendar", f"not a usable iCalendar file: {exc}",
-                           f"iCalendar ファイルを読めません: {exc}") from None
-    default_room = service.get_room(db=db, name=room) if room else None
-    result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
-                            default_room=default_room)
-    db.commit()
-    return _applied(request, state, result)
+    try:  # in a child process, waited for on a worker thread: the event loop stays free
+        parsed = await run_in_threadpool(
+            parse_bounded, data, window_start=now - timedelta(days=1),
+            window_end=now + timedelta(days=config.import_days),
+            default_tz=localtime.zone(zone), budget=ParseBudget.of(config))
+    except (ical.InvalidCalendar, CalendarRefused) as exc:
+        raise _refusal(exc) from None
+
+    def apply() -> ImportOut:  # thousands of meetings take a while: not on the event loop
+        default_room = service.get_room(db=db, name=room) if room else None
+        result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
+                                default_room=default_room)
+        db.commit()
+        return _applied(request, state, result)
+
+    return await run_in_threadpool(apply)
+
+
+def _refusal(exc: ical.InvalidCalendar | CalendarRefused) -> InvalidInput:
+    """The 422 for a calendar that cannot be used: its stable code and the reason."""
+    return InvalidInput(exc.code, f"not a usable iCalendar file: {exc}",
+                        f"iCalendar ファイルを読めません: {exc}")
 
 
 def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportOut:
@@ -256,7 +269,10 @@ def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep
     try:
         result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
                                import_days=state.settings.meetings.import_days,
-                               outbound=state.settings.outbound_policy)
+                               outbound=state.settings.outbound_policy,
+                               budget=ParseBudget.of(state.settings.meetings))
+    except CalendarRefused as exc:  # well-formed but too costly: its own code
+        raise _refusal(exc) from None
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],
                            f"カレンダーを読めません: {str(exc)[:300]}") from None

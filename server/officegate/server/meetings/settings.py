@@ -20,3 +20,8 @@ class MeetingSettings(BaseModel):
                                         description="How often subscribed calendars are read.")
     import_days: int = Field(default=60, ge=1, le=366, title="Import horizon",
                              description="How far ahead recurring events are expanded.")
+    parse_seconds: float = Field(default=10.0, ge=0.5, le=300, title="Calendar time budget",
+                                 description="A calendar file or feed that takes longer to "
+                                             "read is refused (422 calendar_too_costly).")
+    parse_memory_mb: int = Field(default=256, ge=32, le=8192, title="Calendar memory budget",
+                                 description="Memory one calendar may use while it is read.")

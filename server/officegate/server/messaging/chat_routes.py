@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 
 from officegate.server.db import utcnow
 from officegate.server.errors import Gone
-from officegate.server.messaging import contacts, service, surveys
+from officegate.server.messaging import contacts, link_codes, service, surveys
 from officegate.server.messaging.deps import MessagingDep
 from officegate.server.messaging.models import Channel, Contact, Message
 from officegate.server.messaging.runtime import Messaging, message_json
@@ -61,7 +61,8 @@ def chat_history(token: str, rt: MessagingDep) -> ChatOut:
     def work(db: Session) -> ChatOut:
         contact = contact_for_token(db, token)
         lang = notice_language(db=db, contact=contact, default=rt.config.default_lang)
-        return ChatOut(lang=contact.lang, notice_lang=lang, link_code=contact.link_code,
+        return ChatOut(lang=contact.lang, notice_lang=lang,
+                       link_code=link_codes.current(contact=contact),
                        opted_out=contact.opted_out_at is not None,
                        survey_pending=surveys.pending_survey(db=db, contact=contact) is not None,
                        messages=[out(m) for m in service.timeline(db=db, contact=contact,

@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from officegate.server.errors import InvalidInput, NotFound
+from officegate.server.messaging import link_codes
 from officegate.server.messaging.models import (
     Channel,
     ChannelIdentity,
@@ -19,18 +20,13 @@ from officegate.server.messaging.models import (
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, Visitor
 
-_CODE_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: read aloud, typed on a phone
-
-
-def _link_code() -> str:
-    return "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
-
 
 def new_contact(*, db: Session, site: str, name: str = "", lang: str = "ja",
                 visitor_id: int | None = None, visit_id: int | None = None) -> Contact:
     """A fresh contact with a random open id and link code."""
     contact = Contact(open_id=secrets.token_hex(16), site=site, name=name[:200], lang=lang,
-                      visitor_id=visitor_id, visit_id=visit_id, link_code=_link_code())
+                      visitor_id=visitor_id, visit_id=visit_id)
+    link_codes.issue(contact=contact)
     db.add(contact)
     db.flush()
     return contact
@@ -88,17 +84,6 @@ def identities(*, db: Session, contact: Contact) -> list[ChannelIdentity]:
     """Every channel identity of ``contact``."""
     return list(db.scalars(select(ChannelIdentity).where(
         ChannelIdentity.contact_id == contact.id).order_by(ChannelIdentity.id)))
-
-
-def by_link_code(*, db: Session, text: str) -> Contact | None:
-    """The contact whose link code appears in ``text`` (a visitor joining from LINE/WhatsApp)."""
-    for word in text.upper().replace("　", " ").split():
-        word = word.strip(".,!?:;\"'()[]")
-        if len(word) == 6 and all(c in _CODE_ALPHABET for c in word):
-            found = db.scalar(select(Contact).where(Contact.link_code == word))
-            if found is not None:
-                return found
-    return None
 
 
 def merge(*, db: Session, keep: Contact, gone: Contact | None) -> Contact:

@@ -12,7 +12,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officegate.server.db import Base, UTCDateTime, utcnow
@@ -69,8 +69,10 @@ class Contact(Base):
     lang: Mapped[str] = mapped_column(String(2), default="ja")
     # The language the visitor picked with the pass page's switch: notices speak it.
     pass_lang: Mapped[str | None] = mapped_column(String(2), nullable=True)
-    # A short code the visitor sends from LINE/WhatsApp to join that chat to this timeline.
+    # A code the visitor sends from LINE/WhatsApp to join that chat to this timeline; it
+    # works until it expires or is used (messaging/link_codes.py).
     link_code: Mapped[str] = mapped_column(String(16), unique=True)
+    link_code_expires_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     opted_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     merged_into_id: Mapped[int | None] = mapped_column(Integer, nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
@@ -161,3 +163,16 @@ class WebhookReceipt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class LinkAttempt(Base):
+    """A chat-app message shaped like a link code, kept a short while to throttle guessing
+    per sender (messaging/link_codes.py)."""
+
+    __tablename__ = "msg_link_attempts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    channel: Mapped[str] = mapped_column(String(16))
+    address_hash: Mapped[str] = mapped_column(String(64), index=True)
+    matched: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow, index=True)

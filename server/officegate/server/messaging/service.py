@@ -70,8 +70,11 @@ def _add(db: Session, **values: Any) -> Message:
 
 def receive(*, db: Session, contact: Contact, channel: str, text: str, matcher: FaqMatcher,
             dedup_key: str | None = None, data: dict[str, Any] | None = None,
-            conversation: Conversation | None = None) -> Turn:
+            conversation: Conversation | None = None, linked: bool = False) -> Turn:
     """Store an incoming message; while the bot has the conversation, answer or hand off.
+
+    ``linked``: the message was a link code that just joined this chat to the visitor's
+    timeline; it is confirmed, not put to the FAQ bot.
 
     ``conversation`` is the thread the message answers, when the channel says (an e-mail's
     reply address); it is used while it is unresolved.
@@ -98,6 +101,8 @@ def receive(*, db: Session, contact: Contact, channel: str, text: str, matcher: 
                        rating=rated[0], comment=rated[1])
         lang = texts.language(text, contact.lang) if rated[1] else contact.lang
         turn.replies = [_bot(db, conv, texts.say("csat_thanks", lang), {"csat": rated[0]})]
+    elif linked:
+        turn.replies = [_bot(db, conv, texts.say("linked", contact.lang), {"linked": True})]
     elif conv.status == Status.PENDING:
         turn.replies = bot_turn(db=db, conv=conv, contact=contact, text=text, matcher=matcher)
     return turn

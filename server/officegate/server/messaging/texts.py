@@ -17,6 +17,8 @@ PHRASES: dict[str, tuple[str, str]] = {
                   "You won't get any more notices from us. You can still ask questions "
                   "here."),
     "csat_thanks": ("ご回答ありがとうございました。", "Thank you for your feedback."),
+    "linked": ("このチャットをご来訪の案内につなぎました。ご質問をどうぞ。",
+               "This chat is now joined to your visit. Ask us anything here."),
 }
 _OPT_OUT = re.compile(r"^(stop|unsubscribe|配信停止|通知停止|ていし|停止)$")
 

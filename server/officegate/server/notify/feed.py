@@ -34,9 +34,8 @@ class LiveFeed:
 
     def deliver(self, user_id: int | str, item: dict[str, Any]) -> int:
         """Queue ``item`` for this server's open feeds of ``user_id`` only."""
-        user_id = int(user_id)
         with self._lock:
-            listeners = list(self._listeners.get(user_id, ()))
+            listeners = list(self._listeners.get(int(user_id), ()))
         for loop, queue in listeners:
             try:
                 loop.call_soon_threadsafe(queue.put_nowait, item)

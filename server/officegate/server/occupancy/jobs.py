@@ -11,6 +11,7 @@ from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
 from officegate.server.meetings import feeds
 from officegate.server.meetings.passes import PassContext
+from officegate.server.meetings.sandbox import ParseBudget
 from officegate.server.meetings.settings import MeetingSettings
 from officegate.server.notify.sender import Outgoing
 from officegate.server.occupancy import service
@@ -72,7 +73,8 @@ def refresh_feeds(state: ServerState, config: MeetingSettings,
                 feed = feeds.get_feed(db=db, feed_id=feed_id)
                 result = feeds.refresh(db=db, ctx=pass_context(state), feed=feed,
                                        import_days=config.import_days,
-                                       outbound=state.settings.outbound_policy)
+                                       outbound=state.settings.outbound_policy,
+                                       budget=ParseBudget.of(config))
         except Exception as exc:  # a broken feed must not stop the others
             log.warning("calendar feed %d: %s", feed_id, str(exc)[:200])
             with session_scope(state.sessions) as db:

@@ -10,7 +10,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from officegate.server.auth.models import User
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.meetings import service as meetings
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.occupancy import rules
@@ -98,7 +98,7 @@ def _journey(db: Session, meeting: Meeting, kind: str, at: datetime, site: str,
             "starts_at": meeting.starts_at.isoformat(), **data}
     visit_ids: list[int | None] = [a.visit_id for a in meetings.attendees(db=db, meeting=meeting)
                                    if a.visit_id is not None] or [None]
-    return [JourneyEvent(kind=kind, key=f"{kind}:{meeting.id}:{v}", at=at, visit_id=v,
+    return [JourneyEvent(kind=Kind(kind), key=f"{kind}:{meeting.id}:{v}", at=at, visit_id=v,
                          site=site, data=base) for v in visit_ids]
 
 
@@ -157,7 +157,7 @@ def entered(*, db: Session, meeting: Meeting, subject: str, at: datetime, site: 
     room = db.get(Room, meeting.room_id)
     data = {"meeting_id": meeting.id, "room": room.label if room else None,
             "name": attendee.name if attendee else None, "invited": attendee is not None}
-    return [JourneyEvent(kind="room_entered", key=f"room_entered:{meeting.id}:{subject}:{at}",
+    return [JourneyEvent(kind=Kind.ROOM_ENTERED, key=f"room_entered:{meeting.id}:{subject}:{at}",
                          at=at, visit_id=attendee.visit_id if attendee else None, site=site,
                          data=data)]
 

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.server.db import session_scope, utcnow
-from officegate.server.journey import JourneyBus, JourneyEvent
+from officegate.server.journey import JourneyBus, JourneyEvent, Kind
 from officegate.server.messaging import service as messaging
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit, VisitorPass
@@ -37,10 +37,10 @@ def due_events(*, db: Session, now: datetime) -> list[JourneyEvent]:
         lead = visit.starts_at - visit.created_at
         if lead > REMINDER_BEFORE + timedelta(hours=1) and visit.starts_at - now > \
                 timedelta(hours=1):  # an invitation made this morning needs no reminder
-            events.append(JourneyEvent(kind="reminder_due", key=f"reminder_due:{visit.id}",
+            events.append(JourneyEvent(kind=Kind.REMINDER_DUE, key=f"reminder_due:{visit.id}",
                                        at=now, visit_id=visit.id, site=site))
         if visit.starts_at - now <= STARTING_BEFORE:
-            events.append(JourneyEvent(kind="meeting_starting",
+            events.append(JourneyEvent(kind=Kind.MEETING_STARTING,
                                        key=f"meeting_starting:{visit.id}", at=now,
                                        visit_id=visit.id, site=site, data={"room": visit.room}))
     opened = db.execute(select(VisitorPass.visit_id, VisitorPass.bound_at, Site.code)
@@ -48,7 +48,7 @@ def due_events(*, db: Session, now: datetime) -> list[JourneyEvent]:
                         .join(Site, Site.id == Visit.site_id)
                         .where(VisitorPass.bound_at >= now - LOOKBACK))
     for visit_id, bound_at, site in opened:
-        events.append(JourneyEvent(kind="pass_opened", key=f"pass_opened:{visit_id}",
+        events.append(JourneyEvent(kind=Kind.PASS_OPENED, key=f"pass_opened:{visit_id}",
                                    at=bound_at or now, visit_id=visit_id, site=site))
     return events
 

@@ -18,7 +18,7 @@ from officegate.protocol import vending as msg
 from officegate.server.db import utcnow
 from officegate.server.devices.models import Device
 from officegate.server.errors import Conflict, NotFound, OfficeGateError
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.sites.models import Site, Zone
 from officegate.server.vending import service, texts
 from officegate.server.vending.models import (
@@ -43,7 +43,7 @@ class Outcome:
     def add(self, kind: str, key: str, visit: Visit | None, site: str,
             **data: object) -> None:
         """Queue a journey event."""
-        self.journey.append(JourneyEvent(kind=kind, key=key, at=utcnow(), site=site,
+        self.journey.append(JourneyEvent(kind=Kind(kind), key=key, at=utcnow(), site=site,
                                          visit_id=visit.id if visit else None, data=data))
 
 

@@ -13,7 +13,7 @@ from officegate.server.auth.models import Role
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import InvitingUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput, NotFound
-from officegate.server.journey import JourneyEvent
+from officegate.server.journey import JourneyEvent, Kind
 from officegate.server.sites import service as sites
 from officegate.server.visits import pass_page, printed, scope, service
 from officegate.server.visits.schemas import (
@@ -57,7 +57,7 @@ def create_visit(body: VisitIn, db: SessionDep, state: StateDep,
     )
     db.commit()  # subscribers read the visit from their own sessions
     state.journey.publish(JourneyEvent(
-        kind="invited", key=f"invited:{issued.visit.id}", at=utcnow(), visit_id=issued.visit.id,
+        kind=Kind.INVITED, key=f"invited:{issued.visit.id}", at=utcnow(), visit_id=issued.visit.id,
         site=body.site or settings.site,
         data={"visitor_name": body.visitor_name, "visitor_email": body.visitor_email,
               "host_email": host.email, "pass_url": issued.pass_url,
