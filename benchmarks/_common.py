@@ -65,3 +65,17 @@ def save(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
+
+
+def fanout_rounds(sent: dict[int, float], arrivals: dict[int, list[float]],
+                  edges: int) -> tuple[list[dict[str, Any]], float | None]:
+    """Per round (by version): edges reached, last and median edge's latency from the publish
+    in ``sent``; and the worst last-edge latency over the rounds every edge got."""
+    out = []
+    for version, t0 in sent.items():
+        times = sorted(arrivals.get(version, []))
+        out.append({"round": version, "received": len(times),
+                    "last_s": round(times[-1] - t0, 4) if times else None,
+                    "p50_s": round(times[len(times) // 2] - t0, 4) if times else None})
+    complete = [float(r["last_s"]) for r in out if r["received"] == edges and r["last_s"]]
+    return out, max(complete, default=None)

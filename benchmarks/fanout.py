@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, save  # noqa: E402
+from _common import fanout_rounds, machine, save  # noqa: E402
 
 from officegate.mqtt import make_client, parse_mqtt_url  # noqa: E402
 from officegate.protocol import topics  # noqa: E402
@@ -102,16 +102,10 @@ def run(url: str, edges: int, rounds: int, processes: int) -> dict[str, Any]:
         p.join(timeout=30)
     pub.disconnect()
     pub.loop_stop()
-    out = []
-    for version, t0 in sent.items():
-        times = sorted(merged.get(version, []))
-        out.append({"round": version, "received": len(times),
-                    "last_s": round(times[-1] - t0, 4) if times else None,
-                    "p50_s": round(times[len(times) // 2] - t0, 4) if times else None})
-    complete = [r for r in out if r["received"] == edges]
+    out, worst = fanout_rounds(sent, merged, edges)
     return {"edges": edges, "connected": connected, "processes": processes, "rounds": out,
-            "worst_last_s": max((r["last_s"] for r in complete), default=None),
-            "all_received": len(complete) == len(out)}
+            "worst_last_s": worst,
+            "all_received": all(r["received"] == edges for r in out)}
 
 
 def main() -> int:

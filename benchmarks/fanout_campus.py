@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, save  # noqa: E402
+from _common import fanout_rounds, machine, save  # noqa: E402
 
 from officegate.mqtt import BrokerAddress, make_client  # noqa: E402
 from officegate.protocol import topics  # noqa: E402
@@ -200,17 +200,11 @@ def _run(port: int, broker_pid: int, site: str, edges: int, rounds: int,
         p.join(timeout=30)
     pub.disconnect()
     pub.loop_stop()
-    out = []
-    for version, t0 in sent.items():
-        times = sorted(merged.get(version, []))
-        out.append({"round": version, "received": len(times),
-                    "last_s": round(times[-1] - t0, 3) if times else None,
-                    "p50_s": round(times[len(times) // 2] - t0, 3) if times else None})
-    complete = [r for r in out if r["received"] == edges]
+    out, worst = fanout_rounds(sent, merged, edges)
     return {"edges": edges, "connected": sum(n for n, _cpu in readies),
             "processes": processes, "connect_all_s": round(connect_s, 1), "rounds": out,
-            "worst_last_s": max((r["last_s"] for r in complete), default=None),
-            "all_received": len(complete) == len(out),
+            "worst_last_s": worst,
+            "all_received": all(r["received"] == edges for r in out),
             "cpu_s_per_round": {"broker": round(broker_cpu / rounds, 3),
                                 "edges_all_processes": round(edge_cpu / rounds, 3)},
             "payload_bytes": len(Revocations(site, 1, ids).to_json())}
