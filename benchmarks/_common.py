@@ -79,3 +79,22 @@ def fanout_rounds(sent: dict[int, float], arrivals: dict[int, list[float]],
                     "p50_s": round(times[len(times) // 2] - t0, 4) if times else None})
     complete = [float(r["last_s"]) for r in out if r["received"] == edges and r["last_s"]]
     return out, max(complete, default=None)
+
+
+def publish_revocation_rounds(pub: Any, site: str, rounds: int, pause: float,
+                              **publish: Any) -> dict[int, float]:
+    """Publish ``rounds`` Revocations (1,000 pass ids, versions 1..) on ``pub`` (a connected
+    paho client), ``pause`` s apart; returns when each was published (time.time())."""
+    from officegate.protocol import topics
+    from officegate.protocol.messages import Revocations
+
+    ids = tuple(secrets.token_hex(8) for _ in range(1000))
+    sent: dict[int, float] = {}
+    for version in range(1, rounds + 1):
+        payload = Revocations(site, version, ids).to_json()
+        sent[version] = time.time()
+        info = pub.publish(topics.site_revocations(site), payload, qos=1, **publish)
+        if not publish.get("retain"):
+            info.wait_for_publish(10)
+        time.sleep(pause)  # let the round finish before the next
+    return sent

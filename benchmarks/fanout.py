@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fanout_rounds, machine, save  # noqa: E402
+from _common import fanout_rounds, machine, publish_revocation_rounds, save  # noqa: E402
 
 from officegate.mqtt import make_client, parse_mqtt_url  # noqa: E402
 from officegate.protocol import topics  # noqa: E402
@@ -87,13 +87,7 @@ def run(url: str, edges: int, rounds: int, processes: int) -> dict[str, Any]:
     pub = make_client(client_id=f"server-{site}", broker=broker, clean_session=True)
     pub.connect(broker.host, broker.port, 60)
     pub.loop_start()
-    ids = tuple(secrets.token_hex(8) for _ in range(1000))
-    sent: dict[int, float] = {}
-    for version in range(1, rounds + 1):
-        payload = Revocations(site, version, ids).to_json()
-        sent[version] = time.time()
-        pub.publish(topics.site_revocations(site), payload, qos=1).wait_for_publish(10)
-        time.sleep(1.5)  # let the round finish before the next
+    sent = publish_revocation_rounds(pub, site, rounds, 1.5)
     merged: dict[int, list[float]] = {}
     for _ in procs:
         for version, times in results.get(timeout=120).items():

@@ -33,7 +33,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import fanout_rounds, machine, save  # noqa: E402
+from _common import fanout_rounds, machine, publish_revocation_rounds, save  # noqa: E402
 
 from officegate.mqtt import BrokerAddress, make_client  # noqa: E402
 from officegate.protocol import topics  # noqa: E402
@@ -180,13 +180,7 @@ def _run(port: int, broker_pid: int, site: str, edges: int, rounds: int,
                       clean_session=True)
     pub.connect("127.0.0.1", port, 60)
     pub.loop_start()
-    ids = tuple(secrets.token_hex(8) for _ in range(1000))
-    sent: dict[int, float] = {}
-    for version in range(1, rounds + 1):
-        payload = Revocations(site, version, ids).to_json()
-        sent[version] = time.time()
-        pub.publish(topics.site_revocations(site), payload, qos=1, retain=True)
-        time.sleep(3.0)  # let the round finish before the next
+    sent = publish_revocation_rounds(pub, site, rounds, 3.0, retain=True)
     merged: dict[int, list[float]] = {}
     edge_cpu = 0.0
     for _ in procs:
@@ -207,7 +201,7 @@ def _run(port: int, broker_pid: int, site: str, edges: int, rounds: int,
             "all_received": all(r["received"] == edges for r in out),
             "cpu_s_per_round": {"broker": round(broker_cpu / rounds, 3),
                                 "edges_all_processes": round(edge_cpu / rounds, 3)},
-            "payload_bytes": len(Revocations(site, 1, ids).to_json())}
+            "payload_bytes": len(Revocations(site, 1, ("0" * 16,) * 1000).to_json())}
 
 
 def main() -> int:

@@ -9,12 +9,11 @@ import re
 import shutil
 import signal
 import subprocess
-import time
 from pathlib import Path
 
 import pytest
 
-from .mosquitto import free_port, port_open
+from .mosquitto import free_port, spawn_listening
 
 NGINX = shutil.which("nginx") or "/usr/sbin/nginx"
 SITE_CONF = Path(__file__).resolve().parents[2] / "deploy" / "nginx" / "officegate.conf"
@@ -75,14 +74,9 @@ http {{
 
     def start(self, timeout: float = 10.0) -> Nginx:
         """Start nginx (in the foreground, as our child) and wait until it accepts."""
-        self.process = subprocess.Popen([self.binary, "-p", str(self.workdir), "-e",
-                                         str(self.error_log), "-c", str(self.conf)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while not port_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"nginx did not start: {self.log_tail()}")
-            time.sleep(0.05)
+        self.process = spawn_listening(
+            [self.binary, "-p", str(self.workdir), "-e", str(self.error_log), "-c",
+             str(self.conf)], self.port, "nginx", self.log_tail, timeout)
         return self
 
     def stop(self) -> None:
