@@ -13,7 +13,8 @@ keeps a :class:`ShareMembership`: a small clean-session client whose retained pr
 what was queued or in flight; the part stores each (ingest is idempotent by event id, so a
 redelivered event is stored once), the session's filters are unsubscribed (the broker deals
 everything to the live members from then on), and a marker published after the UNSUBACK
-coming back says the queue is empty. The presence becomes ``retired``. A dead server that
+coming back says the queue is empty. The presence is then cleared (as after a clean stop), so
+retained presences do not pile up. A dead server that
 returns simply reconnects under its id (taking its session back, should the drain still
 run) and subscribes again.
 """
@@ -39,7 +40,7 @@ log = logging.getLogger(__name__)
 Ack = Callable[[], None]
 # (topic, payload, ack): store the message, then call ack (at once or from another thread).
 Deliver = Callable[[str, bytes, Ack], None]
-ONLINE, OFFLINE, STOPPED, RETIRED = "online", "offline", "stopped", "retired"
+ONLINE, OFFLINE, GONE = "online", "offline", "gone"
 
 
 def presence_topic(group_purpose: str, client_id: str) -> str:
@@ -124,7 +125,8 @@ class ShareMembership:
         self._group_purpose = group_purpose
         self._prefix = f"{topics.ROOT}/shares/{group_purpose}/"
         self._own = presence_topic(group_purpose, client_id)
-        self._members: dict[str, str] = {}
+        self._members: dict[str, str] = {}  # client id -> state
+        self._topics: dict[str, str] = {}  # presence topic -> client id
         self._busy: set[str] = set()
         self._lock = threading.Lock()
         self._stopping = threading.Event()
@@ -144,13 +146,12 @@ class ShareMembership:
         self._client.loop_start()
 
     def stop(self, *, handed_back: bool) -> None:
-        """Leave the group: ``stopped`` when the part handed its share back, else
-        ``offline`` (a live member then drains what is left)."""
+        """Leave the group: the presence is cleared when the part handed its share back,
+        else it says ``offline`` (a live member then drains what is left)."""
         self._stopping.set()
         if self._client.is_connected():
-            info = self._client.publish(self._own, self._state(STOPPED if handed_back
-                                                               else OFFLINE), 1, retain=True)
-            info.wait_for_publish(5)
+            payload = b"" if handed_back else self._state(OFFLINE)
+            self._client.publish(self._own, payload, 1, retain=True).wait_for_publish(5)
         self._client.disconnect()
         self._client.loop_stop()
 
@@ -169,9 +170,12 @@ class ShareMembership:
             member, state = str(data.get("client_id", "")), str(data.get("state", ""))
         except (ValueError, AttributeError):
             return
-        if not member or member == self.client_id:
-            return
         with self._lock:
+            if not message.payload:  # cleared: that member left or was taken over
+                member, state = self._topics.get(message.topic, ""), GONE
+            self._topics[message.topic] = member
+            if not member or member == self.client_id:
+                return
             self._members[member] = state
         if state == OFFLINE:
             self._maybe_take_over(member)
@@ -203,7 +207,7 @@ class ShareMembership:
                     if drain(broker=self.broker, client_id=member, filters=self.filters,
                              deliver=self.deliver):
                         self._client.publish(presence_topic(self._group_purpose, member),
-                                             self._state(RETIRED, member), 1, retain=True)
+                                             b"", 1, retain=True)
                         self.taken_over.append(member)
                         log.warning("took over the share of %s (it went away without "
                                     "handing it back) in %.1f s", member,
