@@ -14,7 +14,6 @@ import socket
 import threading
 import time
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -33,8 +32,11 @@ from officegate.protocol import (
     pass_secret,
     static_text,
 )
+from officegate.server.app import WEB_DIR
+from officegate.server.i18n.catalog import LANGUAGES
+from officegate.server.i18n.jinja import install as install_i18n
 
-WEB = Path(__file__).resolve().parents[2] / "officegate" / "server" / "web"
+WEB = WEB_DIR  # the real templates and static files, wherever the server part is installed
 GATE = DoorPolicy(device="lobby-gate", zone="lobby")
 BOUND_MESSAGE = {
     "code": "bound_to_other_device",
@@ -105,13 +107,15 @@ def build_app(passes: dict[str, FakePass]) -> FastAPI:
     """The fake server app over `passes` (token -> FakePass), mutable by the test."""
     app = FastAPI()
     templates = Jinja2Templates(directory=str(WEB / "templates"))
+    install_i18n(templates.env)  # the real server's gettext (the page's catalogs)
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.get("/p/{token}", response_class=HTMLResponse)
     def page(request: Request, token: str, lang: str | None = None) -> HTMLResponse:
         accept = request.headers.get("accept-language", "")
-        chosen = lang if lang in ("ja", "en") else ("en" if accept.startswith("en") else "ja")
-        return templates.TemplateResponse(request, "pass.html", {"token": token, "lang": chosen})
+        chosen = lang if lang in LANGUAGES else ("en" if accept.startswith("en") else "ja")
+        return templates.TemplateResponse(request, "pass.html", {"token": token, "lang": chosen,
+                                                                 "languages": LANGUAGES})
 
     @app.get("/sw.js")
     def service_worker() -> FileResponse:

@@ -115,3 +115,15 @@ def test_screenshots_read_in_light_and_dark(site: PassSite, phone, shots: Path,
     card = "getComputedStyle(document.querySelector('.qr-card')).backgroundColor"
     background = page.evaluate(card)
     assert background == "rgb(255, 255, 255)"
+
+
+@pytest.mark.parametrize(("lang", "kept", "notice"), [
+    ("ja", "保存されている私の情報（確認・ダウンロード・削除）", "個人情報の取り扱い"),
+    ("en", "My data (see, download, erase)", "Privacy notice")])
+def test_the_pass_page_links_the_visitors_data_and_the_notice(
+        site: PassSite, phone, lang: str, kept: str, notice: str) -> None:
+    page = open_pass(phone(), f"{site.url}/p/tok-1?lang={lang}")
+    mine, policy = page.locator("#privacy-kept"), page.locator("#privacy-notice")
+    assert mine.inner_text() == kept and policy.inner_text() == notice
+    assert mine.get_attribute("href") == f"/p/tok-1/privacy?lang={lang}"
+    assert policy.get_attribute("href") == f"/privacy?lang={lang}"

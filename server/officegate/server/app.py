@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import re
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -22,6 +21,8 @@ from officegate.server.bootstrap import prepare, session_secret
 from officegate.server.deps import LoginRequired, ServerState
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
+from officegate.server.i18n.jinja import install as install_i18n
+from officegate.server.privacy.logs import install_log_redaction, redact_pass_links
 from officegate.server.routers import ROUTERS
 from officegate.server.runtime import ServerRuntime
 from officegate.server.settings import Settings
@@ -31,14 +32,6 @@ log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 STATIC_DIR = WEB_DIR / "static"
 MAX_BODY = 256 * 1024  # nothing the API accepts is anywhere near this
-# Paths that carry a pass link token: the pass page and its APIs (/p/, /api/p/) and the
-# pass page's chat (/api/chat/). The token *is* the visitor's pass: never log it.
-_PASS_TOKEN_PATH = re.compile(r"/(p|chat)/[A-Za-z0-9_-]+")
-
-
-def redact_pass_links(text: str) -> str:
-    """``text`` with every pass link token masked (``/p/***``, ``/chat/***``)."""
-    return _PASS_TOKEN_PATH.sub(r"/\1/***", text)
 
 
 def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> FastAPI:
@@ -52,9 +45,11 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
         raise ValueError("OFFICEGATE_MQTT_SHARE_GROUP needs an external broker that supports "
                          "shared subscriptions (Mosquitto 2): set OFFICEGATE_MQTT_URL. The "
                          "embedded broker (amqtt) has no $share subscriptions.")
+    install_log_redaction()  # pass links never reach a log (uvicorn, httpx)
     engine, sessions = prepare(settings)
     # Pages render times in the site's time zone (the |localtime filter).
     templates = site_templates(WEB_DIR / "templates", sessions=sessions, site=settings.site)
+    install_i18n(templates.env)  # gettext in the templates: one language at a time
     state = ServerState(settings=settings, engine=engine, sessions=sessions,
                         templates=templates)
 

@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from officegate.cli import console, err
+from officegate.server.audit.cli import audit_app
 
 app = typer.Typer()
 user_app = typer.Typer(help="Staff, host and admin accounts.", no_args_is_help=True)
@@ -17,6 +18,7 @@ app.add_typer(user_app, name="user")
 device_app = typer.Typer(help="Gates, doors and vending machines: provisioning.",
                          no_args_is_help=True)
 app.add_typer(device_app, name="device")
+app.add_typer(audit_app, name="audit")
 
 
 @app.command()
@@ -84,6 +86,7 @@ def user_add(
     ] = None,
 ) -> None:
     """Add a user who can log in to the staff pages and the API."""
+    from officegate.server.audit.service import Actor, record
     from officegate.server.auth import service as auth
     from officegate.server.bootstrap import database_session
     from officegate.server.errors import OfficeGateError
@@ -95,6 +98,8 @@ def user_add(
     try:
         with database_session(Settings()) as db:
             user = auth.create_user(db=db, email=email, password=secret, role=role, name=name)
+            record(db, who=Actor(actor="cli"), action="user.add", target=f"user:{user.id}",
+                   after={"email": user.email, "role": user.role, "name": user.name})
             console.print(f"added {user.role} [bold]{user.email}[/bold]")
     except OfficeGateError as exc:
         err.print(f"[red]{exc.detail()['message_en']}[/red]")
@@ -114,6 +119,7 @@ def device_add(
 ) -> None:
     """Register a device, give it a broker password and write its provisioning bundle."""
     from officegate.mqtt.client import parse_mqtt_url
+    from officegate.server.audit.service import Actor, record
     from officegate.server.bootstrap import database_session
     from officegate.server.devices import service as devices
     from officegate.server.errors import OfficeGateError
@@ -127,6 +133,8 @@ def device_add(
             device = devices.create_device(db=db, name=name, kind=kind, zone=zone,
                                            site=settings.site)
             password = provisioning.issue_credential(db=db, device=device)
+            record(db, who=Actor(actor="cli"), action="device.add", target=f"device:{name}",
+                   after={"kind": kind, "zone": zone})
             files = provisioning.write_bundle(db=db, device=device, password=password,
                                               broker=broker, out_dir=out / name, ca_file=ca)
     except ValueError as exc:
@@ -146,6 +154,7 @@ def device_revoke(
     name: Annotated[str, typer.Argument(help="Device whose broker login to revoke.")],
 ) -> None:
     """Revoke a device's broker credential (a lost or stolen Pi); then run broker-config."""
+    from officegate.server.audit.service import Actor, record
     from officegate.server.bootstrap import database_session
     from officegate.server.devices import service as devices
     from officegate.server.errors import OfficeGateError
@@ -156,6 +165,8 @@ def device_revoke(
         with database_session(Settings()) as db:
             count = provisioning.revoke_credentials(
                 db=db, device=devices.get_device(db=db, name=name))
+            record(db, who=Actor(actor="cli"), action="device.revoke_credentials",
+                   target=f"device:{name}", after={"revoked": count})
     except OfficeGateError as exc:
         err.print(f"[red]{exc.detail()['message_en']}[/red]")
         raise typer.Exit(2) from None

@@ -3,6 +3,7 @@
 from officegate.server.access.models import AccessEventRecord
 from officegate.server.alerts.models import Alert  # noqa: F401  (fleet alerts)
 from officegate.server.arrival.models import ArrivalSite, ArrivalTrack  # noqa: F401
+from officegate.server.audit.models import AuditEntry, AuditHead  # noqa: F401  (audit log)
 from officegate.server.auth.models import ApiToken, Role, User
 from officegate.server.checkin.models import CheckIn, WatchEntry  # noqa: F401
 from officegate.server.db import Base
@@ -14,6 +15,7 @@ from officegate.server.messaging import models as messaging_models  # noqa: F401
 from officegate.server.notify.models import Notice, NotifyPrefs, NotifyTarget  # noqa: F401
 from officegate.server.occupancy.models import RoomEvent  # noqa: F401
 from officegate.server.onsite.models import RollCall, RollCallMark  # noqa: F401
+from officegate.server.privacy import models as privacy_models  # noqa: F401  (retention)
 from officegate.server.provisioning.models import DeviceCredential  # noqa: F401
 from officegate.server.sites.models import Site, Zone
 from officegate.server.vending import models as vending_models  # noqa: F401  (its tables)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import threading
 import time
 
@@ -10,24 +9,11 @@ import uvicorn
 from fastapi import FastAPI
 
 from officegate.mqtt import BrokerAddress
-from officegate.server.app import create_app, redact_pass_links
+from officegate.server.app import create_app
+from officegate.server.privacy.logs import RedactPassLinks, install_log_redaction
 from officegate.server.settings import Settings
 
-
-class RedactPassLinks(logging.Filter):
-    """Masks pass link tokens in uvicorn's access log: the token *is* the visitor's pass."""
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        if isinstance(record.args, tuple):
-            record.args = tuple(redact_pass_links(a) if isinstance(a, str) else a
-                                for a in record.args)
-        return True
-
-
-def _install_redaction() -> None:
-    access = logging.getLogger("uvicorn.access")
-    if not any(isinstance(f, RedactPassLinks) for f in access.filters):
-        access.addFilter(RedactPassLinks())
+__all__ = ["RedactPassLinks", "ServerThread", "serve"]
 
 
 def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
@@ -37,7 +23,7 @@ def serve(settings: Settings | None = None, *, log_level: str = "info") -> None:
     config = uvicorn.Config(app, host=settings.host, port=settings.port, log_level=log_level,
                             proxy_headers=True)
     server = uvicorn.Server(config)
-    _install_redaction()
+    install_log_redaction()
     server.run()
 
 
@@ -66,7 +52,7 @@ class ServerThread:
 
     def start(self, timeout: float = 30.0) -> ServerThread:
         """Start serving; raises RuntimeError if the server does not come up in time."""
-        _install_redaction()
+        install_log_redaction()
         self._thread.start()
         deadline = time.monotonic() + timeout
         while not self._server.started:

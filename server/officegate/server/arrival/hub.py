@@ -93,8 +93,13 @@ class ArrivalHub:
         with session_scope(self.state.sessions) as db:
             item = notify.notice_for_visit(db=db, key=event.key, kind=event.kind,
                                            visit_id=event.visit_id, data=event.data)
-        if item is not None:
-            self.notifier.send(item)
+            staff = []
+            if event.kind == "held_for_approval" and event.data.get("list") == "deny":
+                # Only staff may decide on a deny-list match: they must hear of it.
+                staff = notify.notices_for_staff(db=db, key=event.key, kind=event.kind,
+                                                 visit_id=event.visit_id, data=event.data)
+        for outgoing in ([item] if item is not None else []) + staff:
+            self.notifier.send(outgoing)
 
     def hold_back_zones(self, event: JourneyEvent) -> None:
         if event.visit_id is None:

@@ -16,10 +16,12 @@ from officegate.server.arrival import ingest, owntracks, waiting
 from officegate.server.arrival import service as arrival
 from officegate.server.arrival.hub import ArrivalHub
 from officegate.server.arrival.owntracks import BadLocation
+from officegate.server.audit import service as audit
 from officegate.server.checkin import service as checkin
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import InvalidInput, NotAuthenticated, NotFound
+from officegate.server.privacy import consent as consents
 from officegate.server.sites import service as sites
 from officegate.server.visits.pass_page import find_pass
 
@@ -119,11 +121,15 @@ def _out(site: str, row: Any) -> SiteArrivalOut:
 
 
 @router.put("/api/sites/{site}/arrival", response_model=SiteArrivalOut)
-def put_site_arrival(site: str, body: SiteArrivalIn, db: SessionDep,
-                     _user: StaffUser) -> SiteArrivalOut:
+def put_site_arrival(site: str, body: SiteArrivalIn, request: Request, db: SessionDep,
+                     user: StaffUser) -> SiteArrivalOut:
     """Set a site's geofence, approaching ring, check-in zones and acknowledgement (staff)."""
-    row = arrival.configure_site(db=db, site=site, **body.model_dump())
-    return _out(site, row)
+    old = arrival.site_config(db=db, site_id=sites.get_site(db=db, code=site).id)
+    before = _out(site, old).model_dump(mode="json") if old is not None else None
+    out = _out(site, arrival.configure_site(db=db, site=site, **body.model_dump()))
+    audit.record(db, who=audit.actor_of(request, user), action="settings.arrival",
+                 target=f"site:{site}", before=before, after=out.model_dump(mode="json"))
+    return out
 
 
 @router.get("/api/sites/{site}/arrival", response_model=SiteArrivalOut)
@@ -149,7 +155,7 @@ def arrival_state(token: str, db: SessionDep) -> ArrivalStateOut:
         share_location=why is None, why_not=why, consent=track.consent_at is not None,
         approached=track.approached_at is not None, arrived=track.arrived_at is not None,
         eta_s=track.eta_s, checkin=None if record is None or record.status == "new"
-        else record.status, held_reason=record.held_reason if record else None,
+        else record.status, held_reason=None,  # why a visitor is held stays with staff
         pass_id=current.pass_id if current else row.pass_id)
 
 
@@ -168,6 +174,7 @@ def consent(token: str, db: SessionDep) -> ArrivalStateOut:
     row = find_pass(db=db, token=token)
     visit, _site, config = arrival.visit_of_pass(db=db, row=row)
     arrival.give_consent(db=db, visit=visit, config=config, now=utcnow())
+    consents.give(db=db, visit_id=visit.id, purpose="location", now=utcnow())  # its version
     return arrival_state(token, db)
 
 

@@ -7,7 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
+from officegate.server.audit import service as audit
 from officegate.server.auth import service
+from officegate.server.auth.models import User
 from officegate.server.auth.schemas import TokenIn, TokenOut, UserOut
 from officegate.server.deps import SESSION_USER_KEY, CurrentUser, SessionDep, SettingsDep, StateDep
 from officegate.server.errors import NotAuthenticated
@@ -41,6 +43,7 @@ def login(
 ) -> Response:
     """Check the form; on success set the session cookie and go on, else 401 with the form."""
     user = service.authenticate(db=db, email=email, password=password)
+    _audit_sign_in(request, state, db, user, email, "page")
     if user is None:
         return state.templates.TemplateResponse(
             request, "login.html",
@@ -53,6 +56,20 @@ def login(
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
+def _audit_sign_in(request: Request, state: StateDep, db: SessionDep, user: User | None,
+                   email: str, how: str) -> None:
+    if user is not None:
+        audit.record(db, who=audit.actor_of(request, user), action="auth.sign_in",
+                     after={"how": how})
+        return
+    # Kept although the request answers 401 (its own transaction). What was typed is kept
+    # only when it looks like an e-mail: a password typed into the wrong field is not.
+    typed = service.normalize_email(email)
+    name = typed[:254] if "@" in typed and " " not in typed else "(not an e-mail)"
+    audit.record_apart(state.sessions, who=audit.actor_of(request, None, name=name),
+                       action="auth.sign_in_failed", after={"how": how})
+
+
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request) -> Response:
     """Forget the session."""
@@ -61,9 +78,11 @@ def logout(request: Request) -> Response:
 
 
 @router.post("/api/auth/token", response_model=TokenOut, tags=["auth"])
-def create_token(body: TokenIn, db: SessionDep, settings: SettingsDep) -> TokenOut:
+def create_token(body: TokenIn, request: Request, db: SessionDep, state: StateDep,
+                 settings: SettingsDep) -> TokenOut:
     """Exchange e-mail and password for a bearer token (401 when they do not match)."""
     user = service.authenticate(db=db, email=body.email, password=body.password)
+    _audit_sign_in(request, state, db, user, body.email, "token")
     if user is None:
         raise NotAuthenticated("bad_credentials", BAD_LOGIN_EN, BAD_LOGIN_JA)
     token = service.issue_api_token(db=db, user=user, hours=settings.api_token_hours)

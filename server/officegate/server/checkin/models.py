@@ -18,10 +18,15 @@ class CheckIn(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     visit_id: Mapped[int] = mapped_column(ForeignKey("visits.id", ondelete="CASCADE"),
                                           unique=True)
-    status: Mapped[str] = mapped_column(String(16), index=True)  # held/checked_in/out/refused
+    # held / cleared / checked_in / checked_out / refused
+    status: Mapped[str] = mapped_column(String(16), index=True)
     held_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     held_list: Mapped[str | None] = mapped_column(String(8), nullable=True)  # deny/watch
     held_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    # "invitation" when screening held the visit before any pass link went out.
+    held_stage: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # A hold at invitation that was approved: check-in screens only newer list entries.
+    cleared_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     decided_by: Mapped[int | None] = mapped_column(ForeignKey("users.id"), nullable=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     checked_out_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)

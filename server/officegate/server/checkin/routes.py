@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from officegate.server.arrival import service as arrival
 from officegate.server.arrival.routes import HubDep
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import poster
@@ -18,6 +19,7 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
+from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits.models import Visitor
 from officegate.server.visits.pass_page import _pass_answer, find_pass
@@ -52,6 +54,8 @@ class CheckInOut(BaseModel):
     # The pass the phone holds from now on (same shape as the open answer): the caller
     # proved it holds this link's pass with its rotating code, like the phone that opened it.
     new_pass: PassOpenOut | None = None
+    # A hold at invitation approved ("cleared"): the fresh link, also sent to the visitor.
+    pass_url: str | None = None
 
 
 class DecisionIn(BaseModel):
@@ -98,8 +102,10 @@ def after(hub: HubDep, outcome: Outcome, db: SessionDep, site: str) -> None:
     elif outcome.status == "held" and record is not None:
         hub.publish("held_for_approval", visit_id=visit.id, site=site,
                     key=f"held_for_approval:{visit.id}:{record.held_at}",
-                    data={"reason": record.held_reason, "list": record.held_list,
-                          "host_id": visit.host_id})
+                    # A deny-list reason never leaves staff; a watchlist note goes to the
+                    # host, who decides on a watchlist match.
+                    data={"reason": record.held_reason if record.held_list == "watch" else None,
+                          "list": record.held_list, "host_id": visit.host_id})
 
 
 @router.post("/api/checkin", response_model=CheckInOut)
@@ -143,17 +149,26 @@ def check_out(token: str, body: CodeIn, db: SessionDep, state: StateDep,
 
 
 @router.post("/api/visits/{visit_id}/approval", response_model=CheckInOut)
-def decide(visit_id: RowId, body: DecisionIn, db: SessionDep, state: StateDep, hub: HubDep,
-           user: CurrentUser) -> CheckInOut:
+def decide(visit_id: RowId, body: DecisionIn, request: Request, db: SessionDep,
+           state: StateDep, hub: HubDep, user: CurrentUser) -> CheckInOut:
     """Let a held visitor in, or refuse (host for a watchlist match; staff always)."""
     settings = state.settings
     outcome = checkin.decide(db=db, visit_id=visit_id, user=user, allow=body.allow,
                              keyring=settings.keyring, key_alg=settings.key_alg, now=utcnow())
+    cleared = None
+    if outcome.status == "cleared":  # a hold at invitation: the link goes out now
+        cleared = invitations.cleared_event(db=db, visit=outcome.visit, settings=settings)
+    audit.record(db, who=audit.actor_of(request, user), action="checkin.approval",
+                 target=f"visit:{visit_id}", after={"allow": body.allow,
+                                                    "status": outcome.status})
     db.commit()
     after(hub, outcome, db, settings.site)
+    if cleared is not None:
+        state.journey.publish(cleared)
     return CheckInOut(status=outcome.status,
                       pass_id=outcome.new_pass.pass_id if outcome.new_pass else None,
-                      pass_replaced=outcome.replaced)
+                      pass_replaced=outcome.replaced,
+                      pass_url=str(cleared.data["pass_url"]) if cleared is not None else None)
 
 
 @router.get("/api/sites/{site}/watchlist", response_model=list[WatchOut])
@@ -170,10 +185,14 @@ def list_watch(site: str, db: SessionDep, _user: StaffUser) -> list[WatchOut]:
 
 
 @router.post("/api/sites/{site}/watchlist", response_model=WatchOut, status_code=201)
-def add_watch(site: str, body: WatchIn, db: SessionDep, user: StaffUser) -> WatchOut:
+def add_watch(site: str, body: WatchIn, request: Request, db: SessionDep,
+              user: StaffUser) -> WatchOut:
     """Add a deny-list or watchlist entry (staff)."""
     row = checkin.add_watch(db=db, site=site, list_name=body.list, name=body.name,
                             email=body.email, reason=body.reason, user=user)
+    # The entry by id: its name and reason stay on the list, not in the permanent log.
+    audit.record(db, who=audit.actor_of(request, user), action="watchlist.add",
+                 target=f"watchlist:{row.id}", after={"list": body.list})
     return WatchOut(id=row.id, list=body.list, name=row.name, email=row.email,
                     reason=row.reason)
 

@@ -30,7 +30,8 @@ CODE_TOLERANCE = 2  # rotating-code steps either side: a phone clock a little of
 
 @dataclass(frozen=True, slots=True)
 class Outcome:
-    """What a check-in attempt did: "checked_in", "held", "needs_ack" (+ the new pass row)."""
+    """What a check-in attempt or decision did: "checked_in", "held", "needs_ack", "cleared"
+    (a hold at invitation approved), "refused" (+ the new pass row)."""
 
     status: str
     visit: Visit
@@ -63,11 +64,15 @@ def _prove_possession(db: Session, row: VisitorPass, code: str, keyring: Keyring
                         "この端末でパスを確認できませんでした。パスのページを開いてからもう一度お試しください。")
 
 
-def match_watchlist(*, db: Session, site_id: int, visitor: Visitor) -> WatchEntry | None:
-    """The first deny/watch entry matching the visitor's name or e-mail (deny first)."""
+def match_watchlist(*, db: Session, site_id: int, visitor: Visitor,
+                    since: datetime | None = None) -> WatchEntry | None:
+    """The first deny/watch entry matching the visitor's name or e-mail (deny first); only
+    entries added after ``since`` when given (a hold someone already cleared)."""
     name, email = _norm(visitor.name), _norm(visitor.email)
-    rows = db.scalars(select(WatchEntry).where(WatchEntry.site_id == site_id)
-                      .order_by(WatchEntry.list, WatchEntry.id))  # "deny" < "watch"
+    query = select(WatchEntry).where(WatchEntry.site_id == site_id)
+    if since is not None:
+        query = query.where(WatchEntry.created_at > since)
+    rows = db.scalars(query.order_by(WatchEntry.list, WatchEntry.id))  # "deny" < "watch"
     for entry in rows:
         if (entry.name and _norm(entry.name) == name) or (entry.email and email
                                                          and _norm(entry.email) == email):
@@ -124,9 +129,10 @@ def check_in(*, db: Session, token: str, code: str, site: str, day: str, poster_
         return Outcome("held", visit, record, config=config)
     visitor = db.get(Visitor, visit.visitor_id)
     assert visitor is not None
-    entry = match_watchlist(db=db, site_id=site_row.id, visitor=visitor)
+    entry = match_watchlist(db=db, site_id=site_row.id, visitor=visitor,
+                            since=record.cleared_at if record.status == "cleared" else None)
     if entry is not None:
-        record.status, record.held_at = "held", now
+        record.status, record.held_at, record.held_stage = "held", now, "checkin"
         record.held_reason, record.held_list = entry.reason, entry.list
         db.flush()
         return Outcome("held", visit, record, config=config)
@@ -171,8 +177,22 @@ def decide(*, db: Session, visit_id: int, user: User, allow: bool, keyring: Keyr
     record.decided_by = user.id
     if not allow:
         record.status = "refused"
+        if record.held_stage == "invitation":  # no link went out; none will open a door
+            for live in db.scalars(select(VisitorPass).where(
+                    VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
+                live.revoked_at = now
+                site = db.get(Site, visit.site_id)
+                if site is not None:
+                    site.revocations_version += 1
+            db.flush()
+            return Outcome("refused", visit, record, replaced=True)
         db.flush()
         return Outcome("refused", visit, record)
+    if record.held_stage == "invitation":
+        # Approved before the visit: the invitation goes out now, check-in comes later.
+        record.status, record.cleared_at = "cleared", now
+        db.flush()
+        return Outcome("cleared", visit, record)
     row = current_pass(db=db, visit_id=visit_id)
     if row is None:
         raise Gone("pass_not_usable", "the visitor's pass is revoked", "パスが無効です")

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 
+from officegate.server.audit import service as audit
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep
 from officegate.server.devices import profiles, service
 from officegate.server.devices.schemas import DeviceIn, DeviceModeIn, DeviceOut, DoorRulesIn
@@ -19,12 +20,15 @@ def list_devices(db: SessionDep, state: StateDep, _user: StaffUser) -> list[Devi
 
 
 @router.post("", response_model=DeviceOut, status_code=201)
-def create_device(body: DeviceIn, db: SessionDep, state: StateDep, _user: AdminUser) -> DeviceOut:
+def create_device(body: DeviceIn, request: Request, db: SessionDep, state: StateDep,
+                  user: AdminUser) -> DeviceOut:
     """Register a device (admin); its config is published retained at once."""
     device = service.create_device(db=db, name=body.name, kind=body.kind, zone=body.zone,
                                    site=state.settings.site, allow_static=body.allow_static,
                                    relay_pulse_ms=body.relay_pulse_ms)
     out = service.device_out(db=db, device=device)
+    audit.record(db, who=audit.actor_of(request, user), action="device.add",
+                 target=f"device:{device.name}", after=audit.snapshot(body))
     db.commit()  # publish only what is committed
     if state.bridge is not None:
         state.bridge.publish_device_config(device.name)
@@ -32,10 +36,14 @@ def create_device(body: DeviceIn, db: SessionDep, state: StateDep, _user: AdminU
 
 
 @router.post("/{name}/mode", response_model=DeviceOut)
-def set_mode(name: str, body: DeviceModeIn, db: SessionDep, state: StateDep,
-             _user: StaffUser) -> DeviceOut:
+def set_mode(name: str, body: DeviceModeIn, request: Request, db: SessionDep,
+             state: StateDep, user: StaffUser) -> DeviceOut:
     """Switch a device to normal, locked or unlocked (staff); republishes its config."""
+    before = service.get_device(db=db, name=name).mode
     device = service.set_mode(db=db, name=name, mode=body.mode)
+    audit.record(db, who=audit.actor_of(request, user), action="device.mode",
+                 target=f"device:{device.name}", before={"mode": before},
+                 after={"mode": device.mode})
     out = service.device_out(db=db, device=device)
     db.commit()
     if state.bridge is not None:
@@ -44,13 +52,16 @@ def set_mode(name: str, body: DeviceModeIn, db: SessionDep, state: StateDep,
 
 
 @router.patch("/{name}/rules", response_model=DeviceOut)
-def set_rules(name: str, body: DoorRulesIn, db: SessionDep, state: StateDep,
-              _user: StaffUser) -> DeviceOut:
+def set_rules(name: str, body: DoorRulesIn, request: Request, db: SessionDep,
+              state: StateDep, user: StaffUser) -> DeviceOut:
     """Set a door's opening hours, holidays, fail mode or anti-passback (staff); only the
     fields sent change (send ``"opening_hours": null`` to remove the schedule). The door
     gets its new config at once and keeps it for offline decisions."""
     device = service.get_device(db=db, name=name)
-    profiles.set_rules(db=db, device=device, changes=body.model_dump(exclude_unset=True))
+    before = audit.snapshot(profiles.rules_of(db=db, device=device))
+    after = profiles.set_rules(db=db, device=device, changes=body.model_dump(exclude_unset=True))
+    audit.record(db, who=audit.actor_of(request, user), action="device.rules",
+                 target=f"device:{device.name}", before=before, after=audit.snapshot(after))
     out = service.device_out(db=db, device=device)
     db.commit()
     if state.bridge is not None:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from sqlalchemy import select
 
+from officegate.server.audit import service as audit
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep
 from officegate.server.keys import service
 from officegate.server.keys.models import SigningKeyRecord
@@ -27,12 +28,16 @@ def list_keys(db: SessionDep, state: StateDep, _user: StaffUser) -> list[Signing
 
 
 @router.post("/rotate", response_model=RotatedOut)
-def rotate(db: SessionDep, state: StateDep, _user: AdminUser) -> RotatedOut:
+def rotate(request: Request, db: SessionDep, state: StateDep, user: AdminUser) -> RotatedOut:
     """Sign new passes with a new key (admin); the keyset is republished at once."""
     site = sites.get_site(db=db, code=state.settings.site)
+    old = service.current_key_record(db=db, site=site)
     record = service.rotate_key(db=db, site=site, keyring=state.settings.keyring,
                                 alg=state.settings.key_alg)
     out = RotatedOut(kid=record.kid, alg=record.alg, keyset_version=site.keyset_version)
+    audit.record(db, who=audit.actor_of(request, user), action="key.rotate",
+                 target=f"site:{site.code}", before={"kid": old.kid if old else None},
+                 after={"kid": record.kid, "alg": record.alg})
     db.commit()
     if state.bridge is not None:
         state.bridge.publish_keys()

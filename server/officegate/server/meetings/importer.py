@@ -21,6 +21,7 @@ from officegate.server.auth import service as auth_service
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput
+from officegate.server.invitations.service import Guest, Invitation
 from officegate.server.localtime import format_local
 from officegate.server.meetings import notices, passes, service
 from officegate.server.meetings.ical import Occurrence, ParsedCalendar
@@ -46,6 +47,7 @@ class ImportResult:
     attendees_added: int = 0
     attendees_removed: int = 0
     host_notices: list[Outgoing] = field(default_factory=list)  # send after the commit
+    invitations: list[Invitation] = field(default_factory=list)  # announce after the commit
 
 
 def _room_for(db: Session, occ: Occurrence, default_room: Room | None) -> Room:
@@ -157,6 +159,7 @@ def _create(db: Session, ctx: PassContext, occ: Occurrence, importer: User,
     label = _label(db, room, occ)  # the site's clock, as the people invited read it
     result.pass_urls.update({f"{name} ({label})": url
                              for name, url in change.pass_urls.items()})
+    result.invitations.extend(change.invitations)
 
 
 def _update(db: Session, ctx: PassContext, meeting: Meeting, occ: Occurrence,
@@ -213,11 +216,15 @@ def _update_attendees(db: Session, ctx: PassContext, meeting: Meeting, occ: Occu
             result.attendees_added += 1
     for email, name in guests.items():
         if email not in present:
-            _attendee, url = passes.invite_visitor(db=db, ctx=ctx, meeting=meeting, room=room,
-                                                   host=host, name=name, email=email)
+            _attendee, invited = passes.invite_visitor(
+                db=db, ctx=ctx, meeting=meeting, room=room, host=host,
+                guest=Guest(name=name, email=email),
+                source=meeting.source if meeting.source in ("ics", "feed") else "meeting")
             result.attendees_added += 1
-            if url:
-                result.pass_urls[f"{name} ({label})"] = url
+            if invited is not None:
+                result.invitations.append(invited)
+                if invited.pass_url:
+                    result.pass_urls[f"{name} ({label})"] = invited.pass_url
     db.flush()
 
 

@@ -1,6 +1,6 @@
 """Passes for a meeting's people: scoped to the room's door, valid lead-before-start to end.
 
-Visitors get a visit and pass from the visits domain (``create_visit``); when the meeting
+Visitors are invited through the one invitation path (invitations.service); when the meeting
 moves, its pass is re-issued under the same link (the old pass id is revoked, so doors that
 cached it refuse it once the revocation list arrives). Employees get a pass of kind "e" kept
 on their attendee row.
@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -19,23 +18,14 @@ from sqlalchemy.orm import Session
 from officegate.protocol import PassClaims, PassKind, issue_pass
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
+from officegate.server.invitations import service as invitations
+from officegate.server.invitations.service import Guest, Invitation
+from officegate.server.invitations.service import IssueContext as PassContext
 from officegate.server.keys import service as keys
-from officegate.server.keys.vault import Keyring
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.sites.models import Site
 from officegate.server.visits import service as visits
 from officegate.server.visits.models import Visit, Visitor, VisitorPass
-
-
-@dataclass(frozen=True, slots=True)
-class PassContext:
-    """What issuing needs from the server's settings."""
-
-    site: str
-    keyring: Keyring
-    base_url: str
-    key_alg: str = "EdDSA"
-    lead: timedelta = timedelta(minutes=15)
 
 
 def employee_subject(*, site: str, user_id: int) -> str:
@@ -44,26 +34,27 @@ def employee_subject(*, site: str, user_id: int) -> str:
 
 
 def invite_visitor(*, db: Session, ctx: PassContext, meeting: Meeting, room: Room, host: User,
-                   name: str, email: str | None) -> tuple[Attendee, str | None]:
-    """Add a visitor to ``meeting`` with a pass for the room door; returns the pass link.
-
-    A meeting already over gets the attendee but no pass (link None).
+                   guest: Guest, source: str = "meeting", note: str | None = None
+                   ) -> tuple[Attendee, Invitation | None]:
+    """Add a visitor to ``meeting`` through the one invitation path (check-in gating,
+    screening, the invitation message once the caller announces it); the pass opens the
+    room door. A meeting already over gets the attendee but no visit (invitation None).
     """
+    name, email = guest.name, guest.email
     if meeting.ends_at <= utcnow():
         attendee = Attendee(meeting_id=meeting.id, kind="visitor", name=name, email=email,
                             subject=secrets.token_hex(8))
         db.add(attendee)
         return attendee, None
-    issued = visits.create_visit(
-        db=db, site=ctx.site, host=host, visitor_name=name, visitor_email=email,
-        starts_at=meeting.starts_at, ends_at=meeting.ends_at, zones=list(room.via_zones),
-        doors=[room.door], keyring=ctx.keyring, base_url=ctx.base_url, key_alg=ctx.key_alg,
-        lead=ctx.lead, room=room.label)
+    invited = invitations.invite(
+        db=db, ctx=ctx, host=host, guest=guest, starts_at=meeting.starts_at,
+        ends_at=meeting.ends_at, zones=list(room.via_zones), doors=[room.door], room=room.label,
+        source=source, note=note)
     attendee = Attendee(meeting_id=meeting.id, kind="visitor", name=name, email=email,
-                        visit_id=issued.visit.id, pass_id=issued.visitor_pass.pass_id,
-                        subject=_visitor_subject(db, issued.visit))
+                        visit_id=invited.visit.id, pass_id=invited.pass_id,
+                        subject=_visitor_subject(db, invited.visit))
     db.add(attendee)
-    return attendee, issued.pass_url
+    return attendee, invited
 
 
 def _visitor_subject(db: Session, visit: Visit) -> str:

@@ -24,6 +24,7 @@ from officegate.server.deps import (
     StateDep,
 )
 from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.invitations import service as invitations
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
 from officegate.server.localtime import day_bounds, local_today
@@ -47,6 +48,7 @@ from officegate.server.meetings.schemas import (
 from officegate.server.meetings.views import meeting_out
 from officegate.server.occupancy.jobs import pass_context, publish_revocations
 from officegate.server.sites import service as sites
+from officegate.server.uploads import read_upload
 
 router = APIRouter()
 
@@ -88,6 +90,8 @@ def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
         db=db, ctx=pass_context(state), room=room, host=user, title=body.title,
         starts_at=body.starts_at, ends_at=body.ends_at, employees=list(body.employees),
         visitors=[(v.name, v.email) for v in body.visitors])
+    db.commit()  # the invitation messages read the visits from their own sessions
+    invitations.announce(state.journey, change.invitations)
     out = meeting_out(db=db, meeting=change.meeting, now=utcnow())
     return MeetingCreatedOut(**out.model_dump(), pass_urls=change.pass_urls)
 
@@ -192,16 +196,7 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
     Events in a LOCATION that names a room go there, others to ``room``. A malformed file
     gets 422 with the reason and imports nothing.
     """
-    kind = request.headers.get("content-type", "")
-    if kind.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput("no_file", "send the .ics file in the form field 'file'",
-                               "フォーム項目 file で .ics ファイルを送ってください")
-        data = await upload.read()
-    else:
-        data = await request.body()
+    data = await read_upload(request, what=".ics file")
     if not data.strip():
         raise InvalidInput("empty_calendar", "the calendar file is empty",
                            "カレンダーファイルが空です")
@@ -238,6 +233,7 @@ def _applied(request: Request, state: StateDep, result: ImportResult) -> ImportO
         publish_revocations(state)
     if state.runtime is not None:
         state.runtime.send_host_notices(result.host_notices)
+    invitations.announce(state.journey, result.invitations)
     return ImportOut(created=result.created, updated=result.updated,
                      cancelled=result.cancelled, unchanged=result.unchanged,
                      stale=result.stale, skipped_all_day=result.skipped_all_day,

@@ -14,6 +14,7 @@ from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.devices import service as devices
 from officegate.server.errors import Conflict, InvalidInput, NotFound
+from officegate.server.invitations.service import Guest, Invitation
 from officegate.server.meetings import passes
 from officegate.server.meetings.models import Attendee, Meeting, Room
 from officegate.server.meetings.passes import PassContext
@@ -27,6 +28,8 @@ class MeetingChange:
     meeting: Meeting
     pass_urls: dict[str, str] = field(default_factory=dict)  # visitor name -> link
     revocations_changed: bool = False
+    # Announce after the commit (invitations.service.announce): the invitation messages.
+    invitations: list[Invitation] = field(default_factory=list)
 
 
 def create_room(*, db: Session, site: str, name: str, label: str, door: str,
@@ -94,11 +97,12 @@ def _check_free(db: Session, room: Room, starts_at: datetime, ends_at: datetime,
 def create_meeting(
     *, db: Session, ctx: PassContext, room: Room, host: User, title: str, starts_at: datetime,
     ends_at: datetime, employees: Sequence[str] = (),
-    visitors: Sequence[tuple[str, str | None]] = (),
-    source: str = "api", check_free: bool = True,
+    visitors: Sequence[tuple[str, str | None] | Guest] = (),
+    source: str = "api", check_free: bool = True, note: str | None = None,
 ) -> MeetingChange:
     """Book ``room``; the host and ``employees`` (emails) get employee passes, ``visitors``
-    ((name, email)) get visits with passes for the room door. Conflict when the room is taken.
+    ((name, email) or Guest) are invited through the one invitation path with passes for
+    the room door. Conflict when the room is taken.
     """
     _check_window(starts_at, ends_at)
     if check_free:
@@ -119,11 +123,16 @@ def create_meeting(
     change = MeetingChange(meeting=meeting)
     for user in people:
         passes.add_employee(db=db, ctx=ctx, meeting=meeting, room=room, user=user)
-    for name, address in visitors:
-        _attendee, url = passes.invite_visitor(db=db, ctx=ctx, meeting=meeting, room=room,
-                                               host=host, name=name, email=address)
-        if url:
-            change.pass_urls[name] = url
+    for visitor in visitors:
+        guest = visitor if isinstance(visitor, Guest) else Guest(name=visitor[0],
+                                                                 email=visitor[1])
+        _attendee, invited = passes.invite_visitor(
+            db=db, ctx=ctx, meeting=meeting, room=room, host=host, guest=guest, note=note,
+            source=source if source in ("ics", "feed", "invite") else "meeting")
+        if invited is not None:
+            change.invitations.append(invited)
+            if invited.pass_url:
+                change.pass_urls[guest.name] = invited.pass_url
     db.flush()
     return change
 

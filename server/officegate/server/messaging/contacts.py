@@ -61,9 +61,11 @@ def contact_for_visit(*, db: Session, visit_id: int) -> Contact | None:
     contact = db.scalar(select(Contact).where(Contact.visitor_id == visitor.id))
     site = db.get(Site, visit.site_id)
     if contact is None:
-        lang = "ja" if any(ord(c) > 0x3000 for c in visitor.name) else "en"
+        chosen = visitor.lang if visitor.lang in ("ja", "en") else None  # the host's choice
+        lang = chosen or ("ja" if any(ord(c) > 0x3000 for c in visitor.name) else "en")
         contact = new_contact(db=db, site=site.code if site else "", name=visitor.name,
                               lang=lang, visitor_id=visitor.id, visit_id=visit.id)
+        contact.pass_lang = chosen
         add_identity(db=db, contact=contact, channel=Channel.WEB, address=visitor.subject)
         if visitor.email:
             add_identity(db=db, contact=contact, channel=Channel.EMAIL,

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import StaffPageUser, StateDep
@@ -46,6 +47,8 @@ def conversation_page(conversation_id: RowId, request: Request, rt: MessagingDep
     def work(db: Session) -> tuple[object, list[User]]:
         me = db.get(User, user.id) or user
         conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
+        audit.record(db, who=audit.actor_of(request, me), action="visitor.view",
+                     target=f"conversation:{conversation_id}")
         people = list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
         return detail(db, conv), people
     conv, people = rt.run(work)

@@ -11,6 +11,7 @@ from fastapi.responses import Response, StreamingResponse
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import InvitingUser, StaffUser
@@ -75,11 +76,16 @@ def _fresh(db: Session, user: User) -> User:
 
 
 @router.get("/api/conversations/{conversation_id}", response_model=ConversationDetailOut)
-def get_conversation(conversation_id: RowId, rt: MessagingDep,
+def get_conversation(conversation_id: RowId, request: Request, rt: MessagingDep,
                      user: InvitingUser) -> ConversationDetailOut:
     """One conversation and the contact's timeline: messages, notes, access and journey."""
-    return rt.run(lambda db: detail(db, service.get_conversation(
-        db=db, user=_fresh(db, user), conversation_id=conversation_id)))
+    def work(db: Session) -> ConversationDetailOut:
+        me = _fresh(db, user)
+        conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
+        audit.record(db, who=audit.actor_of(request, me), action="visitor.view",
+                     target=f"conversation:{conversation_id}")
+        return detail(db, conv)
+    return rt.run(work)
 
 
 @router.get("/api/conversations/{conversation_id}/stream")
@@ -134,13 +140,15 @@ def set_status(conversation_id: RowId, body: StatusIn, rt: MessagingDep,
 
 
 @router.post("/api/contacts/{contact_id}/merge")
-def merge_contacts(contact_id: RowId, body: MergeIn, rt: MessagingDep,
-                   _user: StaffUser) -> dict[str, int]:
+def merge_contacts(contact_id: RowId, body: MergeIn, request: Request, rt: MessagingDep,
+                   user: StaffUser) -> dict[str, int]:
     """Merge another contact (say, an anonymous LINE chat) into this visitor's timeline."""
     def work(db: Session) -> dict[str, int]:
         keep = contacts.get_contact(db=db, contact_id=contact_id)
         gone = contacts.get_contact(db=db, contact_id=body.other_contact_id)
         contacts.merge(db=db, keep=keep, gone=gone)
+        audit.record(db, who=audit.actor_of(request, user), action="contact.merge",
+                     target=f"contact:{keep.id}", after={"merged": body.other_contact_id})
         return {"contact_id": keep.id, "merged": body.other_contact_id}
     return rt.run(work)
 

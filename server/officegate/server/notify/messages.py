@@ -38,9 +38,13 @@ def compose(kind: str, *, visitor: str, data: dict[str, Any]) -> Text:
                     f"{visitor} 様がロビーでチェックインしました。ゲートを通れます。")
     if kind == "held_for_approval":
         reason = str(data.get("reason") or "")
+        if not reason:  # a deny-list match: staff decide, and only staff see why
+            return Text(f"{visitor} is waiting for approval", f"{visitor} 様は承認待ちです",
+                        f"{visitor} tried to check in and is held for security staff to "
+                        "approve.", f"{visitor} 様のチェックインは警備スタッフの承認待ちです。")
         return Text(f"{visitor} is waiting for approval", f"{visitor} 様は承認待ちです",
-                    f"{visitor} tried to check in and is held for approval. Reason: {reason}",
-                    f"{visitor} 様のチェックインは承認待ちです。理由: {reason}")
+                    f"{visitor} tried to check in and is held for approval. Note: {reason}",
+                    f"{visitor} 様のチェックインは承認待ちです。メモ: {reason}")
     if kind == "waiting":
         m = int(data.get("minutes") or 0)
         again_en, again_ja = ("Reminder: ", "再通知: ") if data.get("reminder") else ("", "")

@@ -14,6 +14,7 @@ from officegate.server.arrival.routes import HubDep
 from officegate.server.db import RowId, session_scope
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StateDep
 from officegate.server.errors import InvalidInput
+from officegate.server.i18n import negotiate
 from officegate.server.notify import service as notify
 from officegate.server.notify.vapid import application_server_key
 
@@ -152,7 +153,8 @@ async def feed(hub: HubDep, user: CurrentUser,
 @router.get("/host", response_class=HTMLResponse, include_in_schema=False)
 def host_page(request: Request, state: StateDep, user: StaffPageUser) -> Response:
     """The host's page: live notices, approvals, push subscription (installable PWA)."""
-    return state.templates.TemplateResponse(request, "host.html", {"user": user, "lang": "ja"})
+    return state.templates.TemplateResponse(request, "host.html", {
+        "user": user, "lang": negotiate.page_language(request, user.lang)})
 
 
 @router.get("/host/sw.js", include_in_schema=False)
@@ -167,7 +169,7 @@ def host_worker() -> Response:
 @router.get("/host/manifest.webmanifest", include_in_schema=False)
 def host_manifest() -> dict[str, Any]:
     """The host page's web app manifest (install to the home screen)."""
-    return {"name": "OfficeGate ホスト / Host", "short_name": "OG Host", "start_url": "/host",
+    return {"name": "OfficeGate Host", "short_name": "OG Host", "start_url": "/host",
             "scope": "/host", "display": "standalone", "background_color": "#f6f7f9",
             "theme_color": "#0f4c81",
             "icons": [{"src": "/static/icon.svg", "sizes": "any", "type": "image/svg+xml"}]}

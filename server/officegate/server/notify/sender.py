@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from officegate.server.channels.email import Mailer
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.outbound import OutboundPolicy
 
@@ -33,6 +34,8 @@ class Outgoing:
     apprise_urls: tuple[str, ...] = ()
     push_subscriptions: tuple[str, ...] = ()  # JSON of PushSubscription
     feed: bool = True
+    # (to, subject, text) in the user's language: the default channel, the server's SMTP.
+    email: tuple[str, str, str] | None = None
     created: float = field(default_factory=time.monotonic)
 
 
@@ -57,6 +60,7 @@ class Notifier:
         self._thread: threading.Thread | None = None
         self.on_sent = on_sent  # (notice, channel, ok): for tests, the demo and benchmarks
         self.on_gone: Callable[[str], None] | None = None  # a push subscription the browser dropped
+        self.mailer: Mailer | None = None  # the server's SMTP (notify.mail.host_mailer)
         self.idle = threading.Event()
         self.idle.set()
 
@@ -77,7 +81,7 @@ class Notifier:
         if item.feed:
             self.feed.publish(item.user_id, item.payload)
             self._report(item, "feed", True)
-        if item.apprise_urls or item.push_subscriptions:
+        if item.apprise_urls or item.push_subscriptions or (item.email and self.mailer):
             self.idle.clear()
             self._queue.put(item)
 
@@ -109,6 +113,18 @@ class Notifier:
             self._report(item, "apprise", self._apprise(url, item))
         for sub in item.push_subscriptions:
             self._report(item, "webpush", self._webpush(sub, item))
+        if item.email is not None and self.mailer is not None:
+            self._report(item, "email", self._mail(item.email))
+
+    def _mail(self, email: tuple[str, str, str]) -> bool:
+        to, subject, text = email
+        assert self.mailer is not None
+        try:
+            self.mailer.send(to=to, subject=subject, text=text)
+        except Exception:  # an SMTP server down: logged without the address
+            log.exception("e-mail notice to %s failed", self.mailer.host)
+            return False
+        return True
 
     def _apprise(self, url: str, item: Outgoing) -> bool:
         import apprise

@@ -124,10 +124,23 @@ def payload(notice: Notice) -> dict[str, Any]:
             "acknowledged": notice.acknowledged_at is not None}
 
 
+def _default_email(db: Session, notice: Notice, text: Text,
+                   targets: list[NotifyTarget]) -> tuple[str, str, str] | None:
+    """The notice by e-mail to the user's own address, in their language, unless they chose
+    their own apprise targets (a new host has none: e-mail with no set-up)."""
+    user = db.get(User, notice.user_id)
+    if user is None or not user.active or any(t.kind == "apprise" for t in targets):
+        return None
+    if user.lang == "en":
+        return user.email, f"OfficeGate: {text.title_en}", text.body_en
+    return user.email, f"OfficeGate: {text.title_ja}", text.body_ja
+
+
 def _outgoing(db: Session, notice: Notice, text: Text, *, urls: tuple[str, ...] | None = None,
               feed: bool = True) -> Outgoing:
     targets = list_targets(db=db, user_id=notice.user_id)
     return Outgoing(
+        email=_default_email(db, notice, text, targets) if urls is None else None,
         notice_id=notice.id, user_id=notice.user_id, kind=notice.kind,
         title=f"{text.title_ja} / {text.title_en}",
         body=f"{text.body_ja}\n{text.body_en}", payload=payload(notice),
@@ -159,6 +172,35 @@ def notice_for_visit(*, db: Session, key: str, kind: str, visit_id: int,
     except IntegrityError:  # the same event, stored by another thread a moment ago
         return None
     return _outgoing(db, notice, text)
+
+
+def notices_for_staff(*, db: Session, key: str, kind: str, visit_id: int,
+                      data: dict[str, Any]) -> list[Outgoing]:
+    """A deny-list hold is staff's to decide: every active staff member and admin is told
+    (one notice each; a duplicate event tells nobody twice). Commit, then send."""
+    visit = db.get(Visit, visit_id)
+    if visit is None:
+        return []
+    visitor = db.get(Visitor, visit.visitor_id)
+    text = compose(kind, visitor=visitor.name if visitor else "?", data=data)
+    out: list[Outgoing] = []
+    staff = db.scalars(select(User).where(User.role.in_(("admin", "staff")),
+                                          User.active.is_(True)))
+    for member in staff:
+        member_key = f"{key}:u{member.id}"[:160]
+        if member.id == visit.host_id or db.scalar(
+                select(Notice.id).where(Notice.key == member_key)) is not None:
+            continue
+        notice = Notice(key=member_key, visit_id=visit.id, user_id=member.id, kind=kind,
+                        title_en=text.title_en, title_ja=text.title_ja, body_en=text.body_en,
+                        body_ja=text.body_ja, created_at=utcnow())
+        try:
+            with db.begin_nested():
+                db.add(notice)
+        except IntegrityError:
+            continue
+        out.append(_outgoing(db, notice, text))
+    return out
 
 
 def acknowledge(*, db: Session, user: User, notice_id: int) -> Notice:

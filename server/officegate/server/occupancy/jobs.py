@@ -9,6 +9,7 @@ from datetime import timedelta
 
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
+from officegate.server.invitations import service as invitations
 from officegate.server.meetings import feeds
 from officegate.server.meetings.passes import PassContext
 from officegate.server.meetings.sandbox import ParseBudget
@@ -83,3 +84,5 @@ def refresh_feeds(state: ServerState, config: MeetingSettings,
             publish_revocations(state)
         if result is not None and send is not None and result.host_notices:
             send(result.host_notices)
+        if result is not None:  # the new visitors' invitations, with their pass links
+            invitations.announce(state.journey, result.invitations)

@@ -9,6 +9,7 @@ from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
@@ -78,9 +79,12 @@ def room_day_api(room: str, day: str, db: SessionDep, _user: StaffUser) -> RoomD
 
 
 @router.get("/api/occupancy/{room}/{day}/csv", tags=["occupancy"])
-def room_day_csv(room: str, day: str, db: SessionDep, _user: StaffUser) -> Response:
+def room_day_csv(room: str, day: str, request: Request, db: SessionDep,
+                 user: StaffUser) -> Response:
     """The same day as CSV (one line per meeting and walk-in)."""
     data = _room_day(db, room, day)
+    audit.record(db, who=audit.actor_of(request, user), action="export.csv",
+                 target=f"occupancy:{data.room.name}:{data.day.isoformat()}")
     name = f"occupancy-{data.room.name}-{data.day.isoformat()}.csv"
     return Response(to_csv(data), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{name}"'})

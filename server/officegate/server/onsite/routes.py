@@ -8,6 +8,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.db import RowId
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
@@ -65,9 +66,11 @@ def who_is_on_site(db: SessionDep, state: StateDep, _user: StaffUser) -> list[Pe
 
 
 @router.get("/api/onsite.csv", include_in_schema=False)
-def on_site_csv(db: SessionDep, state: StateDep, _user: StaffUser) -> Response:
+def on_site_csv(request: Request, db: SessionDep, state: StateDep,
+                user: StaffUser) -> Response:
     """The list (with the current roll call's marks) as CSV."""
     site = state.settings.site
+    audit.record(db, who=audit.actor_of(request, user), action="export.csv", target="onsite")
     call = onsite.active_rollcall(db=db, site=site)
     rows = (onsite.roll(db=db, site=site, rollcall_id=call.id) if call
             else onsite.on_site(db=db, site=site))
@@ -76,9 +79,12 @@ def on_site_csv(db: SessionDep, state: StateDep, _user: StaffUser) -> Response:
 
 
 @router.post("/api/rollcalls", response_model=RollCallOut, status_code=201)
-def start_rollcall(db: SessionDep, state: StateDep, user: StaffUser) -> RollCallOut:
+def start_rollcall(request: Request, db: SessionDep, state: StateDep,
+                   user: StaffUser) -> RollCallOut:
     """Start an evacuation roll call (or return the one in progress)."""
     call = onsite.start_rollcall(db=db, site=state.settings.site, user=user)
+    audit.record(db, who=audit.actor_of(request, user), action="rollcall.start",
+                 target=f"rollcall:{call.id}")
     return _rollcall_out(db, state.settings.site, call.id)
 
 
@@ -98,10 +104,12 @@ def mark_safe(rollcall_id: RowId, body: MarkIn, db: SessionDep, state: StateDep,
 
 
 @router.post("/api/rollcalls/{rollcall_id}/end", response_model=RollCallOut)
-def end_rollcall(rollcall_id: RowId, db: SessionDep, state: StateDep,
-                 _user: StaffUser) -> RollCallOut:
+def end_rollcall(rollcall_id: RowId, request: Request, db: SessionDep, state: StateDep,
+                 user: StaffUser) -> RollCallOut:
     """Close the roll call."""
     onsite.end_rollcall(db=db, rollcall_id=rollcall_id)
+    audit.record(db, who=audit.actor_of(request, user), action="rollcall.end",
+                 target=f"rollcall:{rollcall_id}")
     return _rollcall_out(db, state.settings.site, rollcall_id)
 
 

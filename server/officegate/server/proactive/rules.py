@@ -24,10 +24,12 @@ class Rule:
 RULES: dict[str, Rule] = {
     "invited": Rule("invitation",
                     "{name}様\n{host}さんとのご面会のご案内です。\n日時: {when}\n場所: {room}\n"
-                    "当日はパス画面のQRコードで入館できます。ご質問はパス画面のチャットへどうぞ。",
+                    "当日はパス画面のQRコードで入館できます。ご質問はパス画面のチャットへどうぞ。\n"
+                    "個人情報の取り扱い: {privacy_url}",
                     "Dear {name},\nYou are invited to meet {host}.\nWhen: {when}\nWhere: {room}\n"
                     "On the day, your pass page QR code lets you in. Questions? Use the chat "
-                    "on your pass page.", once_per_visit=True),
+                    "on your pass page.\nHow we handle your data: {privacy_url}",
+                    once_per_visit=True),
     "reminder_due": Rule("reminder", "明日 {when} に{host}さんとのご面会です。お気をつけてお越しく"
                                      "ださい。",
                          "Reminder: you meet {host} tomorrow at {when}. See you then!",

@@ -118,7 +118,9 @@ def _handle(rt: Messaging, db: Session, event: JourneyEvent) -> None:
     rule = RULES.get(event.kind)
     if rule is None or contact.opted_out_at is not None:
         return
-    key = (f"proactive:{rule.name}:{event.visit_id}" if rule.once_per_visit
+    # A host's re-send is a new notice on purpose (its event key is new each time).
+    once = rule.once_per_visit and not event.data.get("resend")
+    key = (f"proactive:{rule.name}:{event.visit_id}" if once
            else f"proactive:{event.key}")[:200]
     if db.scalar(select(Message.id).where(Message.dedup_key == key)) is not None:
         return
@@ -133,6 +135,7 @@ def _handle(rt: Messaging, db: Session, event: JourneyEvent) -> None:
         channel = Channel.WEB
     lang = notice_language(db=db, contact=contact, default=rt.config.default_lang)
     values = _values(db, contact, visit, event, lang, tz)
+    values["privacy_url"] = f"{rt.base_url.rstrip('/')}/privacy?lang={lang}"
     body = (rule.ja if lang == "ja" else rule.en).format(**values).strip()
     conv = _notice_conversation(db, contact, channel)
     msg = Message(contact_id=contact.id, conversation_id=conv.id, kind=Kind.OUTGOING,

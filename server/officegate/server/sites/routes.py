@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 
+from officegate.server.audit import service as audit
 from officegate.server.db import utcnow
 from officegate.server.deps import AdminUser, InvitingUser, SessionDep, StateDep
 from officegate.server.localtime import format_local
@@ -44,14 +45,18 @@ def get_site(db: SessionDep, state: StateDep, _user: InvitingUser) -> SiteOut:
 
 
 @router.put("/api/site/timezone", response_model=SiteOut)
-def set_time_zone(body: TimeZoneIn, db: SessionDep, state: StateDep,
-                  _user: AdminUser) -> SiteOut:
+def set_time_zone(body: TimeZoneIn, request: Request, db: SessionDep, state: StateDep,
+                  user: AdminUser) -> SiteOut:
     """Change the site's time zone (admin); 422 for a name that is no IANA zone.
 
     Pages render in the new zone at once; stored times (UTC) do not change.
     """
-    site = service.set_time_zone(db=db, site=service.get_site(db=db, code=state.settings.site),
-                                 timezone=body.timezone)
+    site = service.get_site(db=db, code=state.settings.site)
+    before = site.timezone
+    site = service.set_time_zone(db=db, site=site, timezone=body.timezone)
+    audit.record(db, who=audit.actor_of(request, user), action="settings.timezone",
+                 target=f"site:{site.code}", before={"timezone": before},
+                 after={"timezone": site.timezone})
     db.commit()
     page_clock(state.templates).set(site.timezone or "")
     return _out(site)

@@ -6,11 +6,12 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.deps import InvitingUser, SessionDep, StaffUser
 from officegate.server.errors import InvalidInput
 from officegate.server.sites import service
@@ -60,9 +61,13 @@ def get_visitor_zones(site: str, db: SessionDep, _user: InvitingUser) -> Visitor
 
 
 @router.put("/api/sites/{site}/visitor-zones", response_model=VisitorZonesOut)
-def put_visitor_zones(site: str, body: VisitorZonesIn, db: SessionDep,
-                      _user: StaffUser) -> VisitorZonesOut:
+def put_visitor_zones(site: str, body: VisitorZonesIn, request: Request, db: SessionDep,
+                      user: StaffUser) -> VisitorZonesOut:
     """Choose the zones hosts may grant (staff); 422 for a zone the site does not have."""
     row = service.get_site(db=db, code=site)
+    before = audit.snapshot(_out(db, row))
     set_visitor_zones(db=db, site=row, zones=body.zones)
-    return _out(db, row)
+    out = _out(db, row)
+    audit.record(db, who=audit.actor_of(request, user), action="settings.visitor_zones",
+                 target=f"site:{row.code}", before=before, after=audit.snapshot(out))
+    return out

@@ -10,6 +10,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, Response
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.sites import service as sites
@@ -112,11 +113,17 @@ def get_policy(db: SessionDep, state: StateDep, _user: StaffUser) -> PolicyOut:
 
 
 @router.put("/api/vending/policy", response_model=PolicyOut, tags=["vending"])
-def set_policy(body: PolicyIn, db: SessionDep, state: StateDep, _user: AdminUser) -> PolicyOut:
+def set_policy(body: PolicyIn, request: Request, db: SessionDep, state: StateDep,
+               user: AdminUser) -> PolicyOut:
     """Change drinks per visit, quiet hours and how long an order waits (admin)."""
-    policy = service.set_policy(db=db, site=sites.get_site(db=db, code=state.settings.site),
-                                **body.model_dump())
-    return PolicyOut.model_validate(policy, from_attributes=True)
+    site = sites.get_site(db=db, code=state.settings.site)
+    before = PolicyOut.model_validate(service.get_policy(db=db, site=site),
+                                      from_attributes=True).model_dump(mode="json")
+    policy = service.set_policy(db=db, site=site, **body.model_dump())
+    out = PolicyOut.model_validate(policy, from_attributes=True)
+    audit.record(db, who=audit.actor_of(request, user), action="settings.vending",
+                 target=f"site:{site.code}", before=before, after=out.model_dump(mode="json"))
+    return out
 
 
 @router.get("/api/vending/figures", response_model=FiguresOut, tags=["vending"])

@@ -19,6 +19,9 @@ class Visitor(Base):
     subject: Mapped[str] = mapped_column(String(32), unique=True)
     name: Mapped[str] = mapped_column(String(200))
     email: Mapped[str | None] = mapped_column(String(254), nullable=True)
+    phone: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    company: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    lang: Mapped[str | None] = mapped_column(String(8), nullable=True)  # ja / en / zh_CN
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
@@ -36,6 +39,10 @@ class Visit(Base):
     room: Mapped[str | None] = mapped_column(String(200), nullable=True)
     directions: Mapped[str | None] = mapped_column(Text, nullable=True)
     checked_in_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)  # the host's note to them
+    # How the visitor was added: api, invite (page), csv, meeting, ics, feed.
+    source: Mapped[str] = mapped_column(String(16), default="api", server_default="api")
+    cancelled_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
@@ -26,6 +27,12 @@ class VisitIn(BaseModel):
     doors: NameList = Field(default_factory=list, max_length=32)
     room: str | None = Field(default=None, max_length=200)
     directions: str | None = Field(default=None, max_length=2000)
+    visitor_phone: str | None = Field(default=None, max_length=40,
+                                      pattern=r"^\+?[0-9][0-9 ()-]{3,38}$")
+    visitor_company: str | None = Field(default=None, max_length=200)
+    visitor_lang: Literal["ja", "en", "zh_CN"] | None = None
+    note: str | None = Field(default=None, max_length=2000,
+                             description="A note to the visitor, sent with the invitation")
 
     @model_validator(mode="after")
     def _window_and_places(self) -> VisitIn:
@@ -39,11 +46,13 @@ class VisitIn(BaseModel):
 
 
 class VisitCreatedOut(BaseModel):
-    """The answer to an invitation: the link to send to the visitor."""
+    """The answer to an invitation: the link sent to the visitor (None while the visit is
+    held for approval: a deny/watch-list match gets no link until someone approves)."""
 
     visit_id: int
     pass_id: str
-    pass_url: str
+    pass_url: str | None
+    status: Literal["invited", "held"] = "invited"
     valid_from: datetime
     valid_until: datetime
 
@@ -116,3 +125,10 @@ class PrintedPassOut(BaseModel):
     image_url: str
     valid_from: datetime
     valid_until: datetime
+
+
+class PassReboundOut(BaseModel):
+    """A pass released from its phone: the next phone that opens the link gets it."""
+
+    pass_id: str
+    was_bound: bool

@@ -12,37 +12,30 @@
   const POLL_MS = 20000;
   const SEND_EVERY_MS = 15000;
 
-  const S = {
-    ja: {
-      ask: "ご到着を担当者にお知らせするため、本日到着まで位置情報を共有しますか？",
-      privacy: "位置そのものは保存しません。保存するのは接近・到着した時刻、距離と精度だけです。到着すると共有は自動で止まります。",
-      share: "位置情報を共有する", later: "今はしない",
-      owntracks: "OwnTracks アプリで共有する", openApp: "OwnTracks に設定を読み込む",
-      sharing: "位置情報を共有中（到着まで）", approaching: (m) => `まもなく到着（約${m}分）`,
-      arrived: "到着しました。ロビーのポスターの QR を読み取ってチェックインしてください。",
-      denied: "位置情報の利用が許可されませんでした。到着したらロビーのポスターを読み取ってください。",
-      held: "ただいま確認中です。担当者にお知らせしました。少々お待ちください。",
-      checkedIn: "お帰りの際は、ここでチェックアウトしてください。",  // where to hold the QR: pass.js
-      checkout: "チェックアウト", checkedOut: "チェックアウトしました。ご来訪ありがとうございました。",
-      refused: "本日は入館できません。担当者にお問い合わせください。",
-    },
-    en: {
-      ask: "Share your location today, until you arrive, so your host knows you are coming?",
-      privacy: "Your location itself is not stored: only the time, distance and accuracy when you approach and arrive. Sharing stops by itself when you arrive.",
-      share: "Share location", later: "Not now",
-      owntracks: "Share with the OwnTracks app", openApp: "Load the settings into OwnTracks",
-      sharing: "Sharing location (until you arrive)", approaching: (m) => `Almost there (about ${m} min)`,
-      arrived: "You have arrived. Scan the QR poster in the lobby to check in.",
-      denied: "Location was not allowed. When you arrive, scan the poster in the lobby.",
-      held: "One moment please: we are checking and your host has been told.",
-      checkedIn: "When you leave, please check out here.",
-      checkout: "Check out", checkedOut: "You have checked out. Thank you for visiting.",
-      refused: "You cannot enter today. Please contact your host.",
-    },
-  };
+  // Every string through the pass page's catalogs (i18n.js; docs/i18n.md).
+  const S = (gettext) => ({
+    ask: gettext("Share your location today, until you arrive, so your host knows you are coming?"),
+    privacy: gettext("Your location itself is not stored: only the time, distance and accuracy when you approach and arrive. Sharing stops by itself when you arrive."),
+    share: gettext("Share location"),
+    later: gettext("Not now"),
+    owntracks: gettext("Share with the OwnTracks app"),
+    openApp: gettext("Load the settings into OwnTracks"),
+    sharing: gettext("Sharing location (until you arrive)"),
+    approaching: (m) => OfficeGateI18n.fill(gettext("Almost there (about %(m)s min)"), { m }),
+    arrived: gettext("You have arrived. Scan the QR poster in the lobby to check in."),
+    denied: gettext("Location was not allowed. When you arrive, scan the poster in the lobby."),
+    held: gettext("One moment please: we are checking and your host has been told."),
+    checkedIn: gettext("When you leave, please check out here."),
+    checkout: gettext("Check out"),
+    checkedOut: gettext("You have checked out. Thank you for visiting."),
+    refused: gettext("You cannot enter today. Please contact your host."),
+  });
   const lang = () => (self.officegate && self.officegate.language && self.officegate.language()) ||
-    (document.documentElement.lang === "en" ? "en" : "ja");
-  const t = (key, ...args) => { const v = S[lang()][key]; return typeof v === "function" ? v(...args) : v; };
+    OfficeGateI18n.pageLang();
+  const t = (key, ...args) => {
+    const v = S(OfficeGateI18n.translator(lang()))[key];
+    return typeof v === "function" ? v(...args) : v;
+  };
 
   const style = document.createElement("style");
   style.textContent = `.arrival{margin:1rem 0;padding:1rem;border-radius:12px;background:rgba(15,76,129,.08)}

@@ -7,24 +7,29 @@
   const token = document.body.dataset.token || "";
   if (!root || !token) return;
   const api = "/api/chat/" + encodeURIComponent(token);
-  const T = {
-    ja: { open: "質問する・担当者と話す", close: "閉じる", title: "チャット",
-          hint: "Wi-Fi、駐車場、トイレなど、お気軽にどうぞ。担当者と話したいときはそう書いてください。",
-          placeholder: "メッセージを入力", send: "送信", bot: "ボット", you: "あなた",
-          staff: "担当者", system: "お知らせ", survey: "本日のご来訪はいかがでしたか?(1〜5)",
-          thanks: "ご回答ありがとうございました。", stop: "お知らせを停止", resume: "お知らせを再開",
-          link: "LINE・WhatsAppで続けるには、このコードを送ってください:", error: "送信できませんでした。もう一度お試しください。" },
-    en: { open: "Ask a question or talk to your host", close: "Close", title: "Chat",
-          hint: "Ask about Wi-Fi, parking, toilets and more. Want a person? Just say so.",
-          placeholder: "Type a message", send: "Send", bot: "Bot", you: "You", staff: "Staff",
-          system: "Notice", survey: "How was your visit today? (1-5)",
-          thanks: "Thank you for your feedback.", stop: "Stop notices", resume: "Resume notices",
-          link: "To continue on LINE or WhatsApp, send them this code:", error: "Could not send. Please try again." },
-  };
+  // Every string through the pass page's catalogs (i18n.js; docs/i18n.md).
+  const T = (gettext) => ({
+    open: gettext("Ask a question or talk to your host"),
+    close: gettext("Close"),
+    title: gettext("Chat"),
+    hint: gettext("Ask about Wi-Fi, parking, toilets and more. Want a person? Just say so."),
+    placeholder: gettext("Type a message"),
+    send: gettext("Send"),
+    bot: gettext("Bot"),
+    you: gettext("You"),
+    staff: gettext("Staff member"),
+    system: gettext("Notice"),
+    survey: gettext("How was your visit today? (1-5)"),
+    thanks: gettext("Thank you for your feedback."),
+    stop: gettext("Stop notices"),
+    resume: gettext("Resume notices"),
+    link: gettext("To continue on LINE or WhatsApp, send them this code:"),
+    error: gettext("Could not send. Please try again."),
+  });
   const seen = new Set();
   let state = { open: false, optedOut: false, surveyPending: false, linkCode: "" };
-  const lang = () => (document.documentElement.lang === "en" ? "en" : "ja");
-  const t = (k) => T[lang()][k];
+  const lang = () => OfficeGateI18n.pageLang();
+  const t = (k) => T(OfficeGateI18n.translator(lang()))[k];
 
   const css = document.createElement("style");
   css.textContent = `

@@ -17,7 +17,8 @@
     const data = res.status === 204 ? null : await res.json().catch(() => null);
     if (!res.ok) {
       const d = data && data.detail;
-      throw new Error(d && d.message_ja ? `${d.message_ja} / ${d.message_en}` : `HTTP ${res.status}`);
+      const ja = document.documentElement.lang === "ja";
+      throw new Error(d && d.message_en ? (ja ? d.message_ja : d.message_en) : `HTTP ${res.status}`);
     }
     return data;
   }
@@ -39,28 +40,29 @@
     }
     li.className = `notice ${n.kind}${n.acknowledged ? " acked" : ""}`;
     li.dataset.visit = n.visit_id || "";
+    const ja = document.documentElement.lang === "ja";
     li.replaceChildren(
-      el("div", "t", `${n.title_ja} / ${n.title_en}`),
-      el("div", "b", `${n.body_ja}\n${n.body_en}`),
-      el("div", "muted", new Date(n.at).toLocaleString("ja-JP", {
+      el("div", "t", ja ? n.title_ja : n.title_en),
+      el("div", "b", ja ? n.body_ja : n.body_en),
+      el("div", "muted", new Date(n.at).toLocaleString(OfficeGateL10n.locale(), {
         timeZone: document.documentElement.dataset.timeZone || undefined,  // the office's clock
         dateStyle: "short", timeStyle: "short" })));
     const actions = el("div", "actions");
     if (n.kind === "held_for_approval" && n.visit_id) {
-      const allow = el("button", "", "入館を許可 / Let in");
-      const refuse = el("button", "secondary", "お断りする / Refuse");
+      const allow = el("button", "", gettext("Let in"));
+      const refuse = el("button", "secondary", gettext("Refuse"));
       allow.onclick = () => decide(n, true, li);
       refuse.onclick = () => decide(n, false, li);
       actions.append(allow, refuse);
     }
     if (PRESENT.includes(n.kind) && n.visit_id && !n.acknowledged && !met.has(n.visit_id)) {
-      const meet = el("button", "met", "お会いしました / I've met them");
-      meet.title = "ロビーでの待ち時間の再通知を止めます / Stops the lobby waiting reminders";
+      const meet = el("button", "met", gettext("I've met them"));
+      meet.title = gettext("Stops the lobby waiting reminders");
       meet.onclick = () => markMet(n, li);
       actions.append(meet);
     }
     if (!n.acknowledged) {
-      const ack = el("button", "secondary", "確認しました / Got it");
+      const ack = el("button", "secondary", gettext("Got it"));
       ack.onclick = async () => show(await call("POST", `/api/notify/notices/${n.id}/ack`));
       actions.append(ack);
     }
@@ -89,7 +91,7 @@
       await call("POST", `/api/visits/${n.visit_id}/met`);
       noLongerWaiting(n.visit_id);
       show(await call("POST", `/api/notify/notices/${n.id}/ack`));
-      seen.get(n.id).append(el("p", "ok", "お会いしました。再通知は止まります / Met: no more reminders"));
+      seen.get(n.id).append(el("p", "ok", gettext("Met: no more reminders")));
     } catch (e) {
       li.append(el("p", "error", e.message));
     }
@@ -106,7 +108,7 @@
   function renderTargets(targets) {
     $("targets").replaceChildren(...targets.map((tg) => {
       const li = el("li", "", `${tg.label} `);
-      const rm = el("button", "link", "削除 / Remove");
+      const rm = el("button", "link", gettext("Remove"));
       rm.onclick = async () => { await call("DELETE", `/api/notify/targets/${tg.id}`); load(); };
       li.append(rm);
       return li;
@@ -115,8 +117,8 @@
 
   function live() {
     const source = new EventSource("/api/notify/feed");
-    source.onopen = () => { $("live").classList.add("on"); $("live-text").textContent = "リアルタイム更新中 / Live"; };
-    source.onerror = () => { $("live").classList.remove("on"); $("live-text").textContent = "再接続中… / Reconnecting…"; };
+    source.onopen = () => { $("live").classList.add("on"); $("live-text").textContent = gettext("Live"); };
+    source.onerror = () => { $("live").classList.remove("on"); $("live-text").textContent = gettext("Reconnecting…"); };
     source.addEventListener("notice", (e) => show(JSON.parse(e.data)));
   }
 
@@ -128,11 +130,11 @@
   async function enablePush() {
     const status = $("push-status");
     if (!("serviceWorker" in navigator) || !("PushManager" in self)) {
-      status.textContent = "このブラウザはプッシュ通知に対応していません / This browser has no push support."; return;
+      status.textContent = gettext("This browser has no push support."); return;
     }
     try {
       if ((await Notification.requestPermission()) !== "granted") {
-        status.textContent = "通知が許可されませんでした / Notifications were not allowed."; return;
+        status.textContent = gettext("Notifications were not allowed."); return;
       }
       const reg = await navigator.serviceWorker.register("/host/sw.js", { scope: "/host" });
       await navigator.serviceWorker.ready;
@@ -140,7 +142,7 @@
       const sub = await reg.pushManager.subscribe({ userVisibleOnly: true,
         applicationServerKey: b64urlToBytes(public_key) });
       await call("POST", "/api/notify/targets", { kind: "webpush", subscription: sub.toJSON() });
-      status.textContent = "この端末に通知します / Push is on for this device.";
+      status.textContent = gettext("Push is on for this device.");
       load();
     } catch (e) {
       status.textContent = e.message;
@@ -152,7 +154,7 @@
     e.preventDefault();
     try {
       await call("POST", "/api/notify/targets", { kind: "apprise", url: e.target.url.value });
-      e.target.reset(); $("form-status").textContent = "追加しました / Added."; load();
+      e.target.reset(); $("form-status").textContent = gettext("Added."); load();
     } catch (err) { $("form-status").textContent = err.message; }
   };
   $("prefs").onsubmit = async (e) => {
@@ -160,7 +162,7 @@
     try {
       await call("PUT", "/api/notify/prefs", { fallback_url: e.target.fallback_url.value || null,
         ack_minutes: Number(e.target.ack_minutes.value) });
-      $("form-status").textContent = "保存しました / Saved.";
+      $("form-status").textContent = gettext("Saved.");
     } catch (err) { $("form-status").textContent = err.message; }
   };
   load().catch((e) => { $("form-status").textContent = e.message; });

@@ -1,76 +1,80 @@
-/* Every visible string of the pass page, in Japanese and English. */
+/*
+ * Every visible string of the pass page, from the gettext catalogs (Babel extracts each
+ * gettext("...") below; docs/i18n.md). The page embeds the catalogs of the visitor languages
+ * in <script id="og-catalogs">, so switching language needs no network (the pass works
+ * offline). A message without a translation shows its English source.
+ */
 (function (global) {
   "use strict";
 
-  const STRINGS = {
-    ja: {
-      pageTitle: "来訪者パス",
-      title: "来訪者パス",
-      toggle: "English",
-      toggleLabel: "Switch to English",
-      loading: "パスを読み込んでいます…",
-      instruction: "この QR コードをゲートのカメラにかざしてください",
-      instructionDoor: "この QR コードをドアのカメラにかざしてください",
-      instructionGateDoor: "この QR コードをゲートと会議室のドアのカメラにかざしてください",
-      instructionCheckIn: "到着したら、ロビーのポスターの QR をスマートフォンのカメラで読み取ってチェックインしてください",
-      instructionMachine: (machine) => `この QR コードを${machine}のカメラにかざしてください`,
-      refreshIn: (s) => `あと ${s} 秒で新しいコードに変わります`,
-      qrLabel: "入館用 QR コード",
-      offline: "オフラインです。パスはそのまま使えます",
-      brightness: "画面の明るさを上げ、画面を点けたままにしてください",
-      checkedIn: "チェックイン済み",
-      visitor: "来訪者",
-      host: "担当者",
-      when: "日時",
-      room: "会議室",
-      directions: "道順",
-      validFrom: (t) => `このパスは ${t} から使えます`,
-      retry: "もう一度読み込む",
-      errBound: "このリンクは別の端末ですでに開かれています。この端末ではパスを表示できません。担当者にお問い合わせください。",
-      errExpired: "このパスは有効期限が切れています。",
-      errRevoked: "このパスは取り消されました。担当者にお問い合わせください。",
-      errNotFound: "パスが見つかりません。リンクをご確認ください。",
-      errNetwork: "パスを読み込めませんでした。電波の良い場所でもう一度お試しください。",
-      errBroken: "パスを表示できませんでした。担当者にお問い合わせください。",
-      checkedOut: "チェックアウトしました。ご来訪ありがとうございました。",
-    },
-    en: {
-      pageTitle: "Visitor pass",
-      title: "Visitor pass",
-      toggle: "日本語",
-      toggleLabel: "日本語に切り替える",
-      loading: "Loading your pass…",
-      instruction: "Hold this QR code to the gate camera",
-      instructionDoor: "Hold this QR code to the camera at the door",
-      instructionGateDoor: "Hold this QR code to the camera at the gate and at the meeting room door",
-      instructionCheckIn: "When you arrive, scan the QR poster in the lobby with your phone's camera to check in",
-      instructionMachine: (machine) => `Hold this QR code to the camera of the ${machine}`,
-      refreshIn: (s) => `New code in ${s} s`,
-      qrLabel: "Entry QR code",
-      offline: "You're offline — your pass still works",
-      brightness: "Turn your screen brightness up and keep the screen on",
-      checkedIn: "Checked in",
-      visitor: "Visitor",
-      host: "Your host",
-      when: "Meeting time",
-      room: "Room",
-      directions: "Directions",
-      validFrom: (t) => `This pass can be used from ${t}`,
-      retry: "Try again",
-      errBound: "This link was already opened on another phone, so the pass can't be shown here. Please contact your host.",
-      errExpired: "This pass has expired.",
-      errRevoked: "This pass has been cancelled. Please contact your host.",
-      errNotFound: "This pass was not found. Please check the link.",
-      errNetwork: "Couldn't load your pass. Please try again where you have signal.",
-      errBroken: "The pass can't be shown. Please contact your host.",
-      checkedOut: "You have checked out. Thank you for visiting.",
-    },
-  };
+  const LANGS = ["ja", "en", "zh_CN"];
+  // The toggle names the language it switches to, in that language.
+  const NEXT = { ja: "en", en: "ja", zh_CN: "ja" };
+  const NAMES = { ja: "日本語", en: "English", zh_CN: "简体中文" };
+  const SWITCH = { ja: "日本語に切り替える", en: "Switch to English", zh_CN: "切换到简体中文" };
+
+  let catalogs = {};
+  try {
+    const node = global.document && global.document.getElementById("og-catalogs");
+    catalogs = node ? JSON.parse(node.textContent || "{}") : {};
+  } catch (e) {
+    catalogs = {};
+  }
+
+  function translator(lang) {
+    const table = catalogs[lang] || {};
+    return (message) => (Object.prototype.hasOwnProperty.call(table, message) ? table[message] : message);
+  }
+
+  function fill(message, values) {
+    return message.replace(/%\((\w+)\)s/g, (m, key) => (key in values ? String(values[key]) : m));
+  }
+
+  function table(lang) {
+    const gettext = translator(lang);
+    const next = NEXT[lang] || "ja";
+    return {
+      pageTitle: gettext("Visitor pass"),
+      privacyKept: gettext("My data (see, download, erase)"),
+      privacyNotice: gettext("Privacy notice"),
+      title: gettext("Visitor pass"),
+      toggle: NAMES[next],
+      toggleLabel: SWITCH[next],
+      loading: gettext("Loading your pass…"),
+      instruction: gettext("Hold this QR code to the gate camera"),
+      instructionDoor: gettext("Hold this QR code to the camera at the door"),
+      instructionGateDoor: gettext("Hold this QR code to the camera at the gate and at the meeting room door"),
+      instructionCheckIn: gettext("When you arrive, scan the QR poster in the lobby with your phone's camera to check in"),
+      instructionMachine: (machine) => fill(gettext("Hold this QR code to the camera of the %(machine)s"), { machine }),
+      refreshIn: (s) => fill(gettext("New code in %(s)s s"), { s }),
+      qrLabel: gettext("Entry QR code"),
+      offline: gettext("You're offline — your pass still works"),
+      brightness: gettext("Turn your screen brightness up and keep the screen on"),
+      checkedIn: gettext("Checked in"),
+      visitor: gettext("Visitor"),
+      host: gettext("Your host"),
+      when: gettext("Meeting time"),
+      room: gettext("Room"),
+      directions: gettext("Directions"),
+      validFrom: (t) => fill(gettext("This pass can be used from %(t)s"), { t }),
+      retry: gettext("Try again"),
+      errBound: gettext("This link was already opened on another phone, so the pass can't be shown here. Please contact your host."),
+      errExpired: gettext("This pass has expired."),
+      errRevoked: gettext("This pass has been cancelled. Please contact your host."),
+      errNotFound: gettext("This pass was not found. Please check the link."),
+      errNetwork: gettext("Couldn't load your pass. Please try again where you have signal."),
+      errBroken: gettext("The pass can't be shown. Please contact your host."),
+      checkedOut: gettext("You have checked out. Thank you for visiting."),
+    };
+  }
+
+  const STRINGS = {};
+  for (const lang of LANGS) STRINGS[lang] = table(lang);
 
   /** The string `key` in `lang`, calling it with `args` when it is a template. */
   function t(lang, key, ...args) {
-    const table = STRINGS[lang] || STRINGS.ja;
-    const value = table[key];
+    const strings = STRINGS[lang] || STRINGS.ja;
+    const value = strings[key];
     return typeof value === "function" ? value(...args) : value;
   }
 
@@ -102,7 +106,8 @@
   function format(lang, value, opts) {
     const d = toDate(value);
     const zoned = { ...opts, timeZone: siteZone() };
-    return d ? new Intl.DateTimeFormat(lang === "en" ? "en-GB" : "ja-JP", zoned).format(d) : "";
+    const locale = lang === "en" ? "en-GB" : lang === "zh_CN" ? "zh-CN" : "ja-JP";
+    return d ? new Intl.DateTimeFormat(locale, zoned).format(d) : "";
   }
 
   /** The day of a date/time (epoch seconds or ISO text) for `lang`, or "" if unreadable. */
@@ -115,5 +120,12 @@
     return format(lang, value, { hour: "2-digit", minute: "2-digit" });
   }
 
-  global.OfficeGateI18n = { STRINGS, t, toDate, formatDate, formatTime, siteZone };
+  /** The page's language now (<html lang> as pass.js sets it): ja, en or zh_CN. */
+  function pageLang() {
+    const tag = (global.document && global.document.documentElement.lang) || "ja";
+    return tag === "zh-Hans" ? "zh_CN" : LANGS.includes(tag) ? tag : "ja";
+  }
+
+  global.OfficeGateI18n = { STRINGS, LANGS, NEXT, t, toDate, formatDate, formatTime, siteZone,
+                            translator, fill, pageLang };
 })(self);

@@ -28,8 +28,8 @@
 
   function pickLanguage() {
     const chosen = localStorage.getItem("og.lang");
-    if (chosen === "ja" || chosen === "en") return chosen;
-    return body.dataset.lang === "en" ? "en" : "ja";
+    if (OfficeGateI18n.LANGS.includes(chosen)) return chosen;
+    return OfficeGateI18n.LANGS.includes(body.dataset.lang) ? body.dataset.lang : "ja";
   }
 
   /** A random id for this phone, made once and kept (the server binds the pass to it). */
@@ -51,7 +51,7 @@
 
   function applyLanguage() {
     const lang = state.lang;
-    document.documentElement.lang = lang;
+    document.documentElement.lang = lang === "zh_CN" ? "zh-Hans" : lang;
     document.title = t(lang, "pageTitle");
     for (const el of document.querySelectorAll("[data-i18n]")) {
       el.textContent = t(lang, el.dataset.i18n);
@@ -59,7 +59,10 @@
     const toggle = $("lang-toggle");
     toggle.textContent = t(lang, "toggle");
     toggle.setAttribute("aria-label", t(lang, "toggleLabel"));
-    toggle.lang = lang === "ja" ? "en" : "ja";
+    toggle.lang = OfficeGateI18n.NEXT[lang] === "zh_CN" ? "zh-Hans" : OfficeGateI18n.NEXT[lang];
+    for (const choice of document.querySelectorAll("[data-lang-choice]")) {
+      choice.hidden = choice.dataset.langChoice === lang;
+    }
     $("qr").setAttribute("aria-label", t(lang, "qrLabel"));
     renderDetails();
     renderError();
@@ -107,7 +110,8 @@
     $("error").classList.toggle("error", !e.done); // a visit that ended well is no error
     $("error").classList.toggle("done", !!e.done);
     const other = state.lang === "ja" ? "en" : "ja";
-    const msg = (lang) => (e.key ? t(lang, e.key) : e[lang] || t(lang, "errBroken"));
+    // Server messages come in Japanese and English; a Chinese page shows the English one.
+    const msg = (lang) => (e.key ? t(lang, e.key) : e[lang === "zh_CN" ? "en" : lang] || t(lang, "errBroken"));
     $("error-primary").textContent = msg(state.lang);
     $("error-secondary").textContent = msg(other);
     $("error-secondary").lang = other;
@@ -296,6 +300,7 @@
   function tellLanguage() {
     const chosen = localStorage.getItem("og.lang");
     const sentKey = "og.lang.sent." + token;
+    // Notices are written in Japanese or English (a Chinese page keeps the invitation's).
     if (!token || (chosen !== "ja" && chosen !== "en") || localStorage.getItem(sentKey) === chosen) return;
     fetch("/api/chat/" + encodeURIComponent(token) + "/language", {
       method: "PUT", headers: { "Content-Type": "application/json" },
@@ -305,12 +310,16 @@
     }).catch(() => { /* offline: sent again when back online */ });
   }
 
-  $("lang-toggle").addEventListener("click", () => {
-    state.lang = state.lang === "ja" ? "en" : "ja";
+  function chooseLanguage(lang) {
+    state.lang = lang;
     localStorage.setItem("og.lang", state.lang);
     applyLanguage();
     tellLanguage();
-  });
+  }
+  $("lang-toggle").addEventListener("click", () => chooseLanguage(OfficeGateI18n.NEXT[state.lang] || "ja"));
+  for (const choice of document.querySelectorAll("[data-lang-choice]")) {
+    choice.addEventListener("click", () => chooseLanguage(choice.dataset.langChoice));
+  }
   document.addEventListener("og:drink-waiting", (e) => {
     state.machine = e.detail || null;
     renderDetails();

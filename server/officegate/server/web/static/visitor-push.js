@@ -13,14 +13,14 @@
   if (!box || !token || !("serviceWorker" in navigator) || !("PushManager" in window) ||
       !("Notification" in window)) return;
   const api = `/api/p/${encodeURIComponent(token)}/push-subscription`;
-  const TEXT = {
-    ask: ["通知を受け取る", "Get notified"],
-    on: ["通知はオンです", "Notifications are on"],
-    off: ["通知をオフにする", "Turn off"],
-    denied: ["通知がブロックされています（ブラウザの設定で許可できます）",
-             "Notifications are blocked (allow them in the browser settings)"],
-    failed: ["通知を設定できませんでした。もう一度お試しください。", "Could not turn on notifications. Please try again."],
-  };
+  // Every string through the pass page's catalogs (i18n.js; docs/i18n.md).
+  const TEXT = (gettext) => ({
+    ask: gettext("Get notified"),
+    on: gettext("Notifications are on"),
+    off: gettext("Turn off"),
+    denied: gettext("Notifications are blocked (allow them in the browser settings)"),
+    failed: gettext("Could not turn on notifications. Please try again."),
+  });
 
   // A few rules of our own (pass.css belongs to the pass page), in the page's colours.
   const style = document.createElement("style");
@@ -34,7 +34,7 @@
   // In the page's language (pass.js sets <html lang> and its toggle switches it).
   function pair(key, tag) {
     const node = document.createElement(tag || "span");
-    node.textContent = TEXT[key][document.documentElement.lang === "en" ? 1 : 0];
+    node.textContent = TEXT(OfficeGateI18n.translator(OfficeGateI18n.pageLang()))[key];
     return node;
   }
   let shown = null;

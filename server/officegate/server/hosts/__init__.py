@@ -1,0 +1,1 @@
+"""Host pages: invite, my visits, one visit."""
