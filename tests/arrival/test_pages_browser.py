@@ -7,7 +7,9 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -36,7 +38,8 @@ def stack(tmp_path: Path, mqtt_broker: BrokerAddress, database_url: str) -> Iter
     s.stop()
 
 
-def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) -> None:
+def test_pass_page_shares_location_then_checks_in_from_the_poster(playwright: Any,
+                                                                   stack: Stack) -> None:
     from .conftest import noon_zone
 
     admin = {"Authorization": f"Bearer {stack.token('admin')}"}
@@ -45,7 +48,7 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
         "checkin_zones": ["lobby"], "timezone": noon_zone()}).raise_for_status()
     invitation = stack.invite(host_token=stack.token("host"), visitor_name="Aiko Tanaka",
                               zones=["lobby"], room="3F Sakura", directions="Left of the lift")
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
@@ -38,14 +40,15 @@ def stack(tmp_path: Path, mqtt_broker: BrokerAddress, database_url: str) -> Iter
     running.stop()
 
 
-def test_pass_page_qr_in_a_real_browser_opens_the_gate(stack: Stack, tmp_path: Path) -> None:
+def test_pass_page_qr_in_a_real_browser_opens_the_gate(playwright: Any, stack: Stack,
+                                                       tmp_path: Path) -> None:
     gate = stack.gate_name  # type: ignore[attr-defined]
     invitation = stack.invite(host_token=stack.token("host"), visitor_name="Aiko Tanaka",
                               zones=["lobby"], room="3F Sakura")
     stack.add_gate(gate, "lobby")
     _agent, board, _camera = stack.gates[gate]
 
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -138,12 +139,12 @@ def _employee_pass(browser: Any, stack: Stack, folder: Path) -> None:
     assert decision.reason is Reason.ACCEPTED
 
 
-def test_invite_page_to_gate_with_the_host_watching(stack: Stack, inbox: Inbox,
+def test_invite_page_to_gate_with_the_host_watching(playwright: Any, stack: Stack, inbox: Inbox,
                                                     tmp_path: Path) -> None:
     stack.add_gate(stack.gate_name, "lobby")  # type: ignore[attr-defined]
     folder = _shots() or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             host = browser.new_context(viewport={"width": 390, "height": 844},

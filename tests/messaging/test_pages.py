@@ -6,6 +6,8 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
+from typing import Any
 
 import httpx
 import pytest
@@ -162,13 +164,12 @@ def test_absurd_ids_and_assignees_are_refused_not_500(client: TestClient, office
         assert r.status_code == 303, (value, r.status_code)
 
 
-def test_switching_the_pass_page_to_english_makes_notices_english(live_server: str,
+def test_switching_the_pass_page_to_english_makes_notices_english(playwright: Any, live_server: str,
                                                                   office: Office) -> None:
     """The real pass page in chromium: the language switch is stored for the notices."""
 
     if not HAS_CHROMIUM:
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
     with httpx.Client(base_url=live_server, timeout=10, headers=PHONE) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
                                                     "password": PASSWORD}).json()["access_token"]
@@ -178,7 +179,7 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
         link = visit["pass_url"].rsplit("/p/", 1)[1]
         http.post(f"/api/chat/{link}/messages", json={"text": "トイレはどこですか"})
         assert http.get(f"/api/chat/{link}").json()["notice_lang"] == "ja"
-        with sync_api.sync_playwright() as p:
+        with nullcontext(playwright) as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:

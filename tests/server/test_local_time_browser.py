@@ -6,8 +6,10 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -43,10 +45,10 @@ def _shot(page: object, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / name), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_a_host_abroad_books_and_reads_office_time(stack: Stack) -> None:
+def test_a_host_abroad_books_and_reads_office_time(playwright: Any, stack: Stack) -> None:
     tomorrow = (datetime.now(TOKYO) + timedelta(days=1)).date()
     account = stack.accounts["host"]
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             laptop = browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
