@@ -65,3 +65,36 @@ def save(name: str, result: dict[str, Any]) -> Path:
     path = RESULTS / f"{name}.json"
     path.write_text(json.dumps(result, indent=2) + "\n")
     return path
+
+
+def fanout_rounds(sent: dict[int, float], arrivals: dict[int, list[float]],
+                  edges: int) -> tuple[list[dict[str, Any]], float | None]:
+    """Per round (by version): edges reached, last and median edge's latency from the publish
+    in ``sent``; and the worst last-edge latency over the rounds every edge got."""
+    out = []
+    for version, t0 in sent.items():
+        times = sorted(arrivals.get(version, []))
+        out.append({"round": version, "received": len(times),
+                    "last_s": round(times[-1] - t0, 4) if times else None,
+                    "p50_s": round(times[len(times) // 2] - t0, 4) if times else None})
+    complete = [float(r["last_s"]) for r in out if r["received"] == edges and r["last_s"]]
+    return out, max(complete, default=None)
+
+
+def publish_revocation_rounds(pub: Any, site: str, rounds: int, pause: float,
+                              **publish: Any) -> dict[int, float]:
+    """Publish ``rounds`` Revocations (1,000 pass ids, versions 1..) on ``pub`` (a connected
+    paho client), ``pause`` s apart; returns when each was published (time.time())."""
+    from officegate.protocol import topics
+    from officegate.protocol.messages import Revocations
+
+    ids = tuple(secrets.token_hex(8) for _ in range(1000))
+    sent: dict[int, float] = {}
+    for version in range(1, rounds + 1):
+        payload = Revocations(site, version, ids).to_json()
+        sent[version] = time.time()
+        info = pub.publish(topics.site_revocations(site), payload, qos=1, **publish)
+        if not publish.get("retain"):
+            info.wait_for_publish(10)
+        time.sleep(pause)  # let the round finish before the next
+    return sent

@@ -25,7 +25,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import machine, save  # noqa: E402
+from _common import fanout_rounds, machine, publish_revocation_rounds, save  # noqa: E402
 
 from officegate.mqtt import make_client, parse_mqtt_url  # noqa: E402
 from officegate.protocol import topics  # noqa: E402
@@ -87,13 +87,7 @@ def run(url: str, edges: int, rounds: int, processes: int) -> dict[str, Any]:
     pub = make_client(client_id=f"server-{site}", broker=broker, clean_session=True)
     pub.connect(broker.host, broker.port, 60)
     pub.loop_start()
-    ids = tuple(secrets.token_hex(8) for _ in range(1000))
-    sent: dict[int, float] = {}
-    for version in range(1, rounds + 1):
-        payload = Revocations(site, version, ids).to_json()
-        sent[version] = time.time()
-        pub.publish(topics.site_revocations(site), payload, qos=1).wait_for_publish(10)
-        time.sleep(1.5)  # let the round finish before the next
+    sent = publish_revocation_rounds(pub, site, rounds, 1.5)
     merged: dict[int, list[float]] = {}
     for _ in procs:
         for version, times in results.get(timeout=120).items():
@@ -102,16 +96,10 @@ def run(url: str, edges: int, rounds: int, processes: int) -> dict[str, Any]:
         p.join(timeout=30)
     pub.disconnect()
     pub.loop_stop()
-    out = []
-    for version, t0 in sent.items():
-        times = sorted(merged.get(version, []))
-        out.append({"round": version, "received": len(times),
-                    "last_s": round(times[-1] - t0, 4) if times else None,
-                    "p50_s": round(times[len(times) // 2] - t0, 4) if times else None})
-    complete = [r for r in out if r["received"] == edges]
+    out, worst = fanout_rounds(sent, merged, edges)
     return {"edges": edges, "connected": connected, "processes": processes, "rounds": out,
-            "worst_last_s": max((r["last_s"] for r in complete), default=None),
-            "all_received": len(complete) == len(out)}
+            "worst_last_s": worst,
+            "all_received": all(r["received"] == edges for r in out)}
 
 
 def main() -> int:

@@ -130,3 +130,17 @@ def database_url(tmp_path: Path, postgres_admin_url: str | None,
 def topic_prefix() -> str:
     """A unique suffix so tests sharing one real broker never see each other's messages."""
     return uuid.uuid4().hex[:8]
+
+
+@pytest.fixture(scope="session")
+def playwright() -> Iterator[object]:
+    """One Playwright driver for the whole session: its sync API runs an event loop of its own,
+    and a second one started while the first lives fails ("Sync API inside the asyncio loop"),
+    so every browser test takes this one (and launches Debian's chromium from it)."""
+    from support.system import CHROMIUM, HAS_CHROMIUM
+
+    if not HAS_CHROMIUM:
+        pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    with sync_api.sync_playwright() as driver:
+        yield driver

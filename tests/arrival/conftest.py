@@ -19,6 +19,8 @@ import pytest
 from fastapi.testclient import TestClient
 from support.office import (
     PASSWORD,
+    VISITOR_PHONE,
+    as_visitor_phone,
     bearer,
     build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
@@ -81,6 +83,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress
            ) -> Iterator[TestClient]:
     app = create_app(settings, broker=mqtt_broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
 
 
@@ -127,7 +130,7 @@ def invite(client: TestClient, office: Office, *, name: str = "佐藤 花子 Han
     r = client.post("/api/visits", json=body, headers=bearer(client, office.host))
     assert r.status_code == 201, r.text
     token = r.json()["pass_url"].rsplit("/p/", 1)[1]
-    device = secrets.token_hex(16)
+    device = VISITOR_PHONE  # the test client is this visitor's phone
     opened = client.post(f"/api/p/{token}/open", json={"device_id": device})
     assert opened.status_code == 200, opened.text
     return Phone(token, device, opened.json(), r.json()["visit_id"])

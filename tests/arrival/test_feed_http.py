@@ -4,8 +4,6 @@ client reading Server-Sent Events, a reconnect with Last-Event-ID, and strangers
 from __future__ import annotations
 
 import json
-import socket
-import threading
 import time
 from collections.abc import Iterator
 from datetime import timedelta
@@ -13,7 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
-import uvicorn
+from support.receivers import serving_app
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.app import create_app
@@ -28,20 +26,8 @@ def live(settings: Settings, office: Office, mqtt_broker: BrokerAddress
          ) -> Iterator[tuple[str, Any]]:
     """The app served by uvicorn on 127.0.0.1 (URL, app)."""
     app = create_app(settings, broker=mqtt_broker)
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
-                                           log_level="warning", timeout_graceful_shutdown=5))
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 30
-    while not server.started:
-        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}", app
-    server.should_exit = True
-    thread.join(15)
+    with serving_app(app) as url:
+        yield url, app
 
 
 def events(lines: Iterator[str]) -> Iterator[dict[str, str]]:

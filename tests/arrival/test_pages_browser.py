@@ -7,12 +7,15 @@ from __future__ import annotations
 import re
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
 import zxingcpp
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack
@@ -35,7 +38,8 @@ def stack(tmp_path: Path, mqtt_broker: BrokerAddress, database_url: str) -> Iter
     s.stop()
 
 
-def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) -> None:
+def test_pass_page_shares_location_then_checks_in_from_the_poster(playwright: Any,
+                                                                   stack: Stack) -> None:
     from .conftest import noon_zone
 
     admin = {"Authorization": f"Bearer {stack.token('admin')}"}
@@ -44,7 +48,7 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
         "checkin_zones": ["lobby"], "timezone": noon_zone()}).raise_for_status()
     invitation = stack.invite(host_token=stack.token("host"), visitor_name="Aiko Tanaka",
                               zones=["lobby"], room="3F Sakura", directions="Left of the lift")
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=[
             "--no-sandbox", "--disable-gpu", "--disable-background-networking",
             "--disable-component-update", "--disable-sync", "--no-first-run"])
@@ -58,7 +62,7 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
             page.wait_for_selector("#arrival:not([hidden]) button")
             assert "not stored" in page.inner_text("#arrival")
             page.click("#arrival button")  # "Share location"
-            page.wait_for_function(
+            wait_for_js(page,
                 "document.querySelector('#arrival').textContent.includes('Almost there')")
             before = page.evaluate("self.officegate.currentText()")
 
@@ -79,11 +83,12 @@ def test_pass_page_shares_location_then_checks_in_from_the_poster(stack: Stack) 
             assert "Left of the lift" in page.inner_text("#done")
             page.click("#to-pass")
             page.wait_for_selector("#checked-in:not([hidden])")
-            page.wait_for_function("self.officegate.currentText() !== null")
+            wait_for_js(page, "self.officegate.currentText() !== null")
             after = page.evaluate("self.officegate.currentText()")
             assert after[12:] != before[12:]  # a new signed pass, not just a new code
+            phone_id = page.evaluate("localStorage.getItem('og.device')")  # the pass's phone
             status = stack.http.get(f"/api/p/{invitation['pass_url'].rsplit('/', 1)[1]}"
-                                    "/arrival").json()
+                                    "/arrival", headers={"X-Pass-Device": phone_id}).json()
             assert status["checkin"] == "checked_in" and status["approached"]
         finally:
             browser.close()

@@ -20,6 +20,7 @@ from officegate.protocol import (
     pass_secret,
     rotating_code,
     rotating_text,
+    static_text,
 )
 
 app = build_app()
@@ -143,3 +144,18 @@ def test_edge_without_a_camera_says_so_instead_of_crashing(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "Traceback" not in result.output
     assert "camera" in result.output.lower()
+
+
+def test_scan_of_a_pass_whose_claims_hold_rich_markup_prints_them_plainly(
+        tmp_path: Path) -> None:
+    now = int(time.time())
+    claims = PassClaims(issuer="[/red]", subject="v-1", pass_id=b"\x02" * 8, issued_at=now,
+                        not_before=now - 60, expires=now + 3600, kind=PassKind.VISITOR,
+                        visit_id=7, zones=("[/bold]lobby",), doors=())
+    image = tmp_path / "qr[bold].png"
+    segno.make(static_text(issue_pass(claims, SigningKey.generate())), error="m",
+               mode="alphanumeric").save(str(image), scale=6)
+    result = runner.invoke(app, ["scan", str(image)])
+    assert result.exit_code == 0 and result.exception is None, result.output
+    assert "site [/red]" in result.output and "[/bold]lobby" in result.output
+    assert "qr[bold].png" in result.output

@@ -28,7 +28,37 @@ def test_compose_file_matches_the_compose_specification(compose: dict) -> None:
 
 
 def test_compose_has_broker_database_server_and_a_gate(compose: dict) -> None:
-    assert {"mosquitto", "postgres", "server", "gate-1"} <= set(compose["services"])
+    assert {"mosquitto", "postgres", "server-1", "server-2", "proxy", "gate-1"} <= set(
+        compose["services"])
+
+
+def test_server_replicas_share_keys_database_broker_and_share_group(compose: dict) -> None:
+    services = compose["services"]
+    env = [services[name]["environment"] for name in ("server-1", "server-2")]
+    for key in ("OFFICEGATE_KEY_ENCRYPTION_KEY", "DATABASE_URL", "MQTT_URL",
+                "OFFICEGATE_MQTT_SHARE_GROUP"):
+        assert env[0][key] == env[1][key], key
+    # The KEK comes from .env, and compose refuses to start without it.
+    assert env[0]["OFFICEGATE_KEY_ENCRYPTION_KEY"].startswith(
+        "${OFFICEGATE_KEY_ENCRYPTION_KEY:?")
+    assert env[0]["OFFICEGATE_MQTT_SHARE_GROUP"]
+    assert "OFFICEGATE_SECRET_KEY" not in env[0]  # shared through the database now
+    # Each replica its own data volume and fixed host name (its own MQTT client id).
+    assert services["server-1"]["volumes"] != services["server-2"]["volumes"]
+    assert services["server-1"]["hostname"] != services["server-2"]["hostname"]
+
+
+def test_the_proxy_fronts_both_replicas_with_the_tested_config(compose: dict) -> None:
+    proxy = compose["services"]["proxy"]
+    assert proxy["image"].startswith("nginx")
+    assert set(proxy["depends_on"]) == {"server-1", "server-2"}
+    mount = next(m for m in proxy["volumes"] if m.startswith("./deploy/nginx/"))
+    conf = (ROOT / mount.split(":")[0]).read_text()
+    # The same file tests/faults/test_two_servers.py runs in front of two real servers.
+    for replica in ("server-1:8000", "server-2:8000"):
+        assert f"server {replica}" in conf
+    assert "proxy_buffering off;" in conf  # live pages (SSE) are not held back
+    assert any(p.endswith(":80") for p in proxy["ports"])
 
 
 def test_mosquitto_config_does_not_drop_queued_qos1_messages(compose: dict) -> None:

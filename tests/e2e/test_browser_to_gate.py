@@ -6,11 +6,14 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 import pytest
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
@@ -37,14 +40,15 @@ def stack(tmp_path: Path, mqtt_broker: BrokerAddress, database_url: str) -> Iter
     running.stop()
 
 
-def test_pass_page_qr_in_a_real_browser_opens_the_gate(stack: Stack, tmp_path: Path) -> None:
+def test_pass_page_qr_in_a_real_browser_opens_the_gate(playwright: Any, stack: Stack,
+                                                       tmp_path: Path) -> None:
     gate = stack.gate_name  # type: ignore[attr-defined]
     invitation = stack.invite(host_token=stack.token("host"), visitor_name="Aiko Tanaka",
                               zones=["lobby"], room="3F Sakura")
     stack.add_gate(gate, "lobby")
     _agent, board, _camera = stack.gates[gate]
 
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -53,7 +57,7 @@ def test_pass_page_qr_in_a_real_browser_opens_the_gate(stack: Stack, tmp_path: P
                                     device_scale_factor=2, is_mobile=True, has_touch=True)
         page = phone.new_page()
         page.goto(invitation["pass_url"])
-        page.wait_for_function("() => window.officegate && window.officegate.currentText()")
+        wait_for_js(page, "() => window.officegate && window.officegate.currentText()")
         # Held close to the gate camera, the QR card fills most of the picture.
         shot = page.locator(".qr-card").screenshot()
         shown_text = page.evaluate("() => window.officegate.currentText()")

@@ -103,3 +103,16 @@ def test_outbox_survives_sigkill(tmp_path: Path) -> None:
     assert [p.id for p in pending] == written
     assert [json.loads(p.payload)["visit_id"] for p in pending] == list(range(1, 20))
     box.close()
+
+
+def test_the_outbox_file_is_readable_by_its_owner_only(tmp_path: Path) -> None:
+    import stat
+
+    box = Outbox(tmp_path / "outbox.db")
+    try:
+        names = list(tmp_path.iterdir())
+        assert len(names) >= 2  # the database and its write-ahead log
+        for name in names:
+            assert stat.S_IMODE(name.stat().st_mode) == 0o600, name
+    finally:
+        box.close()

@@ -44,16 +44,31 @@ class ServerProcess:
     site: str
     port: int = field(default_factory=free_port)
     process: subprocess.Popen[bytes] | None = None
+    env: dict[str, str] = field(default_factory=dict)  # more OFFICEGATE_* settings
 
     def prepare(self) -> Path:
-        """Migrate the database and make the site key; returns the signing key file."""
+        """Migrate the database and make the site key; returns a file holding the signing
+        key (the keys live sealed in the database; the edge driver signs test passes)."""
         from officegate.server.bootstrap import prepare
+        from officegate.server.db import session_scope
+        from officegate.server.keys.service import current_key_record, load_signing_key
         from officegate.server.settings import Settings
+        from officegate.server.sites.service import get_site
 
-        engine, _ = prepare(Settings(data_dir=self.data_dir, database_url=self.database_url,
-                                     site=self.site))
-        engine.dispose()
-        return next((self.data_dir / "keys").glob("*.key"))
+        settings = Settings(data_dir=self.data_dir, database_url=self.database_url,
+                            site=self.site, key_encryption_key=self.env.get(
+                                "OFFICEGATE_KEY_ENCRYPTION_KEY"))  # type: ignore[arg-type]
+        engine, sessions = prepare(settings)
+        try:
+            with session_scope(sessions) as db:
+                record = current_key_record(db=db, site=get_site(db=db, code=self.site))
+                assert record is not None
+                key = load_signing_key(keyring=settings.keyring, record=record)
+        finally:
+            engine.dispose()
+        path = self.data_dir / "edge-signing.key"
+        key.save(path)
+        return path
 
     def start(self, timeout: float = 30.0) -> None:
         """Start serving; returns once /healthz answers (the bridge has connected by then).
@@ -72,7 +87,8 @@ class ServerProcess:
     def _start_once(self, timeout: float) -> None:
         env = {**os.environ, "OFFICEGATE_DATA_DIR": str(self.data_dir),
                "OFFICEGATE_DATABASE_URL": self.database_url, "OFFICEGATE_MQTT_URL": self.mqtt_url,
-               "OFFICEGATE_SITE": self.site}
+               "OFFICEGATE_SITE": self.site, **self.env}
+        self.data_dir.mkdir(parents=True, exist_ok=True)
         log = (self.data_dir / "server.log").open("ab")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "officegate", "server", "--port", str(self.port)],

@@ -9,6 +9,7 @@ import signal
 import socket
 import subprocess
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -36,6 +37,19 @@ def port_open(port: int) -> bool:
     with socket.socket() as s:
         s.settimeout(0.2)
         return s.connect_ex(("127.0.0.1", port)) == 0
+
+
+def spawn_listening(argv: list[str], port: int, what: str, log: Callable[[], str],
+                    timeout: float = 10.0) -> subprocess.Popen[bytes]:
+    """Start ``argv`` and wait until it accepts connections on ``port``; RuntimeError with
+    the end of ``log()`` when it exits or does not listen in time."""
+    process = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + timeout
+    while not port_open(port):
+        if process.poll() is not None or time.monotonic() > deadline:
+            raise RuntimeError(f"{what} did not start: {log()[-2000:]}")
+        time.sleep(0.05)
+    return process
 
 
 class Mosquitto:
@@ -74,13 +88,8 @@ class Mosquitto:
 
     def start(self, timeout: float = 10.0) -> Mosquitto:
         """Start the broker and wait until it accepts connections."""
-        self.process = subprocess.Popen([self.binary, "-c", str(self.conf)],
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        deadline = time.monotonic() + timeout
-        while not port_open(self.port):
-            if self.process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"mosquitto did not start: {self.log_text()[-2000:]}")
-            time.sleep(0.05)
+        self.process = spawn_listening([self.binary, "-c", str(self.conf)], self.port,
+                                       "mosquitto", self.log_text, timeout)
         return self
 
     def reload(self) -> None:

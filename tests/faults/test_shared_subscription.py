@@ -28,6 +28,7 @@ from officegate.server.bootstrap import prepare
 from officegate.server.bridge.service import SiteBridge
 from officegate.server.bridge.sharing import client_id_for
 from officegate.server.bridge.subscriber import DeviceEventsSubscriber
+from officegate.server.keys.vault import make_kek
 from officegate.server.settings import Settings
 
 from .mosquitto import Mosquitto
@@ -119,9 +120,13 @@ class Devices:
             client.loop_stop()
 
 
+KEK = make_kek()  # every server of a site shares one key-encryption key
+
+
 def _settings(tmp_path: Path, name: str, database_url: str, broker: Mosquitto) -> Settings:
     return Settings(data_dir=tmp_path / name, database_url=database_url, site=SITE,
-                    mqtt_url=broker.url, mqtt_share_group=GROUP)
+                    mqtt_url=broker.url, mqtt_share_group=GROUP,
+                    key_encryption_key=KEK)  # type: ignore[arg-type]
 
 
 def _stored(sessions: sessionmaker[Session]) -> list[str]:

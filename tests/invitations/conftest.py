@@ -16,7 +16,12 @@ import pytest
 from aiosmtpd.controller import Controller
 from arrival.conftest import Office, configure, office, settings  # noqa: F401 (fixtures)
 from fastapi.testclient import TestClient
-from support.office import bearer, cheap_argon2  # noqa: F401 (an autouse fixture)
+from support.office import (  # noqa: F401 (cheap_argon2: an autouse fixture)
+    VISITOR_PHONE,
+    as_visitor_phone,
+    bearer,
+    cheap_argon2,
+)
 from support.polling import poll
 
 from officegate.mqtt import BrokerAddress
@@ -88,6 +93,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,  # no
                                 quiet_end_hour=0)
     app = create_app(settings.model_copy(update={"messaging": messaging}), broker=mqtt_broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
 
 
@@ -110,7 +116,7 @@ def rooms(client: TestClient, settings: Settings, office: Office) -> Rooms:  # n
 
 def open_pass(client: TestClient, token: str) -> dict[str, Any]:
     """The visitor's phone opens the link."""
-    r = client.post(f"/api/p/{token}/open", json={"device_id": secrets.token_hex(16)})
+    r = client.post(f"/api/p/{token}/open", json={"device_id": VISITOR_PHONE})
     assert r.status_code == 200, r.text
     return dict(r.json())
 

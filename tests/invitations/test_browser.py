@@ -12,6 +12,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,7 @@ import cv2
 import numpy as np
 import pytest
 from arrival.conftest import noon_zone
+from support.browser import wait_for_js
 
 from officegate.demo.stack import Account, Stack
 from officegate.mqtt import BrokerAddress
@@ -98,7 +100,7 @@ def _login(page: Any, stack: Stack, role: str) -> None:
 
 
 def _gate(stack: Stack, page: Any) -> Reason:
-    page.wait_for_function("() => window.officegate && window.officegate.currentText()")
+    wait_for_js(page, "() => window.officegate && window.officegate.currentText()")
     shot = page.locator(".qr-card").screenshot()
     screen = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_COLOR)
     decisions = stack.show_to_gate(stack.gate_name, lambda: screen,  # type: ignore[attr-defined]
@@ -126,7 +128,7 @@ def _employee_pass(browser: Any, stack: Stack, folder: Path) -> None:
                                locale="en-US").new_page()
     _login(page, stack, "host")
     page.goto(f"{stack.base_url}/me/passes?lang=en")
-    page.wait_for_function("() => document.querySelector('canvas[data-text]')")
+    wait_for_js(page, "() => !!document.querySelector('canvas[data-text]')")
     text = page.get_attribute("canvas[data-text]", "data-text")
     page.screenshot(path=str(folder / "my-passes-phone-en.png"), full_page=True)
     with database_session(stack.settings) as db:
@@ -137,12 +139,12 @@ def _employee_pass(browser: Any, stack: Stack, folder: Path) -> None:
     assert decision.reason is Reason.ACCEPTED
 
 
-def test_invite_page_to_gate_with_the_host_watching(stack: Stack, inbox: Inbox,
+def test_invite_page_to_gate_with_the_host_watching(playwright: Any, stack: Stack, inbox: Inbox,
                                                     tmp_path: Path) -> None:
     stack.add_gate(stack.gate_name, "lobby")  # type: ignore[attr-defined]
     folder = _shots() or tmp_path
     folder.mkdir(parents=True, exist_ok=True)
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         try:
             host = browser.new_context(viewport={"width": 390, "height": 844},
@@ -186,8 +188,9 @@ def test_invite_page_to_gate_with_the_host_watching(stack: Stack, inbox: Inbox,
             host.wait_for_selector(".visit .state[data-state=approaching]", timeout=15000)
             # At the door: the phone's next two reports (the page sends one per 15 s; these
             # are the same requests, sent now) are two confident fixes inside: arrived.
+            device = {"X-Pass-Device": phone.evaluate("localStorage.getItem('og.device')")}
             for metres in (5, 0):
-                r = stack.http.post(f"/api/p/{token}/location", json={
+                r = stack.http.post(f"/api/p/{token}/location", headers=device, json={
                     "lat": OFFICE[0] + metres / 111_195, "lon": OFFICE[1], "acc": 10,
                     "at": time.time()})
                 assert r.status_code == 200, r.text

@@ -15,6 +15,7 @@ from support.mqtt import forget_sessions
 from support.office import (
     ADMIN,
     STAFF,
+    as_visitor_phone,
     bearer,
     build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
@@ -86,6 +87,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress
     app = create_app(settings, broker=mqtt_broker)
     app.state.officegate.journey.subscribe("*", office.journey.append)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
     # Persistent sessions (bridge, room listener) would queue events on a shared broker forever.
     forget_sessions(mqtt_broker, [str(settings.mqtt_client_id),

@@ -23,6 +23,7 @@ from support.office import (
     OTHER_HOST,
     PASSWORD,
     STAFF,
+    as_visitor_phone,
     bearer,
     build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
@@ -153,6 +154,7 @@ def client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
     app = create_app(settings.model_copy(update={"messaging": messaging_config}),
                      broker=mqtt_broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
     forget_sessions(mqtt_broker, [settings.mqtt_client_id or ""])  # the bridge's session
 

@@ -19,6 +19,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from support.office import as_visitor_phone
 from support.polling import wait_for
 
 from officegate.mqtt import BrokerAddress
@@ -47,6 +48,7 @@ def mail_client(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
         "smtp_listen_port": smtp_port, "inbound_mail_max_bytes": MAX_BYTES})
     app = create_app(settings.model_copy(update={"messaging": config}), broker=mqtt_broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
 
 

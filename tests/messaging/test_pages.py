@@ -6,11 +6,14 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import nullcontext
+from typing import Any
 
 import httpx
 import pytest
 import uvicorn
 from fastapi.testclient import TestClient
+from support.browser import wait_for_js
 from support.system import CHROMIUM, HAS_CHROMIUM
 
 from officegate.mqtt import BrokerAddress
@@ -20,6 +23,9 @@ from officegate.server.messaging.config import MessagingConfig
 from officegate.server.settings import Settings
 
 from .conftest import PASSWORD, Office, invite
+
+# The visitor's phone (pass.js makes 32 hex digits and keeps them in localStorage).
+PHONE = {"X-Pass-Device": "0123456789abcdef0123456789abcdef"}
 
 
 def _login(client: TestClient, email: str) -> None:
@@ -90,7 +96,7 @@ def live_server(settings: Settings, office: Office, mqtt_broker: BrokerAddress,
 
 
 def test_sse_stream_delivers_the_host_reply_live(live_server: str, office: Office) -> None:
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    with httpx.Client(base_url=live_server, timeout=10, headers=PHONE) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
                                                     "password": PASSWORD}).json()["access_token"]
         auth = {"Authorization": f"Bearer {token}"}
@@ -122,7 +128,7 @@ def test_sse_stream_delivers_the_host_reply_live(live_server: str, office: Offic
             assert next(lines).startswith("retry:")
             threading.Thread(target=lambda: httpx.post(
                 f"{live_server}/api/chat/{link}/messages", json={"text": "Thanks, see you"},
-                timeout=10)).start()
+                headers=PHONE, timeout=10)).start()
             for line in lines:
                 if line.startswith("data: "):
                     staff_seen.append(json.loads(line[6:]))
@@ -158,14 +164,13 @@ def test_absurd_ids_and_assignees_are_refused_not_500(client: TestClient, office
         assert r.status_code == 303, (value, r.status_code)
 
 
-def test_switching_the_pass_page_to_english_makes_notices_english(live_server: str,
+def test_switching_the_pass_page_to_english_makes_notices_english(playwright: Any, live_server: str,
                                                                   office: Office) -> None:
     """The real pass page in chromium: the language switch is stored for the notices."""
 
     if not HAS_CHROMIUM:
         pytest.skip(f"{CHROMIUM} is absent (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with httpx.Client(base_url=live_server, timeout=10) as http:
+    with httpx.Client(base_url=live_server, timeout=10, headers=PHONE) as http:
         token = http.post("/api/auth/token", json={"email": office.host,
                                                     "password": PASSWORD}).json()["access_token"]
         visit = http.post("/api/visits", headers={"Authorization": f"Bearer {token}"}, json={
@@ -174,16 +179,20 @@ def test_switching_the_pass_page_to_english_makes_notices_english(live_server: s
         link = visit["pass_url"].rsplit("/p/", 1)[1]
         http.post(f"/api/chat/{link}/messages", json={"text": "トイレはどこですか"})
         assert http.get(f"/api/chat/{link}").json()["notice_lang"] == "ja"
-        with sync_api.sync_playwright() as p:
+        with nullcontext(playwright) as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=[
                 "--no-sandbox", "--disable-gpu", "--disable-background-networking"])
             try:
-                page = browser.new_context(locale="ja-JP", viewport={"width": 390,
-                                                                     "height": 844}).new_page()
+                context = browser.new_context(locale="ja-JP", viewport={"width": 390,
+                                                                        "height": 844})
+                # The same phone that wrote above (the pass link is bound to it).
+                context.add_init_script(
+                    f"localStorage.setItem('og.device', '{PHONE['X-Pass-Device']}')")
+                page = context.new_page()
                 page.goto(f"{live_server}/p/{link}")
-                page.wait_for_function("document.documentElement.lang === 'ja'")
+                wait_for_js(page, "document.documentElement.lang === 'ja'")
                 page.click("#lang-toggle")
-                page.wait_for_function("document.documentElement.lang === 'en'")
+                wait_for_js(page, "document.documentElement.lang === 'en'")
                 deadline = time.monotonic() + 30
                 while http.get(f"/api/chat/{link}").json()["notice_lang"] != "en":
                     assert time.monotonic() < deadline, "the switch never reached the server"

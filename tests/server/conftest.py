@@ -19,6 +19,7 @@ from fastapi.testclient import TestClient
 from support.mqtt import forget_sessions
 from support.office import (
     PASSWORD,
+    as_visitor_phone,
     bearer,
     build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
@@ -90,6 +91,7 @@ def client(settings: Settings, office: Office, broker: BrokerAddress) -> Iterato
     """A running server (lifespan started: bridge connected to the broker)."""
     app = create_app(settings, broker=broker)
     with TestClient(app) as c:
+        as_visitor_phone(c)
         yield c
 
 

@@ -91,10 +91,13 @@ def test_access_log_page(client: TestClient, office: Office) -> None:
     client.post("/login", data={"email": office.staff, "password": PASSWORD})
     page = client.get("/staff/access")
     assert page.status_code == 200
-    assert "許可" in page.text and "Accepted" in page.text and "John Smith" in page.text
+    # One language at a time: Japanese by default, English when asked for.
+    assert "許可" in page.text and "Accepted" not in page.text and "John Smith" in page.text
+    english = client.get("/staff/access", headers={"Accept-Language": "en-GB,en;q=0.8"})
+    assert "Accepted" in english.text and "許可" not in english.text
     assert "<script>alert(1)</script>" not in page.text  # escaped, not executed
-    filtered = client.get("/staff/access", params={"device": "", "reason": "accepted",
-                                                   "date": ""})
+    filtered = client.get("/staff/access", params={"device": "", "decision": "accepted",
+                                                   "start": ""})
     assert "佐藤 花子" in filtered.text and "John Smith" not in filtered.text
     home = client.get("/staff")
     assert home.status_code == 200 and office.gate in home.text and "/staff/access" in home.text

@@ -6,11 +6,14 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import Iterator
+from contextlib import nullcontext
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from support.browser import wait_for_js
 from support.system import CHROMIUM, skip_module_without_chromium
 
 from officegate.demo.stack import Account, Stack, wait_for
@@ -42,10 +45,10 @@ def _shot(page: object, name: str) -> None:
         page.screenshot(path=str(Path(SHOTS) / name), full_page=True)  # type: ignore[attr-defined]
 
 
-def test_a_host_abroad_books_and_reads_office_time(stack: Stack) -> None:
+def test_a_host_abroad_books_and_reads_office_time(playwright: Any, stack: Stack) -> None:
     tomorrow = (datetime.now(TOKYO) + timedelta(days=1)).date()
     account = stack.accounts["host"]
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
         try:
             laptop = browser.new_context(timezone_id="America/Los_Angeles", locale="en-US")
@@ -60,7 +63,7 @@ def test_a_host_abroad_books_and_reads_office_time(stack: Stack) -> None:
             page.fill("#book input[name=ends_at]", f"{tomorrow}T16:00")
             page.fill("#book input[name=visitor]", "Aiko Tanaka")
             page.click("#book button[type=submit]")
-            page.wait_for_function(
+            wait_for_js(page,
                 "document.getElementById('result').textContent.includes('pass_urls')")
 
             token = stack.token("host")

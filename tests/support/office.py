@@ -14,6 +14,9 @@ from officegate.server.auth.service import create_user
 from officegate.server.settings import Settings
 
 PASSWORD = "correct horse battery"
+# The phone a test client stands for on pass-page calls (the server binds a pass link to
+# the first phone that uses it; tests of forwarded links use a client without this).
+VISITOR_PHONE = "phone-of-the-test-visitor"
 
 
 @pytest.fixture(autouse=True)
@@ -48,6 +51,12 @@ def bearer(client: TestClient, email: str, password: str = PASSWORD) -> dict[str
     r = client.post("/api/auth/token", json={"email": email, "password": password})
     assert r.status_code == 200, r.text
     return {"Authorization": f"Bearer {r.json()['access_token']}"}
+
+
+def as_visitor_phone(client: TestClient) -> TestClient:
+    """``client`` with the pass page's phone header on every call (:data:`VISITOR_PHONE`)."""
+    client.headers["X-Pass-Device"] = VISITOR_PHONE
+    return client
 
 
 # Who works in a test office: (e-mail, role, name). Folders take the ones they need.

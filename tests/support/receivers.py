@@ -47,11 +47,17 @@ class Receiver:
 
     def wait(self, count: int = 1, timeout: float = WAIT) -> list[dict[str, Any]]:
         """Block until ``count`` requests came in (or the timeout passes)."""
-        deadline = time.monotonic() + timeout
-        with self.arrived:
-            while len(self.requests) < count and time.monotonic() < deadline:
-                self.arrived.wait(0.1)
-        return list(self.requests)
+        return _wait(self.arrived, self.requests, count, timeout)
+
+
+def _wait(arrived: threading.Condition, items: list[Any], count: int, timeout: float
+          ) -> list[Any]:
+    """Block until ``items`` holds ``count`` (or ``timeout`` passes); a copy of them."""
+    deadline = time.monotonic() + timeout
+    with arrived:
+        while len(items) < count and time.monotonic() < deadline:
+            arrived.wait(0.1)
+    return list(items)
 
 
 @contextmanager
@@ -73,3 +79,68 @@ def running_receiver() -> Iterator[Receiver]:
     with serving(Handler) as port:
         rec.port = port
         yield rec
+
+
+@dataclass
+class MailReceiver:
+    """A real SMTP server (aiosmtpd) on a free local port, keeping every message."""
+
+    port: int = 0
+    messages: list[Any] = field(default_factory=list)  # email.message.EmailMessage
+    arrived: threading.Condition = field(default_factory=threading.Condition)
+
+    async def handle_DATA(self, _server: Any, _session: Any, envelope: Any) -> str:  # noqa: N802
+        from email import message_from_bytes, policy
+
+        with self.arrived:
+            self.messages.append(message_from_bytes(envelope.content, policy=policy.default))
+            self.arrived.notify_all()
+        return "250 Message accepted for delivery"
+
+    def wait(self, count: int = 1, timeout: float = WAIT) -> list[Any]:
+        """Block until ``count`` messages came in (or the timeout passes)."""
+        return _wait(self.arrived, self.messages, count, timeout)
+
+
+@contextmanager
+def running_smtp() -> Iterator[MailReceiver]:
+    """A :class:`MailReceiver` listening on 127.0.0.1 until the block ends."""
+    from aiosmtpd.controller import Controller
+
+    from officegate.server.broker import free_port
+
+    inbox = MailReceiver()
+    controller = Controller(inbox, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    inbox.port = int(controller.port)
+    try:
+        yield inbox
+    finally:
+        controller.stop()
+
+
+@contextmanager
+def serving_app(app: Any) -> Iterator[str]:
+    """``app`` served by uvicorn on a free local port (real HTTP, lifespan included) until
+    the block ends; yields its base URL."""
+    import socket
+
+    import uvicorn
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port,
+                                           log_level="warning", timeout_graceful_shutdown=5))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        if not thread.is_alive() or time.monotonic() > deadline:
+            raise RuntimeError("uvicorn did not start")
+        time.sleep(0.05)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(15)

@@ -4,7 +4,6 @@ broker and database, real vending edges with gpiozero mock pins, real passes and
 from __future__ import annotations
 
 import base64
-import secrets
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -20,6 +19,8 @@ from support.mqtt import forget_sessions, publish
 from support.office import (
     ADMIN,
     HOST,
+    VISITOR_PHONE,
+    as_visitor_phone,
     bearer,
     build_office,
     cheap_argon2,  # noqa: F401 (an autouse fixture)
@@ -107,7 +108,7 @@ class Office:
         made = r.json()
         token = made["pass_url"].rsplit("/p/", 1)[1]
         opened = self.client.post(f"/api/p/{token}/open",
-                                  json={"device_id": secrets.token_hex(16)}).json()
+                                  json={"device_id": VISITOR_PHONE}).json()
         phone = SimulatedVisitor(base45.b45decode(opened["cose_b45"]),
                                  base64.b64decode(opened["code_secret"]), self.now)
         return token, phone, int(made["visit_id"])
@@ -155,6 +156,7 @@ def office(tmp_path: Path, database_url: str, mqtt_broker: BrokerAddress,
         (gate, "gate", "lobby"), *((name, "vending", "lobby") for name in machines)])
     app = create_app(settings, broker=mqtt_broker)
     with TestClient(app) as client:
+        as_visitor_phone(client)
         o = Office(client=client, broker=mqtt_broker, site=site, gate=gate, machines=machines,
                    tmp=tmp_path, client_ids=[f"og-test-{site}", f"og-test-{site}-vending"])
         app.state.officegate.journey.subscribe("*", lambda e: o.journey.append(e)

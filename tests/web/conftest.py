@@ -7,7 +7,9 @@ absent. Screenshots land in /tmp/og-shots/ for a person to look at.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from contextlib import nullcontext
 from pathlib import Path
+from typing import Any
 
 import pytest
 from support.system import CHROMIUM, skip_module_without_chromium
@@ -30,9 +32,9 @@ PHONE = {
 
 
 @pytest.fixture(scope="session")
-def browser() -> Iterator[sync_api.Browser]:
+def browser(playwright: Any) -> Iterator[sync_api.Browser]:
     """One headless chromium for the whole session."""
-    with sync_api.sync_playwright() as p:
+    with nullcontext(playwright) as p:
         launched = p.chromium.launch(
             executable_path=CHROMIUM,
             args=["--no-sandbox", "--disable-gpu", "--disable-background-networking",

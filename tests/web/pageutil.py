@@ -10,6 +10,7 @@ import zxingcpp
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.twofactor.totp import TOTP
 from playwright.sync_api import BrowserContext, Page
+from support.browser import wait_for_js
 
 PREFIX = "OG1R"
 # A name that resolves to 127.0.0.1 but is not "localhost": an insecure context, like a phone
@@ -52,7 +53,7 @@ def open_pass(context: BrowserContext, url: str) -> Page:
     """Open the pass page and wait until a QR is drawn."""
     page = context.new_page()
     page.goto(url)
-    page.wait_for_function("window.officegate && window.officegate.currentText()")
+    wait_for_js(page, "window.officegate && window.officegate.currentText()")
     return page
 
 

@@ -12,6 +12,7 @@ import httpx
 import pytest
 from pageutil import current_text, open_pass, quiet_moment, screen_qr_text
 from passsite import ServerThread
+from support.browser import wait_for_js
 
 from officegate.protocol import DoorPolicy, KeySet, Reason, verify
 
@@ -101,15 +102,15 @@ def test_invited_visitor_shows_a_qr_the_gate_accepts_even_offline(
     assert "another phone" in other.locator("#error-secondary").inner_text()
 
     # The first phone, with the server gone, still shows a pass the gate accepts.
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("""async () => !!(await (await caches.open('officegate-pass-v1'))
+    wait_for_js(page, "navigator.serviceWorker.controller !== null")
+    wait_for_js(page, """async () => !!(await (await caches.open('officegate-pass-v1'))
                                  .match(location.href))""")
     office.server.stop()
     context.set_offline(True)
     moment = quiet_moment()
     context.clock.set_fixed_time(datetime.fromtimestamp(moment, tz=UTC))
     page.reload()
-    page.wait_for_function("window.officegate && window.officegate.currentText()")
+    wait_for_js(page, "window.officegate && window.officegate.currentText()")
     offline_text = current_text(page)
     assert screen_qr_text(page) == offline_text
     assert offline_text[12:] == text[12:]

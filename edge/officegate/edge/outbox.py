@@ -60,6 +60,10 @@ class Outbox:
         self.max_age_seconds = max_age_seconds
         self._clock = clock
         self._lock = threading.Lock()
+        # Owner-only before SQLite opens it (its -wal and -shm files take the same mode):
+        # the outbox holds who went through which door.
+        os.close(os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600))
+        os.chmod(self.path, 0o600)
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=FULL")

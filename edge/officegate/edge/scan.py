@@ -12,6 +12,7 @@ from pathlib import Path
 
 import cv2
 from rich.console import Console
+from rich.markup import escape
 
 from officegate.edge.cache import EdgeCache
 from officegate.edge.config import ConfigError, EdgeConfig
@@ -31,7 +32,7 @@ def scan_images(images: list[Path], *, raw: bool, decoder: str, config: Path | N
     try:
         reader = make_decoder(decoder)
     except (DecoderUnavailable, ValueError) as exc:
-        say(f"[red]{exc}[/red]")
+        say(f"[red]{escape(str(exc))}[/red]")
         return 2
     verifier = None
     if config is not None:
@@ -40,21 +41,23 @@ def scan_images(images: list[Path], *, raw: bool, decoder: str, config: Path | N
         try:
             cfg = EdgeConfig.load(config)
         except ConfigError as exc:
-            say(f"[red]{exc}[/red]")
+            say(f"[red]{escape(str(exc))}[/red]")
             return 2
         verifier = build_verifier(cfg, EdgeCache(cfg.data_dir / "cache"))
     status = 0
     for path in images:
+        # What an image or a QR says is data, never Rich markup ("[/red]" would crash it).
+        name = escape(str(path))
         frame = cv2.imread(str(path))
         if frame is None:
-            say(f"{path}: [red]not an image OpenCV can read[/red]")
+            say(f"{name}: [red]not an image OpenCV can read[/red]")
             status = 1
             continue
         started = time.perf_counter()
         texts = reader.decode(frame)
         ms = (time.perf_counter() - started) * 1000
         if not texts:
-            say(f"{path}: [yellow]no QR code found[/yellow] ({reader.name}, {ms:.1f} ms)")
+            say(f"{name}: [yellow]no QR code found[/yellow] ({reader.name}, {ms:.1f} ms)")
             status = 1
             continue
         for text in texts:
@@ -64,10 +67,10 @@ def scan_images(images: list[Path], *, raw: bool, decoder: str, config: Path | N
                 decision = verifier.decide(text, time.time())
                 if decision is not None:
                     colour = "green" if decision.accepted else "red"
-                    say(f"{path}: [{colour}]{decision.reason.value}[/{colour}] "
-                                  f"{decision.detail}", highlight=False)
+                    say(f"{name}: [{colour}]{decision.reason.value}[/{colour}] "
+                        f"{escape(decision.detail)}", highlight=False)
             else:
-                say(f"{path}: {describe(text)}", highlight=False)
+                say(f"{name}: {escape(describe(text))}", highlight=False)
     return status
 
 

@@ -9,6 +9,7 @@ with a simulated camera and gpiozero mock pins.
 from __future__ import annotations
 
 import base64
+import re
 import secrets
 import threading
 import time
@@ -36,6 +37,8 @@ from officegate.server.bootstrap import database_session
 from officegate.server.broker import EmbeddedBroker, free_port
 from officegate.server.devices import service as devices
 from officegate.server.settings import Settings
+
+_PASS_PATH = re.compile(r"^/api/(?:p|chat)/([A-Za-z0-9_-]+)")
 
 
 class StoryError(RuntimeError):
@@ -73,6 +76,7 @@ class Stack:
     accounts: dict[str, Account] = field(default_factory=dict)
     gates: dict[str, tuple[EdgeAgent, SimBoard, SimulatedCamera]] = field(default_factory=dict)
     edge_events: list[AccessEvent] = field(default_factory=list)
+    phones: dict[str, str] = field(default_factory=dict)  # pass link token -> its phone's id
     _embedded: EmbeddedBroker | None = None
     _server: uvicorn.Server | None = None
     _thread: threading.Thread | None = None
@@ -114,7 +118,8 @@ class Stack:
         self._thread.start()
         wait_for("the server to start", lambda: self._server is not None and self._server.started,
                  timeout=90)  # a loaded CI machine can be slow
-        self.http = httpx.Client(base_url=self.base_url, timeout=10)
+        self.http = httpx.Client(base_url=self.base_url, timeout=10,
+                                 event_hooks={"request": [self._name_phone]})
 
     @property
     def base_url(self) -> str:
@@ -157,10 +162,18 @@ class Stack:
             raise StoryError(f"invitation refused: {response.status_code} {response.text}")
         return dict(response.json())
 
+    def _name_phone(self, request: httpx.Request) -> None:
+        """Each visitor's pass-page calls carry their own phone's id, as the page does (the
+        server answers a pass link only on the phone that opened it)."""
+        found = _PASS_PATH.match(request.url.path)
+        if found and found.group(1) in self.phones:
+            request.headers["X-Pass-Device"] = self.phones[found.group(1)]
+
     def open_pass(self, pass_url: str) -> tuple[SimulatedVisitor, dict[str, Any]]:
         """The visitor's phone opens the link, exactly as the pass page does."""
         token = pass_url.rstrip("/").rsplit("/", 1)[-1]
         device_id = secrets.token_urlsafe(24)
+        self.phones[token] = device_id  # named on this visitor's later calls (_name_phone)
         response = self.http.post(f"/api/p/{token}/open", json={"device_id": device_id})
         if response.status_code != 200:
             raise StoryError(f"pass did not open: {response.status_code} {response.text}")

@@ -21,6 +21,7 @@ from officegate.server.bootstrap import prepare, session_secret
 from officegate.server.deps import LoginRequired, ServerState
 from officegate.server.error_pages import error_page
 from officegate.server.errors import OfficeGateError
+from officegate.server.http import install as guard_http
 from officegate.server.i18n.jinja import install as install_i18n
 from officegate.server.privacy.logs import install_log_redaction, redact_pass_links
 from officegate.server.routers import ROUTERS
@@ -31,7 +32,6 @@ from officegate.server.sites.clock import site_templates
 log = logging.getLogger(__name__)
 WEB_DIR = Path(__file__).parent / "web"
 STATIC_DIR = WEB_DIR / "static"
-MAX_BODY = 256 * 1024  # nothing the API accepts is anywhere near this
 
 
 def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> FastAPI:
@@ -74,6 +74,7 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     # Outside the session: a cross-site form post signed in by the cookie is refused (403).
     app.add_middleware(SameOriginGuard, base_url=settings.base_url, session_cookie="og_session")
     _add_error_handlers(app)
+    guard_http(app, settings)  # body limits, throttling, security headers, docs login
     for router in ROUTERS:
         app.include_router(router)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR), check_dir=False), name="static")
@@ -94,15 +95,6 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
     @app.get("/healthz", include_in_schema=False)
     def health() -> dict[str, str]:
         return {"status": "ok"}
-
-    @app.middleware("http")
-    async def limit_body(request: Request, call_next):  # type: ignore[no-untyped-def]
-        length = request.headers.get("content-length", "")
-        if length.isdigit() and int(length) > MAX_BODY:
-            return JSONResponse({"detail": {"code": "too_large", "message_en":
-                                            "request body too large", "message_ja":
-                                            "リクエストが大きすぎます"}}, status_code=413)
-        return await call_next(request)
 
     return app
 

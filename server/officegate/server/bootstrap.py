@@ -3,9 +3,11 @@ and the secrets every server of the site shares."""
 
 from __future__ import annotations
 
+import os
 import secrets
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from sqlalchemy import Engine, text
 from sqlalchemy.orm import Session, sessionmaker
@@ -28,6 +30,7 @@ def prepare(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
     """
     # 0700: the directory holds the SQLite file (password hashes) and the key-encryption key.
     settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    _owner_only_sqlite(settings.resolved_database_url)
     engine = make_engine(settings.resolved_database_url)
     keyring = settings.keyring
     with _one_server_at_a_time(engine):
@@ -46,6 +49,17 @@ def prepare(settings: Settings) -> tuple[Engine, sessionmaker[Session]]:
         settings.secret_key = secret.decode("ascii")
     vapid_file.write_if_changed(settings.data_dir / "vapid_private.pem", vapid)
     return engine, factory
+
+
+def _owner_only_sqlite(url: str) -> None:
+    # The file holds password hashes and personal data: 0600, made so before SQLite opens it
+    # (its -wal and -shm files take the database's mode).
+    if not url.startswith("sqlite:///") or url.endswith(":memory:"):
+        return
+    path = Path(url.removeprefix("sqlite:///"))
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    os.close(os.open(path, os.O_RDWR | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 @contextmanager

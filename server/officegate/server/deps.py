@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.mqtt import BrokerAddress
 from officegate.server.auth import service as auth_service
+from officegate.server.auth import sessions as auth_sessions
 from officegate.server.auth.models import Role, User
+from officegate.server.auth.sessions import SESSION_ID_KEY
 from officegate.server.errors import Forbidden, NotAuthenticated
 from officegate.server.journey import JourneyBus
 from officegate.server.settings import Settings
@@ -22,7 +24,6 @@ if TYPE_CHECKING:
     from officegate.server.bridge.service import SiteBridge
     from officegate.server.runtime import ServerRuntime
 
-SESSION_USER_KEY = "uid"
 
 
 @dataclass
@@ -82,7 +83,9 @@ def get_db(state: StateDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_db, scope="function")]
 
 
-def _user_from_request(request: Request, db: Session) -> User | None:
+def user_from_request(request: Request, db: Session) -> User | None:
+    """The user a bearer token or session cookie names; None when neither is given
+    (NotAuthenticated for an unknown or expired bearer token)."""
     header = request.headers.get("authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() == "bearer" and token.strip():
@@ -91,15 +94,14 @@ def _user_from_request(request: Request, db: Session) -> User | None:
             raise NotAuthenticated("bad_token", "the bearer token is unknown or expired",
                                    "トークンが無効か期限切れです")
         return user
-    uid = request.session.get(SESSION_USER_KEY)
-    if isinstance(uid, int):
-        return auth_service.get_user(db=db, user_id=uid)
-    return None
+    # The cookie names a server-side session: one that logout ended signs nobody in.
+    uid = auth_sessions.user_id_of(db=db, session_id=request.session.get(SESSION_ID_KEY))
+    return None if uid is None else auth_service.get_user(db=db, user_id=uid)
 
 
 def get_current_user(request: Request, db: SessionDep) -> User:
     """The user of an API call (bearer token or session cookie); 401 when there is none."""
-    user = _user_from_request(request, db)
+    user = user_from_request(request, db)
     if user is None:
         raise NotAuthenticated("not_authenticated",
                                "sign in first: send 'Authorization: Bearer <token>' "
@@ -113,7 +115,7 @@ CurrentUser = Annotated[User, Depends(get_current_user)]
 
 def get_page_user(request: Request, db: SessionDep) -> User:
     """The signed-in user of a staff page; redirects to /login when there is none."""
-    user = _user_from_request(request, db)
+    user = user_from_request(request, db)
     if user is None:
         raise LoginRequired(request.url.path)
     return user

@@ -4,13 +4,20 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
+from officegate.server.access.log_routes import router as access_log
 from officegate.server.access.routes import router as access
+from officegate.server.alerts.routes import router as alarms
 from officegate.server.arrival.routes import router as arrival
 from officegate.server.audit.routes import router as audit
+from officegate.server.auth.account_routes import router as accounts
 from officegate.server.auth.routes import router as auth
 from officegate.server.auth.users import router as users
 from officegate.server.channels.routes import router as webhooks
 from officegate.server.checkin.routes import router as checkin
+from officegate.server.console.figure_routes import router as console_figures
+from officegate.server.console.records import router as console_records
+from officegate.server.console.routes import router as console
+from officegate.server.console.settings import router as console_settings
 from officegate.server.devices.pages import router as device_pages
 from officegate.server.devices.routes import router as devices
 from officegate.server.faq.routes import router as faq
@@ -39,4 +46,6 @@ ROUTERS: tuple[APIRouter, ...] = (
     chat, inbox, messaging_pages, webhooks, faq,
     invitations, hosts, my_passes, languages,  # one invitation path, host pages, switcher
     audit, users, privacy,  # the audit log, user administration, privacy (issue 15)
+    console, alarms, access_log, console_records, console_settings, console_figures,
+    accounts,  # the staff console
 )

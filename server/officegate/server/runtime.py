@@ -20,6 +20,7 @@ from typing import Any
 from fastapi.concurrency import run_in_threadpool
 
 from officegate.mqtt import BrokerAddress, parse_mqtt_url
+from officegate.server.alerts.jobs import ESCALATION_S, run_escalation
 from officegate.server.arrival import ingest
 from officegate.server.arrival.hub import ArrivalHub
 from officegate.server.arrival.mqtt import OwnTracksListener
@@ -28,6 +29,7 @@ from officegate.server.bridge.service import SiteBridge
 from officegate.server.bridge.sharing import client_id_for
 from officegate.server.broker import EmbeddedBroker
 from officegate.server.channels.mailroom import MailroomServer
+from officegate.server.console.hub import ConsoleHub
 from officegate.server.db import utcnow
 from officegate.server.deps import ServerState
 from officegate.server.jobs import Job, JobRunner, leadership_for
@@ -75,6 +77,7 @@ class ServerRuntime:
     messaging: Messaging | None = None
     mailroom: MailroomServer | None = None
     relay: LiveRelay | None = None
+    console: ConsoleHub | None = None
     jobs: JobRunner | None = None
     reactions: list[Unsubscribe] = field(default_factory=list)
     _stops: list[tuple[str, Callable[[], Awaitable[None]]]] = field(default_factory=list)
@@ -90,6 +93,7 @@ class ServerRuntime:
             await self.start_arrival()
             await self.start_messaging()
             await self.start_relay()
+            await self.start_console()
             self.start_reactions()
             self.start_jobs()
         except BaseException:
@@ -226,6 +230,19 @@ class ServerRuntime:
 
         self._on_stop("live relay", stop)
 
+    async def start_console(self) -> None:
+        """7b. The staff console: live feed of its pages, alarm delivery (mail, push)."""
+        self.console = console = ConsoleHub(self.state, config=self.state.settings.messaging)
+        if self.relay is not None:
+            console.forward = self.relay.register("console", console.feed.deliver)
+        await run_in_threadpool(console.start)
+        self._on_stop("staff console", self._stop_console)
+
+    def _stop_console(self) -> None:
+        if self.console is not None:
+            self.console.stop()
+            self.console = None
+
     def start_reactions(self) -> None:
         """8. Who reacts to which journey event: the table in reactions.py."""
         from officegate.server.reactions import subscribe_reactions
@@ -262,6 +279,8 @@ class ServerRuntime:
                 lambda: schedule.sweep(sessions=state.sessions, journey=state.journey)),
             Job("offline-doors", OFFLINE_WATCH_S, bridge.check_offline),
             retention_job(state),  # privacy: erase and trim what retention says (hourly)
+            Job("alarm-escalation", ESCALATION_S, lambda: run_escalation(
+                sessions=state.sessions, settings=state.settings, now=utcnow())),
         ]
 
     # -- shared by the parts ------------------------------------------------------------

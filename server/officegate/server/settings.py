@@ -125,6 +125,12 @@ class Settings(BaseSettings):
         "separated (e.g. 127.0.0.1 for local test receivers); empty: public addresses only.",
     )
 
+    rate_limit_storage: str = Field(
+        default="", max_length=500, title="Rate limit storage",
+        description="Where failure counters live (the limits library's storage URL, e.g. "
+        "redis://host:6379); empty: the database when it is PostgreSQL (shared by every "
+        "server), else memory in this process.",
+    )
     meetings: MeetingSettings = Field(
         default_factory=MeetingSettings, title="Meetings",
         description="No-show release, sweeps, calendar feeds (OFFICEGATE_MEETINGS_*).")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Boolean, Float, Integer, String, Text
+from sqlalchemy import Boolean, Float, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from officegate.server.db import Base, UTCDateTime, utcnow
@@ -14,10 +14,12 @@ class AccessEventRecord(Base):
     """One decision at a device (accepted or denied with its reason)."""
 
     __tablename__ = "access_events"
+    # The log is read newest first, often for one device: (device, at) serves both.
+    __table_args__ = (Index("ix_access_events_device_at", "device", "at"),)
 
     # The device's uuid4 hex is the primary key: a redelivered event is the same row.
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
-    device: Mapped[str] = mapped_column(String(64), index=True)
+    device: Mapped[str] = mapped_column(String(64))
     site: Mapped[str] = mapped_column(String(64))
     at: Mapped[datetime] = mapped_column(UTCDateTime(), index=True)
     kind: Mapped[str] = mapped_column(String(32), default="access")

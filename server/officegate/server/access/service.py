@@ -115,9 +115,3 @@ def list_events(*, db: Session, viewer: User, filters: AccessFilter,
             detail=record.detail, latency_ms=record.latency_ms,
         ))
     return out
-
-
-def known_devices(*, db: Session) -> list[str]:
-    """Device names that appear in the access log, for the filter menu."""
-    return list(db.scalars(select(AccessEventRecord.device).distinct()
-                           .order_by(AccessEventRecord.device)))

@@ -21,6 +21,7 @@ from nacl.hash import blake2b
 from nacl.secret import SecretBox
 
 from officegate.server.arrival.owntracks import BadLocation
+from officegate.server.http import jsonbody
 
 KEY_BYTES = SecretBox.KEY_SIZE  # 32
 MIN_DATA = SecretBox.NONCE_SIZE + SecretBox.MACBYTES
@@ -54,7 +55,7 @@ def payload_key(secret: str) -> bytes:
 def encrypted_data(payload: bytes) -> str | None:
     """The ``data`` of an ``encrypted`` message, None for any other payload."""
     try:
-        message = json.loads(payload)
+        message = jsonbody.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError):
         return None  # the parser says what is wrong with it
     if not isinstance(message, dict) or message.get("_type") != "encrypted":

@@ -73,6 +73,13 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
     return cmds
 
 
+def check_owntracks_login(hub: ArrivalHub, *, user: str, password: str) -> None:
+    """NotFound unless ``user`` and ``password`` are an OwnTracks login we issued (checked
+    before the body is read)."""
+    with session_scope(hub.state.sessions) as db:
+        arrival.owntracks_track(db=db, user=user, password=password)
+
+
 def browser_fix(hub: ArrivalHub, *, token: str, lat: float, lon: float, acc: float,
                 at: float, now: float) -> dict[str, Any]:
     """A fix from the pass page's Geolocation; returns the visit's arrival state."""

@@ -19,6 +19,7 @@ from typing import Any
 from urllib.parse import quote
 
 from officegate.server.arrival.geofence import Fix, Geofence
+from officegate.server.http import jsonbody
 
 MAX_FUTURE_S = 120  # phone clocks drift a little; more than this is not a real fix
 MAX_ACCURACY_M = 100_000.0
@@ -81,7 +82,7 @@ def parse(payload: bytes, *, now: float, our_rid: str | None = None) -> OwnTrack
     if not payload.strip():
         return OwnTracksMessage(kind="empty")
     try:
-        data = json.loads(payload)
+        data = jsonbody.loads(payload)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadLocation("body is not JSON") from exc
     if not isinstance(data, dict) or not isinstance(data.get("_type"), str):

@@ -23,6 +23,7 @@ from officegate.server.deps import CurrentUser, SessionDep, StaffUser, StateDep
 from officegate.server.errors import InvalidInput, NotAuthenticated, NotFound
 from officegate.server.privacy import consent as consents
 from officegate.server.sites import service as sites
+from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.pass_page import find_pass
 
 router = APIRouter(tags=["arrival"])
@@ -142,7 +143,8 @@ def get_site_arrival(site: str, db: SessionDep, _user: CurrentUser) -> SiteArriv
     return _out(site, row)
 
 
-@router.get("/api/p/{token}/arrival", response_model=ArrivalStateOut, tags=["pass page"])
+@router.get("/api/p/{token}/arrival", response_model=ArrivalStateOut, tags=["pass page"],
+            dependencies=[HolderOnly])
 def arrival_state(token: str, db: SessionDep) -> ArrivalStateOut:
     """Whether to share location now, what was decided, and the check-in state."""
     row = find_pass(db=db, token=token)
@@ -168,7 +170,7 @@ def visitor_met(visit_id: RowId, db: SessionDep, user: CurrentUser) -> MetOut:
 
 
 @router.post("/api/p/{token}/arrival/consent", response_model=ArrivalStateOut,
-             tags=["pass page"])
+             tags=["pass page"], dependencies=[HolderOnly])
 def consent(token: str, db: SessionDep) -> ArrivalStateOut:
     """The visitor agreed to share location today, until arrival."""
     row = find_pass(db=db, token=token)
@@ -178,7 +180,7 @@ def consent(token: str, db: SessionDep) -> ArrivalStateOut:
     return arrival_state(token, db)
 
 
-@router.post("/api/p/{token}/location", tags=["pass page"])
+@router.post("/api/p/{token}/location", tags=["pass page"], dependencies=[HolderOnly])
 def browser_location(token: str, body: LocationIn, hub: HubDep) -> dict[str, Any]:
     """One fix from the pass page (used, then dropped: only decisions are kept)."""
     try:
@@ -188,7 +190,8 @@ def browser_location(token: str, body: LocationIn, hub: HubDep) -> dict[str, Any
         raise InvalidInput("bad_location", str(exc), "位置情報が不正です") from exc
 
 
-@router.post("/api/p/{token}/owntracks", response_model=OwnTracksSetupOut, tags=["pass page"])
+@router.post("/api/p/{token}/owntracks", response_model=OwnTracksSetupOut, tags=["pass page"],
+             dependencies=[HolderOnly])
 def owntracks_setup(token: str, db: SessionDep, state: StateDep,
                     hub: HubDep) -> OwnTracksSetupOut:
     """OwnTracks credentials, payload encryption key and configuration link (asking again
@@ -232,8 +235,9 @@ def _basic_auth(request: Request) -> tuple[str, str]:
 async def owntracks_http(request: Request, hub: HubDep) -> Response:
     """OwnTracks HTTP mode: its JSON in, a JSON array of ``cmd`` objects out."""
     user, password = _basic_auth(request)
-    payload = await request.body()
     try:
+        await _run(ingest.check_owntracks_login, hub, user=user, password=password)
+        payload = await request.body()  # read only once the phone has proved who it is
         cmds = await _run(ingest.owntracks_message, hub, user=user, password=password,
                           payload=payload, now=time.time())
     except NotFound as exc:

@@ -8,11 +8,13 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from officegate.server.audit import service as audit
-from officegate.server.auth import service
+from officegate.server.auth import service, sessions
 from officegate.server.auth.models import User
 from officegate.server.auth.schemas import TokenIn, TokenOut, UserOut
-from officegate.server.deps import SESSION_USER_KEY, CurrentUser, SessionDep, SettingsDep, StateDep
+from officegate.server.deps import CurrentUser, SessionDep, SettingsDep, StateDep
 from officegate.server.errors import NotAuthenticated
+from officegate.server.http.guessing import too_many
+from officegate.server.http.throttle import Throttle
 
 router = APIRouter()
 
@@ -25,6 +27,28 @@ def _safe_next(value: str | None) -> str:
     if value and value.startswith("/") and not value.startswith("//") and "\\" not in value:
         return value
     return "/staff"
+
+
+def _throttle(request: Request) -> Throttle:
+    throttle: Throttle = request.app.state.throttle
+    return throttle
+
+
+def _signin(request: Request, db: SessionDep, email: str, password: str) -> User | int | None:
+    """The user, or seconds to wait (too many failures for this e-mail or address), or None
+    (wrong e-mail or password, counted)."""
+    account = service.normalize_email(email)
+    address = request.client.host if request.client else "?"
+    throttle = _throttle(request)
+    wait = throttle.retry_after("signin", account=account, address=address)
+    if wait is not None:
+        return wait  # even the right password waits: guessing must not find it
+    user = service.authenticate(db=db, email=email, password=password)
+    if user is None:
+        throttle.failed("signin", account=account, address=address)
+        return None
+    throttle.succeeded("signin", account=account)
+    return user
 
 
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
@@ -42,17 +66,23 @@ def login(
     next: Annotated[str, Form(max_length=500)] = "/staff",
 ) -> Response:
     """Check the form; on success set the session cookie and go on, else 401 with the form."""
-    user = service.authenticate(db=db, email=email, password=password)
-    _audit_sign_in(request, state, db, user, email, "page")
-    if user is None:
+    user = _signin(request, db, email, password)
+    if not isinstance(user, int):  # a throttled try checked nothing
+        _audit_sign_in(request, state, db, user, email, "page")
+    if not isinstance(user, User):
+        error, status, headers = {"en": BAD_LOGIN_EN, "ja": BAD_LOGIN_JA}, 401, None
+        if user is not None:
+            error = {"en": f"Too many failed attempts. Try again in {user} seconds.",
+                     "ja": f"失敗が多すぎます。{user}秒後にもう一度お試しください。"}
+            status, headers = 429, {"Retry-After": str(user)}
         return state.templates.TemplateResponse(
             request, "login.html",
-            {"next": _safe_next(next), "email": email, "user": None,
-             "error": {"en": BAD_LOGIN_EN, "ja": BAD_LOGIN_JA}},
-            status_code=401,
+            {"next": _safe_next(next), "email": email, "user": None, "error": error},
+            status_code=status, headers=headers,
         )
+    sessions.end(db=db, session_id=request.session.get(sessions.SESSION_ID_KEY))
     request.session.clear()
-    request.session[SESSION_USER_KEY] = user.id
+    request.session[sessions.SESSION_ID_KEY] = sessions.start(db=db, user_id=user.id)
     return RedirectResponse(_safe_next(next), status_code=303)
 
 
@@ -71,17 +101,23 @@ def _audit_sign_in(request: Request, state: StateDep, db: SessionDep, user: User
 
 
 @router.post("/logout", include_in_schema=False)
-def logout(request: Request) -> Response:
-    """Forget the session."""
+def logout(request: Request, db: SessionDep) -> Response:
+    """End the session on the server too: a copy of the cookie no longer signs in."""
+    sessions.end(db=db, session_id=request.session.get(sessions.SESSION_ID_KEY))
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 
 
 @router.post("/api/auth/token", response_model=TokenOut, tags=["auth"])
 def create_token(body: TokenIn, request: Request, db: SessionDep, state: StateDep,
-                 settings: SettingsDep) -> TokenOut:
-    """Exchange e-mail and password for a bearer token (401 when they do not match)."""
-    user = service.authenticate(db=db, email=body.email, password=body.password)
+                 settings: SettingsDep) -> TokenOut | Response:
+    """Exchange e-mail and password for a bearer token (401 when they do not match, 429
+    with Retry-After after too many failures)."""
+    user = _signin(request, db, body.email, body.password)
+    if isinstance(user, int):
+        status, content, headers = too_many(user)
+        return Response(content, status_code=status, media_type="application/json",
+                        headers={k.decode(): v.decode() for k, v in headers})
     _audit_sign_in(request, state, db, user, body.email, "token")
     if user is None:
         raise NotAuthenticated("bad_credentials", BAD_LOGIN_EN, BAD_LOGIN_JA)

@@ -32,6 +32,7 @@ from officegate.protocol.messages import AccessEvent, DoorEvent, Heartbeat
 from officegate.server.access import passback
 from officegate.server.bridge.home_assistant import HomeAssistant
 from officegate.server.bridge.sharing import Handover, shared
+from officegate.server.bridge.takeover import Ack, ShareMembership
 from officegate.server.bridge.writer import MAX_PAYLOAD, EventWriter, Incoming
 from officegate.server.db import session_scope
 from officegate.server.devices import health
@@ -108,12 +109,24 @@ class SiteBridge:
             self._handlers.update(self.home_assistant.handlers())
             topic, payload = self.home_assistant.will()  # room entities go unavailable
             self._client.will_set(topic, payload, qos=1, retain=True)
+        # A crashed server's share of the events is taken over by a live one (takeover.py);
+        # events taken so are acknowledged to that session through _taken (negative mids).
+        self.membership: ShareMembership | None = None
+        self._taken: dict[int, Ack] = {}
+        self._taken_mid = 0
+        if self.share_group:
+            self.membership = ShareMembership(
+                broker=broker, group_purpose=f"{self.share_group}-bridge",
+                client_id=self.client_id, filters=self._all_filters(),
+                deliver=self._deliver_taken)
 
     def start(self, *, wait: float = 10.0) -> None:
         """Connect in the background; wait up to ``wait`` seconds for the first connection."""
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self._writer.start()
         self._client.loop_start()
+        if self.membership is not None:
+            self.membership.start()
         if self._watchdog is not None:
             self._watchdog.start()
         if not self.connected.wait(wait):
@@ -126,10 +139,13 @@ class SiteBridge:
         In a share group, first hand this server's share of the events back to the broker,
         so the other servers take the rest of the stream."""
         self._watching.set()
-        if self._handover is not None and not self._handover.hand_back(
-                settled=lambda: self._unacked == 0):
-            log.warning("MQTT bridge %s stopped before handing back all its events; the "
-                        "rest waits for this client id", self.client_id)
+        handed_back = self._handover is not None and self._handover.hand_back(
+            settled=lambda: self._unacked == 0)
+        if self._handover is not None and not handed_back:
+            log.warning("MQTT bridge %s stopped before handing back all its events; a live "
+                        "server takes over this client id", self.client_id)
+        if self.membership is not None:
+            self.membership.stop(handed_back=handed_back)
         self._writer.stop()
         if self.home_assistant is not None:
             self.home_assistant.stop()
@@ -155,6 +171,25 @@ class SiteBridge:
             self.publish_all()
         except Exception:  # a bad row must not stop the bridge from connecting
             log.exception("could not publish the site state")
+
+    def _all_filters(self) -> list[str]:
+        """Every filter the bridge's session subscribes to but its handover marker."""
+        filters = [self._shared[0], topics.all_device_status(), self._shared[1]]
+        if self.home_assistant is not None:
+            filters += [f for f, _qos in self.home_assistant.subscriptions(self.share_group)]
+        return filters
+
+    def _deliver_taken(self, topic: str, payload: bytes, ack: Ack) -> None:
+        """A message from a crashed server's session: events are stored as ours (once by
+        id); the rest (statuses this bridge got itself, heartbeats) is only acknowledged."""
+        if topic.rsplit("/", 1)[-1] != "events":
+            ack()
+            return
+        with self._unacked_lock:
+            self._taken_mid -= 1
+            mid = self._taken_mid
+            self._taken[mid] = ack
+        self._writer.submit(Incoming(topic, payload, mid, 1))
 
     def _on_subscribed(self, refused: list[str]) -> None:
         if refused:
@@ -188,6 +223,12 @@ class SiteBridge:
                 client.ack(message.mid, message.qos)
 
     def _ack_event(self, mid: int, qos: int) -> None:
+        if mid < 0:  # taken over from a crashed server's session
+            with self._unacked_lock:
+                taken = self._taken.pop(mid, None)
+            if taken is not None:
+                taken()
+            return
         self._client.ack(mid, qos)
         with self._unacked_lock:
             self._unacked -= 1

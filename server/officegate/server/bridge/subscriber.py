@@ -19,6 +19,7 @@ import paho.mqtt.client as mqtt
 from officegate.mqtt import BrokerAddress, SubscribeOnConnect, make_client
 from officegate.protocol import topics
 from officegate.server.bridge.sharing import Handover, shared
+from officegate.server.bridge.takeover import Ack, ShareMembership
 
 log = logging.getLogger(__name__)
 
@@ -45,14 +46,21 @@ class DeviceEventsSubscriber:
         self._subscriptions = SubscribeOnConnect(self._client, self._on_subscribed)
         self._filter = shared(topics.all_device_events(), share_group, purpose)
         self._handover: Handover | None = None
+        self.membership: ShareMembership | None = None
         if share_group:
             self._handover = Handover(self._client, client_id, [self._filter])
             self._client.on_unsubscribe = self._handover.on_unsubscribe
+            # A crashed server's share is taken over by a live one (takeover.py).
+            self.membership = ShareMembership(
+                broker=broker, group_purpose=f"{share_group}-{purpose}", client_id=client_id,
+                filters=[self._filter], deliver=self._deliver_taken)
 
     def start(self, *, wait: float = 0.0) -> None:
         """Connect in the background; wait up to ``wait`` s for the first connection."""
         self._client.connect_async(self.broker.host, self.broker.port, keepalive=30)
         self._client.loop_start()
+        if self.membership is not None:
+            self.membership.start()
         if wait and not self.connected.wait(wait):
             log.warning("%s: MQTT broker not reachable yet; retrying in the background",
                         self.label)
@@ -61,12 +69,20 @@ class DeviceEventsSubscriber:
         """Disconnect and stop the network thread (in a share group, after handing this
         server's share back: messages are handled in the network thread, so once the
         marker is back, all before it are acknowledged)."""
-        if self._handover is not None and not self._handover.hand_back():
-            log.warning("%s: stopped before handing back all its events; the rest waits "
-                        "for client id %s", self.label, self.client_id)
+        handed_back = self._handover is not None and self._handover.hand_back()
+        if self._handover is not None and not handed_back:
+            log.warning("%s: stopped before handing back all its events; a live server "
+                        "takes over client id %s", self.label, self.client_id)
+        if self.membership is not None:
+            self.membership.stop(handed_back=handed_back)
         self._client.disconnect()
         self._client.loop_stop()
         self.connected.clear()
+
+    def _deliver_taken(self, topic: str, payload: bytes, ack: Ack) -> None:
+        """A message from a crashed server's session: handled as our own."""
+        if self.handle(topic, payload):
+            ack()
 
     def handle(self, topic: str, payload: bytes) -> bool:
         """Deal with one message; True to acknowledge it."""

@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from officegate.server.http import jsonbody
+
 
 def signature(secret: str, body: bytes) -> str:
     """The X-Line-Signature LINE would send for ``body``."""
@@ -56,7 +58,7 @@ class LineEvent:
 def parse_events(body: bytes) -> list[LineEvent]:
     """The events of a webhook body; ValueError with a reason for anything malformed."""
     try:
-        doc = json.loads(body)
+        doc = jsonbody.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError("body is not JSON") from exc
     if not isinstance(doc, dict) or not isinstance(doc.get("events"), list):

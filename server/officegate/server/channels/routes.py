@@ -61,8 +61,9 @@ def _check(ok: bool, header: str | None) -> None:
 async def line_webhook(request: Request, rt: MessagingDep) -> Response:
     """LINE Messaging API webhook (empty ``events`` = the console's verification call)."""
     secret = _secret(rt.config.line_channel_secret, "LINE")
-    body = await request.body()
     header = request.headers.get("x-line-signature")
+    _check(True, header)  # no signature: refused before the body is read
+    body = await request.body()
     _check(line.signature_ok(secret, body, header), header)
     try:
         events = line.parse_events(body)
@@ -96,8 +97,9 @@ def whatsapp_verify(request: Request, rt: MessagingDep) -> Response:
 async def whatsapp_webhook(request: Request, rt: MessagingDep) -> Response:
     """WhatsApp Cloud API notifications: incoming messages and delivery statuses."""
     secret = _secret(rt.config.whatsapp_app_secret, "WhatsApp")
-    body = await request.body()
     header = request.headers.get("x-hub-signature-256")
+    _check(True, header)  # no signature: refused before the body is read
+    body = await request.body()
     _check(whatsapp.signature_ok(secret, body, header), header)
     try:
         note = whatsapp.parse(body)

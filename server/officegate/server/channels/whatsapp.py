@@ -19,6 +19,8 @@ from typing import Any
 
 import httpx
 
+from officegate.server.http import jsonbody
+
 
 def signature(secret: str, body: bytes) -> str:
     """The X-Hub-Signature-256 value Meta would send for ``body``."""
@@ -95,7 +97,7 @@ def _list(value: Any) -> list[Any]:
 def parse(body: bytes) -> WaNotification:
     """Messages, status updates and errors of a webhook body; ValueError when malformed."""
     try:
-        doc = json.loads(body)
+        doc = jsonbody.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise ValueError("body is not JSON") from exc
     if not isinstance(doc, dict) or doc.get("object") != "whatsapp_business_account":

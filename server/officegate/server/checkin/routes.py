@@ -21,6 +21,7 @@ from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, Staff
 from officegate.server.errors import Forbidden
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
+from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.models import Visitor
 from officegate.server.visits.pass_page import _pass_answer, find_pass
 from officegate.server.visits.schemas import PassOpenOut
@@ -132,7 +133,7 @@ def check_in(body: CheckInIn, db: SessionDep, state: StateDep, hub: HubDep) -> C
                       directions=visit.directions, new_pass=answer)
 
 
-@router.post("/api/p/{token}/checkout", tags=["pass page"])
+@router.post("/api/p/{token}/checkout", tags=["pass page"], dependencies=[HolderOnly])
 def check_out(token: str, body: CodeIn, db: SessionDep, state: StateDep,
               hub: HubDep) -> dict[str, str]:
     """The visitor checks out from the pass page."""

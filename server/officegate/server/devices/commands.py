@@ -59,4 +59,6 @@ def set_site_mode(*, db: Session, site: str, action: str, user: User) -> list[st
                            by_user=user.email)
     else:
         alerts.resolve_device_alerts(db=db, device="", kind="lockdown")
+        alerts.raise_alert(db=db, site=site, kind="mode_change",
+                           detail=f"{len(names)} doors back to normal", by_user=user.email)
     return names

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request
 
+from officegate.server.alerts import service as alerts
 from officegate.server.audit import service as audit
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep
 from officegate.server.devices import profiles, service
@@ -38,9 +39,12 @@ def create_device(body: DeviceIn, request: Request, db: SessionDep, state: State
 @router.post("/{name}/mode", response_model=DeviceOut)
 def set_mode(name: str, body: DeviceModeIn, request: Request, db: SessionDep,
              state: StateDep, user: StaffUser) -> DeviceOut:
-    """Switch a device to normal, locked or unlocked (staff); republishes its config."""
+    """Switch a device to normal, locked or unlocked (staff; in the access log and the audit
+    log with who); republishes its config."""
     before = service.get_device(db=db, name=name).mode
     device = service.set_mode(db=db, name=name, mode=body.mode)
+    alerts.raise_alert(db=db, site=state.settings.site, kind="mode_change", device=device.name,
+                       detail=f"mode {body.mode}", by_user=user.email)
     audit.record(db, who=audit.actor_of(request, user), action="device.mode",
                  target=f"device:{device.name}", before={"mode": before},
                  after={"mode": device.mode})

@@ -8,8 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from officegate.server.auth import sessions
 from officegate.server.auth.models import User
-from officegate.server.deps import SESSION_USER_KEY, SessionDep
+from officegate.server.deps import SessionDep
 from officegate.server.i18n import catalog
 from officegate.server.i18n.negotiate import COOKIE, normalise
 
@@ -31,8 +32,8 @@ def switch_language(request: Request, db: SessionDep, lang: Annotated[str, Form(
     chosen = normalise(lang) or catalog.DEFAULT
     response = RedirectResponse(_safe_next(next), status_code=303)
     response.set_cookie(COOKIE, chosen, max_age=YEAR, samesite="lax", httponly=True)
-    uid = request.session.get(SESSION_USER_KEY)
-    if isinstance(uid, int):
+    uid = sessions.user_id_of(db=db, session_id=request.session.get(sessions.SESSION_ID_KEY))
+    if uid is not None:
         user = db.get(User, uid)
         if user is not None:
             user.lang = chosen

@@ -27,9 +27,10 @@ from officegate.server.messaging.schemas import (
 )
 from officegate.server.proactive.service import notice_language
 from officegate.server.visits import pass_page
+from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.models import Visit
 
-router = APIRouter(tags=["chat"])
+router = APIRouter(tags=["chat"], dependencies=[HolderOnly])  # the holding phone only
 CHAT_AFTER_VISIT = timedelta(days=7)  # long enough to answer the survey
 HEARTBEAT_S = 15.0
 

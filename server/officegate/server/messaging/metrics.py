@@ -16,6 +16,8 @@ import csv
 import io
 import statistics
 from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
 
 from pydantic import BaseModel
 from sqlalchemy import func, select
@@ -70,10 +72,13 @@ def _visits_with(db: Session, site: str, kinds: Iterable[str]) -> set[int]:
     return {d["visit_id"] for d in rows if isinstance(d.get("visit_id"), int)}
 
 
-def compute(*, db: Session, site: str) -> Figures:
-    """All figures of ``site``, over everything stored."""
-    convs = list(db.scalars(select(Conversation).where(
-        Conversation.site == site, Conversation.queue.is_distinct_from("notices"))))
+def compute(*, db: Session, site: str, start: datetime | None = None,
+            end: datetime | None = None) -> Figures:
+    """All figures of ``site``: over everything stored, or over the conversations, ratings,
+    surveys and visits that began in ``[start, end)``."""
+    query = select(Conversation).where(Conversation.site == site,
+                                       Conversation.queue.is_distinct_from("notices"))
+    convs = list(db.scalars(_within(query, Conversation.created_at, start, end)))
     first_response: list[float] = []
     resolution: list[float] = []
     talked = contained = 0
@@ -92,11 +97,13 @@ def compute(*, db: Session, site: str) -> Figures:
             contained += 1
         if conv.resolved_at is not None:
             resolution.append(max((conv.resolved_at - conv.created_at).total_seconds(), 0.0))
-    ratings = list(db.scalars(select(CsatResponse.rating).join(
-        Contact, Contact.id == CsatResponse.contact_id).where(Contact.site == site)))
-    surveys = db.scalar(select(func.count(Message.id)).join(
+    ratings = list(db.scalars(_within(select(CsatResponse.rating).join(
+        Contact, Contact.id == CsatResponse.contact_id).where(Contact.site == site),
+        CsatResponse.created_at, start, end)))
+    surveys = db.scalar(_within(select(func.count(Message.id)).join(
         Contact, Contact.id == Message.contact_id).where(
-        Contact.site == site, Message.dedup_key.like("proactive:survey:%"))) or 0
+        Contact.site == site, Message.dedup_key.like("proactive:survey:%")),
+        Message.created_at, start, end)) or 0
     return Figures(
         conversations=talked,
         first_response_median_s=_median(first_response),
@@ -106,13 +113,23 @@ def compute(*, db: Session, site: str) -> Figures:
         csat_score=round(sum(r >= 4 for r in ratings) / len(ratings), 4) if ratings else None,
         csat_responses=len(ratings), surveys_sent=surveys,
         survey_response_rate=round(len(ratings) / surveys, 4) if surveys else None,
-        funnel=funnel(db=db, site=site))
+        funnel=funnel(db=db, site=site, start=start, end=end))
 
 
-def funnel(*, db: Session, site: str) -> dict[str, int]:
-    """How many of the site's visits reached each step (a later step implies the earlier)."""
-    visits = set(db.scalars(select(Visit.id).join(Site, Site.id == Visit.site_id)
-                            .where(Site.code == site)))
+def _within(query: Any, column: Any, start: datetime | None, end: datetime | None) -> Any:
+    if start is not None:
+        query = query.where(column >= start)
+    if end is not None:
+        query = query.where(column < end)
+    return query
+
+
+def funnel(*, db: Session, site: str, start: datetime | None = None,
+           end: datetime | None = None) -> dict[str, int]:
+    """How many of the site's visits (starting in ``[start, end)`` when given) reached each
+    step (a later step implies the earlier)."""
+    visits = set(db.scalars(_within(select(Visit.id).join(Site, Site.id == Visit.site_id)
+                                    .where(Site.code == site), Visit.starts_at, start, end)))
     opened = set(db.scalars(select(VisitorPass.visit_id).where(
         VisitorPass.visit_id.in_(visits), VisitorPass.bound_at.is_not(None))))
     checked = set(db.scalars(select(Visit.id).where(Visit.id.in_(visits),

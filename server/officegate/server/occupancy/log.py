@@ -16,6 +16,7 @@ from officegate.server.meetings.schemas import MeetingOut
 from officegate.server.meetings.views import meeting_out
 from officegate.server.occupancy import rules
 from officegate.server.occupancy import service as occupancy
+from officegate.server.spreadsheet import safe_cell
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,12 +78,14 @@ def to_csv(day: RoomDay) -> str:
     for m in day.meetings:
         entered = [a for a in m.attendees if a.entered_at is not None]
         writer.writerow([
-            day.room.name, m.id, m.title, m.host_email, m.state, iso(m.starts_at),
+            safe_cell(day.room.name), m.id, safe_cell(m.title), safe_cell(m.host_email),
+            m.state, iso(m.starts_at),
             iso(m.ends_at), iso(m.actual_start), iso(m.actual_end),
             "" if m.late_start_minutes is None else m.late_start_minutes,
             "" if m.overrun_minutes is None else m.overrun_minutes, len(m.attendees),
-            len(entered), "; ".join(f"{a.name} {clock(a.entered_at)}" for a in entered)])
+            len(entered),
+            safe_cell("; ".join(f"{a.name} {clock(a.entered_at)}" for a in entered))])
     for began, ended in day.walk_ins:
-        writer.writerow([day.room.name, "", "(walk-in)", "", "walk_in", "", "", iso(began),
-                         iso(ended), "", "", 0, 0, ""])
+        writer.writerow([safe_cell(day.room.name), "", "(walk-in)", "", "walk_in", "", "",
+                         iso(began), iso(ended), "", "", 0, 0, ""])
     return out.getvalue()

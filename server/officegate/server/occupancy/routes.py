@@ -56,10 +56,14 @@ class SweepOut(BaseModel):
 
 def _parse_day(day: str) -> date:
     try:
-        return datetime.strptime(day, "%Y-%m-%d").date()
+        parsed = datetime.strptime(day, "%Y-%m-%d").date()
     except ValueError:
         raise InvalidInput("bad_day", "day must be YYYY-MM-DD",
                            "日付は YYYY-MM-DD 形式にしてください") from None
+    if not 1970 <= parsed.year <= 2999:  # 9999-12-31 has no next day to end at
+        raise InvalidInput("bad_day", "day must be between 1970 and 2999",
+                           "日付は1970年から2999年の間にしてください")
+    return parsed
 
 
 def _room_day(db: Session, room: str, day: str) -> RoomDay:

@@ -16,6 +16,7 @@ from officegate.server.db import utcnow
 from officegate.server.errors import Conflict, InvalidInput, NotFound
 from officegate.server.onsite.models import RollCall, RollCallMark
 from officegate.server.sites import service as sites
+from officegate.server.spreadsheet import safe_cell
 from officegate.server.visits.models import Visit, Visitor
 
 
@@ -121,12 +122,8 @@ def to_csv(people: list[Person]) -> str:
     writer = csv.writer(out)
     writer.writerow(["person", "kind", "name", "host", "room", "checked_in_utc", "safe_utc"])
     for p in people:
-        writer.writerow([p.person, p.kind, _cell(p.name), _cell(p.host_name), _cell(p.room),
+        writer.writerow([p.person, p.kind, safe_cell(p.name), safe_cell(p.host_name),
+                         safe_cell(p.room),
                          p.since.isoformat() if p.since else "",
                          p.safe_at.isoformat() if p.safe_at else ""])
     return out.getvalue()
-
-
-def _cell(text: str) -> str:
-    # A name starting with = + - @ would run as a formula in a spreadsheet.
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text

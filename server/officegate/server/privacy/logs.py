@@ -13,11 +13,15 @@ import re
 # pass page's chat (/api/chat/).
 _PASS_TOKEN_PATH = re.compile(r"/(p|chat)/[A-Za-z0-9_-]+")
 LOGGERS_WITH_URLS = ("uvicorn.access", "httpx")
+# Secrets that travel in a query string: WhatsApp's subscription handshake token and the
+# lobby poster's daily code (/c/{site}?d=...&k=...).
+_SECRET_QUERY = re.compile(r"([?&](?:hub\.verify_token|k)=)[^&\s\"]*")
 
 
 def redact_pass_links(text: str) -> str:
-    """``text`` with every pass link token masked (``/p/***``, ``/chat/***``)."""
-    return _PASS_TOKEN_PATH.sub(r"/\1/***", text)
+    """``text`` with every pass link token masked (``/p/***``, ``/chat/***``), and the
+    WhatsApp verify token and the poster code (``k=***``)."""
+    return _SECRET_QUERY.sub(r"\1***", _PASS_TOKEN_PATH.sub(r"/\1/***", text))
 
 
 class RedactPassLinks(logging.Filter):
@@ -36,7 +40,8 @@ class RedactPassLinks(logging.Filter):
         if isinstance(value, (int, float)) or value is None:
             return value  # kept as they are: a %d still formats
         text = str(value)
-        return redact_pass_links(text) if _PASS_TOKEN_PATH.search(text) else value
+        secret = _PASS_TOKEN_PATH.search(text) or _SECRET_QUERY.search(text)
+        return redact_pass_links(text) if secret else value
 
 
 def install_log_redaction() -> None:

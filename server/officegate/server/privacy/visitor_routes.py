@@ -19,6 +19,7 @@ from officegate.server.privacy.jobs import republish_revocations
 from officegate.server.privacy.policy import retention_of
 from officegate.server.privacy.texts import request_lang, texts
 from officegate.server.sites import service as sites
+from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.pass_page import find_pass
 
 router = APIRouter(tags=["privacy"])
@@ -68,7 +69,7 @@ def kept_page(token: str, request: Request, db: SessionDep, state: StateDep) -> 
         "consents": consent.standing(db=db, visit_id=visit.id)}, headers=PRIVATE)
 
 
-@router.get("/api/p/{token}/privacy")
+@router.get("/api/p/{token}/privacy", dependencies=[HolderOnly])
 def kept_json(token: str, db: SessionDep, download: bool = False) -> Response:
     """The same as JSON; ``download=true`` makes it a file (and records the request)."""
     kept, visitor, _visit, site = _kept(db, token)
@@ -93,7 +94,8 @@ def _erase(token: str, request: Request, db: SessionDep, state: StateDep) -> Era
     return ErasedOut(state=done.state, counts=done.counts)
 
 
-@router.post("/api/p/{token}/privacy/erase", response_model=ErasedOut)
+@router.post("/api/p/{token}/privacy/erase", response_model=ErasedOut,
+             dependencies=[HolderOnly])
 def erase_json(token: str, request: Request, db: SessionDep, state: StateDep) -> ErasedOut:
     """Erase the visitor's identity, messages and contact points now; ends the pass."""
     return _erase(token, request, db, state)
@@ -117,7 +119,7 @@ def _consent(token: str, db: SessionDep, purpose: str, given: bool) -> dict[str,
     return consent.standing(db=db, visit_id=row.visit_id)
 
 
-@router.post("/api/p/{token}/consent/{purpose}")
+@router.post("/api/p/{token}/consent/{purpose}", dependencies=[HolderOnly])
 def consent_json(token: str, purpose: Purpose, body: ConsentIn,
                  db: SessionDep) -> dict[str, str | None]:
     """Give or withdraw consent; answers purpose -> version consented to (or null)."""

@@ -26,6 +26,7 @@ from officegate.server.vending.schemas import (
     PolicyOut,
     SlotOut,
 )
+from officegate.server.visits.holder import HolderOnly
 
 router = APIRouter()
 # Facility staff only: the log names visits, and hosts have no business with stock.
@@ -40,7 +41,8 @@ def _deliver(request: Request, outcome: drinks.Outcome) -> None:
 
 
 # -- the visitor's pass page ---------------------------------------------------------------
-@router.get("/api/p/{token}/drink", response_model=DrinkStatusOut, tags=["vending"])
+@router.get("/api/p/{token}/drink", response_model=DrinkStatusOut, tags=["vending"],
+            dependencies=[HolderOnly])
 def drink_status(token: str, request: Request, db: SessionDep) -> DrinkStatusOut:
     """The drink offer with menus, the newest order and the free drinks left."""
     row = visitor.usable_pass(db=db, token=token)
@@ -51,7 +53,7 @@ def drink_status(token: str, request: Request, db: SessionDep) -> DrinkStatusOut
 
 
 @router.post("/api/p/{token}/drink/order", response_model=DrinkStatusOut, status_code=201,
-             tags=["vending"])
+             tags=["vending"], dependencies=[HolderOnly])
 def order_drink(token: str, body: OrderIn, request: Request, db: SessionDep) -> DrinkStatusOut:
     """Order a drink at a machine on the way; the machine serves it when the pass is shown."""
     row = visitor.usable_pass(db=db, token=token)
@@ -64,7 +66,8 @@ def order_drink(token: str, body: OrderIn, request: Request, db: SessionDep) -> 
     return out
 
 
-@router.post("/api/p/{token}/drink/cancel", response_model=DrinkStatusOut, tags=["vending"])
+@router.post("/api/p/{token}/drink/cancel", response_model=DrinkStatusOut, tags=["vending"],
+             dependencies=[HolderOnly])
 def cancel_drink(token: str, request: Request, db: SessionDep) -> DrinkStatusOut:
     """Withdraw the waiting order (the free drink can be ordered again)."""
     row = visitor.usable_pass(db=db, token=token)

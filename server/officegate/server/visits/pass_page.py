@@ -50,8 +50,22 @@ def _check_usable(row: VisitorPass) -> None:
         raise Gone("pass_expired", "This pass has expired.", "このパスは有効期限が切れています。")
 
 
-def _device_hash(device_id: str) -> str:
+def device_hash(device_id: str) -> str:
+    """What is stored of a phone's id: its SHA-256."""
     return hashlib.sha256(device_id.encode()).hexdigest()
+
+
+def bind(*, db: Session, row: VisitorPass, device_id: str) -> bool:
+    """Bind ``row`` to ``device_id`` unless another phone has it; True when it is this
+    phone's. A conditional UPDATE: of two phones racing, exactly one binds."""
+    wanted = device_hash(device_id)
+    if row.bound_device_hash is None:
+        db.execute(update(VisitorPass)
+                   .where(VisitorPass.id == row.id, VisitorPass.bound_device_hash.is_(None))
+                   .values(bound_device_hash=wanted, bound_at=utcnow()))
+        db.flush()
+        db.refresh(row)
+    return row.bound_device_hash == wanted
 
 
 def open_pass(*, db: Session, token: str, device_id: str, keyring: Keyring) -> PassOpenOut:
@@ -62,17 +76,7 @@ def open_pass(*, db: Session, token: str, device_id: str, keyring: Keyring) -> P
     """
     row = find_pass(db=db, token=token)
     _check_usable(row)
-    wanted = _device_hash(device_id)
-    if row.bound_device_hash is None:
-        # Conditional UPDATE: of two phones racing, exactly one binds.
-        db.execute(
-            update(VisitorPass)
-            .where(VisitorPass.id == row.id, VisitorPass.bound_device_hash.is_(None))
-            .values(bound_device_hash=wanted, bound_at=utcnow())
-        )
-        db.flush()
-        db.refresh(row)
-    if row.bound_device_hash != wanted:
+    if not bind(db=db, row=row, device_id=device_id):
         raise Conflict(
             "bound_to_other_device",
             "This pass is already open on another phone. A forwarded link does not work; "

@@ -16,6 +16,7 @@ from officegate.server.i18n import catalog, negotiate
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits import pass_page, printed, scope, service
+from officegate.server.visits.holder import HolderOnly, remember_device
 from officegate.server.visits.schemas import (
     PassOpenIn,
     PassOpenOut,
@@ -105,13 +106,18 @@ def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep
 
 
 @router.post("/api/p/{token}/open", response_model=PassOpenOut, tags=["pass page"])
-def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep) -> PassOpenOut:
-    """Bind the link to this phone (first one wins) and return the pass and its code secret."""
-    return pass_page.open_pass(db=db, token=token, device_id=body.device_id,
-                               keyring=state.settings.keyring)
+def open_pass(token: str, body: PassOpenIn, db: SessionDep, state: StateDep,
+              response: Response) -> PassOpenOut:
+    """Bind the link to this phone (first one wins) and return the pass and its code secret;
+    a cookie names the phone on the page's later calls (see visits/holder.py)."""
+    out = pass_page.open_pass(db=db, token=token, device_id=body.device_id,
+                              keyring=state.settings.keyring)
+    remember_device(response, body.device_id, secure=state.settings.secure_cookies)
+    return out
 
 
-@router.get("/api/p/{token}/status", response_model=PassStatusOut, tags=["pass page"])
+@router.get("/api/p/{token}/status", response_model=PassStatusOut, tags=["pass page"],
+            dependencies=[HolderOnly])
 def pass_status(token: str, db: SessionDep) -> PassStatusOut:
     """Cheap poll for the pass page: revoked, expired, checked in, last access."""
     return pass_page.pass_status(db=db, token=token)

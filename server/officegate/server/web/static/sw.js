@@ -11,6 +11,7 @@ const CACHE = "officegate-pass-v1";
 const SHELL = [
   "/static/pass.css",
   "/static/pass.js",
+  "/static/passdevice.js",
   "/static/i18n.js",
   "/static/totp.js",
   "/static/qrdraw.js",

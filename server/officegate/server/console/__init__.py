@@ -1,0 +1,1 @@
+"""console domain: the facility staff's pages (today, alarms, access log, settings)."""

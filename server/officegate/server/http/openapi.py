@@ -1,0 +1,93 @@
+"""The OpenAPI document says what the server does: how to authenticate, and every error a
+route can answer with, in the shape it has.
+
+FastAPI documents a route's success and its 422; our error handlers add more. This fills
+each operation in: the security schemes (bearer token, session cookie) on the operations
+that need a user, and the error statuses with their bodies - ``{"detail": {"code",
+"message_en", "message_ja"}}`` from the services and the guards, ``{"detail": [reasons]}``
+for 422, ``{"detail": "text"}`` from the framework (405, for instance).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, routing
+from fastapi.dependencies.models import Dependant
+from fastapi.openapi.utils import get_openapi
+from fastapi.routing import APIRoute
+
+from officegate.server.deps import get_current_user, get_page_user
+
+ERROR_BODY: dict[str, Any] = {
+    "title": "Error", "type": "object", "required": ["detail"],
+    "properties": {"detail": {"anyOf": [
+        {"type": "object", "required": ["code"], "properties": {
+            "code": {"type": "string"}, "message_en": {"type": "string"},
+            "message_ja": {"type": "string"}}},
+        {"type": "array", "items": {"type": "object"}},
+        {"type": "string"}]}},
+}
+# What any route may answer besides its own: bad body (400), too large (413), too many
+# failures (429), and the service errors every route can raise.
+COMMON = {"400": "Malformed body or JSON nested too deep",
+          "404": "No such thing (or an unknown pass link)",
+          "409": "Clashes with what exists", "410": "Revoked or expired",
+          "413": "Body too large", "422": "Invalid input, with the reasons",
+          "429": "Too many failed attempts (see Retry-After)"}
+SIGNED_IN = {"401": "Not signed in, or an unknown or expired token",
+             "403": "This role may not do that"}
+PASS_PAGE = {"403": "The pass is open on another phone"}
+SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
+                      "description": "POST /api/auth/token"},
+           "session": {"type": "apiKey", "in": "cookie", "name": "og_session",
+                       "description": "the staff pages' sign-in"}}
+
+
+def _needs_user(dependant: Dependant) -> bool:
+    return any(d.call in (get_current_user, get_page_user) or _needs_user(d)
+               for d in dependant.dependencies)
+
+
+def _routes(app: FastAPI) -> list[Any]:
+    # FastAPI 0.16x keeps included routers as branches; this yields the effective routes
+    # (prefix and router dependencies applied). Older versions list them flat.
+    flatten = getattr(routing, "_iter_included_route_candidates", None)
+    return list(flatten(app.routes)) if flatten else list(app.routes)
+
+
+def _document(app: FastAPI) -> dict[str, Any]:
+    doc = get_openapi(title=app.title, version=app.version, routes=app.routes)
+    doc.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_BODY
+    doc["components"]["securitySchemes"] = SCHEMES
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for route in _routes(app):
+        if not isinstance(route, APIRoute) or not route.include_in_schema:
+            continue
+        signed_in = _needs_user(route.dependant)
+        extra = dict(COMMON)
+        extra.update(SIGNED_IN if signed_in else {"401": "Wrong credentials or signature",
+                                                  "403": "Refused (signature, phone, code)"})
+        if "{token}" in route.path:
+            extra.update(PASS_PAGE)
+        for method in route.methods or ():
+            operation = doc["paths"].get(route.path_format, {}).get(method.lower())
+            if operation is None:
+                continue
+            if signed_in:
+                operation["security"] = [{"bearer": []}, {"session": []}]
+            responses = operation.setdefault("responses", {})
+            for status, text in extra.items():
+                responses.setdefault(status, {"description": text, "content": error})
+            responses["422"] = {"description": COMMON["422"], "content": error}
+    return doc
+
+
+def document_errors(app: FastAPI) -> None:
+    """Make ``app.openapi()`` return the filled-in document (built once, then cached)."""
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema is None:
+            app.openapi_schema = _document(app)
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
