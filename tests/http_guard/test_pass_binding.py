@@ -39,6 +39,7 @@ def _routes(token: str) -> list[tuple[str, str, dict | None]]:
         ("POST", f"/api/p/{token}/drink/cancel", None),
         ("POST", f"/api/p/{token}/checkout", {"code": "12345678"}),
         ("GET", f"/api/p/{token}/privacy", None),
+        ("GET", f"/p/{token}/privacy", None),  # the readable page of what is kept
         ("POST", f"/api/p/{token}/consent/marketing", {"given": True}),
         ("POST", f"/api/p/{token}/privacy/erase", None),
     ]

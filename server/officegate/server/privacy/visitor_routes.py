@@ -59,7 +59,8 @@ def _kept(db: SessionDep, token: str) -> tuple[dict[str, Any], Any, Any, Any]:
         visitor, visit, site
 
 
-@router.get("/p/{token}/privacy", response_class=HTMLResponse, include_in_schema=False)
+@router.get("/p/{token}/privacy", response_class=HTMLResponse, include_in_schema=False,
+            dependencies=[HolderOnly])
 def kept_page(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """What is kept about the visitor and until when, with download, erase and consent."""
     lang = request_lang(request)
@@ -101,7 +102,7 @@ def erase_json(token: str, request: Request, db: SessionDep, state: StateDep) ->
     return _erase(token, request, db, state)
 
 
-@router.post("/p/{token}/privacy/erase", include_in_schema=False)
+@router.post("/p/{token}/privacy/erase", include_in_schema=False, dependencies=[HolderOnly])
 def erase_form(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """The page's erase button."""
     _erase(token, request, db, state)
