@@ -45,7 +45,8 @@ TARGETS: dict[str, tuple[str, ...]] = {
     "protocol/officegate/protocol/claims.py": PROTOCOL_TESTS,
     "protocol/officegate/protocol/keys.py": PROTOCOL_TESTS,
     "protocol/officegate/protocol/text.py": PROTOCOL_TESTS,
-    "edge/officegate/edge/verifier.py": ("tests/edge/test_verifier.py",),
+    "edge/officegate/edge/verifier.py": ("tests/edge/test_verifier.py",
+                                         "tests/edge/test_verifier_holding.py"),
 }
 # timeout: a test used far more CPU than in the baseline (killed); stalled: the child sat
 # past the wall-clock deadline without using CPU (not counted as killed: look at it).
