@@ -132,11 +132,12 @@ def topic_prefix() -> str:
     return uuid.uuid4().hex[:8]
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def playwright() -> Iterator[object]:
-    """One Playwright driver for the whole session: its sync API runs an event loop of its own,
-    and a second one started while the first lives fails ("Sync API inside the asyncio loop"),
-    so every browser test takes this one (and launches Debian's chromium from it)."""
+    """One Playwright driver per test module: its sync API runs an event loop in this thread,
+    so a second one started while the first lives fails ("Sync API inside the asyncio loop")
+    and so does any later asyncio.run(); every browser test takes this one, and it is gone
+    when the module ends."""
     from support.system import CHROMIUM, HAS_CHROMIUM
 
     if not HAS_CHROMIUM:

@@ -31,9 +31,9 @@ PHONE = {
 }
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def browser(playwright: Any) -> Iterator[sync_api.Browser]:
-    """One headless chromium for the whole session."""
+    """One headless chromium per test module."""
     with nullcontext(playwright) as p:
         launched = p.chromium.launch(
             executable_path=CHROMIUM,
