@@ -24,7 +24,8 @@ from officegate.server.settings import Settings
 
 
 class Clock:
-    """``time`` for the throttle and its memory storage, moved forward by the test."""
+    """``time`` for the throttle and its storages (memory, the PostgreSQL table), moved
+    forward by the test."""
 
     def __init__(self) -> None:
         self.offset = 0.0
@@ -41,6 +42,7 @@ def clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
     fake = Clock()
     monkeypatch.setattr("limits.storage.memory.time", fake)
     monkeypatch.setattr("officegate.server.http.throttle.time", fake)
+    monkeypatch.setattr("officegate.server.http.counters.time", fake)  # PostgreSQL's storage
     yield fake
 
 

@@ -16,9 +16,10 @@ from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
-# A row id as a request gives it (path or JSON): bounded to a 64-bit integer, so a huge
-# number is a 422 and never reaches SQLite, whose driver raises OverflowError (a 500).
-RowId = Annotated[int, Ge(-(2**63)), Le(2**63 - 1)]
+# A row id as a request gives it (path or JSON): bounded to what an id column holds
+# (INTEGER: 32 bits on PostgreSQL), so a huge number is a 422 and never reaches the database,
+# whose driver would raise (PostgreSQL "integer out of range", SQLite OverflowError): a 500.
+RowId = Annotated[int, Ge(-(2**31)), Le(2**31 - 1)]
 
 # Stable constraint names so Alembic migrations read the same on SQLite and PostgreSQL.
 NAMING = {
