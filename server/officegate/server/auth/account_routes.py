@@ -16,7 +16,7 @@ from officegate.server.auth import accounts
 from officegate.server.auth.models import Role, User
 from officegate.server.auth.service import list_users
 from officegate.server.console.hub import mailer_from
-from officegate.server.console.lang import COOKIE, page_context, translator
+from officegate.server.console.lang import page_context, translator
 from officegate.server.db import RowId
 from officegate.server.deps import (
     AdminUser,
@@ -27,6 +27,7 @@ from officegate.server.deps import (
     require_page_role,
 )
 from officegate.server.errors import OfficeGateError
+from officegate.server.i18n.negotiate import COOKIE
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["users"])

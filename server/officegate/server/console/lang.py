@@ -1,11 +1,6 @@
-"""The language a staff page speaks, one at a time, and its strings.
-
-Every string is written in English (the message id, as gettext would have it), with
-``%(name)s`` placeholders as Jinja's new-style gettext takes them, and looked up in the
-Japanese table of ``console/ja.py``. With the Babel catalogs (docs/i18n.md) the templates
-need no change: drop ``_`` from :func:`page_context` so the environment's gettext answers,
-extract, and move ``ja.py``'s pairs into ``ja/LC_MESSAGES/messages.po``.
-"""
+"""The language a staff page speaks: the one per-user choice every page uses
+(``i18n.negotiate``: ``?lang=``, the user's setting, the switcher's cookie, the browser), and
+the strings from the gettext catalogs (docs/i18n.md)."""
 
 from __future__ import annotations
 
@@ -14,64 +9,31 @@ from typing import Any
 
 from starlette.requests import Request
 
-from officegate.server.console.ja import JA
-
-LANGS = ("ja", "en")
-DEFAULT_LANG = "ja"
-COOKIE = "og_lang"
+from officegate.server.i18n import catalog, negotiate
 
 Translate = Callable[..., str]
 
 
 def translator(lang: str) -> Translate:
-    """``_`` for ``lang``: the string in that language (English when no translation), with
+    """``_`` for ``lang`` outside a template (mail, chart labels): the catalog's string with
     ``%(name)s`` placeholders filled from keyword arguments, as Jinja's new-style gettext
     does: ``_("Alarm %(id)s", id=3)``."""
-    table = JA if lang == "ja" else {}
 
     def gettext(text: str, **values: object) -> str:
-        found = table.get(text, text)
+        found = catalog.gettext(lang, text)
         return found % values if values else found
 
     return gettext
 
 
-def choose(*, query: str | None = None, cookie: str | None = None, user: Any = None,
-           accept: str = "") -> str:
-    """The page language: ``?lang=``, then the cookie the switcher set, then the user's own
-    setting (``user.language`` when the user model has one), then Accept-Language."""
-    for value in (query, cookie, getattr(user, "language", None)):
-        if value in LANGS:
-            return str(value)
-    for part in accept.split(","):
-        tag = part.split(";", 1)[0].strip().lower()
-        if tag[:2] in LANGS:
-            return tag[:2]
-    return DEFAULT_LANG
-
-
-def own_language(user: Any) -> str | None:
-    """The language ``user`` chose in their account (``users.lang``)."""
-    column = getattr(user, "lang", None)  # users.lang, which the switcher saves too
-    return column if isinstance(column, str) and column in LANGS else None
-
-
 def request_lang(request: Request, user: Any = None) -> str:
-    """:func:`choose` for a request (the user's own setting read from the database)."""
-    own = own_language(user)
-    return choose(query=request.query_params.get("lang"), cookie=request.cookies.get(COOKIE),
-                  user=_Chosen(own) if own else user,
-                  accept=request.headers.get("accept-language", ""))
-
-
-class _Chosen:
-    """A stand-in carrying a stored language as ``.language``."""
-
-    def __init__(self, language: str) -> None:
-        self.language = language
+    """The page language of ``request`` for ``user`` (None: not signed in), remembered on
+    the request so the shared header speaks it too."""
+    return negotiate.page_language(request, getattr(user, "lang", None))
 
 
 def page_context(request: Request, user: Any, **values: Any) -> dict[str, Any]:
-    """A staff page's template context: ``lang``, ``_`` and ``user`` plus ``values``."""
-    lang = request_lang(request, user)
-    return {"lang": lang, "_": translator(lang), "user": user, **values}
+    """A staff page's template context: ``lang``, ``languages`` and ``user`` plus
+    ``values`` (the templates' ``_`` is the environment's gettext)."""
+    return {"lang": request_lang(request, user), "languages": catalog.STAFF_LANGUAGES,
+            "user": user, **values}

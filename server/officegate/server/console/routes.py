@@ -1,17 +1,16 @@
-"""The staff console's own pages: Today (live), the live feed, the language switch."""
+"""The staff console's own pages: Today (live) and the live feed."""
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response, StreamingResponse
 
 from officegate.server.auth.models import Role, User
 from officegate.server.console import today
-from officegate.server.console.forms import local_path
 from officegate.server.console.hub import CHANNEL, ConsoleHub
-from officegate.server.console.lang import COOKIE, LANGS, page_context
+from officegate.server.console.lang import page_context
 from officegate.server.db import utcnow
 from officegate.server.deps import (
     SessionDep,
@@ -70,12 +69,3 @@ async def console_feed(hub: HubDep, _user: StaffUser) -> StreamingResponse:
     return StreamingResponse(hub.feed.stream(CHANNEL), media_type="text/event-stream",
                              headers={"Cache-Control": "no-cache", "X-Accel-Buffering": "no"})
 
-
-@router.get("/staff/lang")
-def switch_language(to: Annotated[str, Query(max_length=5)],
-                    next: Annotated[str, Query(max_length=300)] = "/staff") -> Response:
-    """Remember the page language in a cookie and go back to the page."""
-    response = RedirectResponse(local_path(next, "/staff"), status_code=303)
-    if to in LANGS:
-        response.set_cookie(COOKIE, to, max_age=365 * 24 * 3600, samesite="lax")
-    return response
