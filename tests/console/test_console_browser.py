@@ -132,7 +132,9 @@ def test_the_access_log_is_searched_and_tails_live(
 
 PAGES = ("/staff", "/staff/alarms", "/staff/alarms/settings", "/staff/settings", "/staff/access",
          "/staff/access?decision=denied", "/staff/visits/{visit}", "/staff/devices/{door}",
-         "/staff/alarms/{alarm}", "/staff/users", "/staff/me", "/staff/figures")
+         "/staff/alarms/{alarm}", "/staff/users", "/staff/me", "/staff/figures",
+         "/staff/devices", "/staff/onsite", "/staff/occupancy", "/meetings", "/staff/inbox",
+         "/staff/vending", "/staff/messaging/metrics")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])

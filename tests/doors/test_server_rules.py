@@ -42,9 +42,11 @@ def test_staff_set_hours_and_fail_mode_and_the_door_keeps_them(
     assert cached.timezone == "Asia/Tokyo" and cached.holidays == {"2026-11-23": []}
 
     page = client.get("/staff/devices").text
-    assert "fail-safe" in page and "停電時解錠" in page
+    assert "停電時: 解錠(フェイルセーフ)" in page  # one language: the page's (Japanese)
     assert "mon-tue 09:00-18:00 (Asia/Tokyo); 1 holiday" in page
-    assert "fail-secure" in page  # the gate, untouched
+    assert "停電時: 施錠のまま(フェイルセキュア)" in page  # the gate, untouched
+    english = client.get("/staff/devices", headers={"Accept-Language": "en"}).text
+    assert "On power loss: unlock (fail-safe)" in english and "停電時" not in english
 
 
 def test_partial_change_keeps_the_other_rules(office: Office, client: TestClient) -> None:

@@ -60,7 +60,9 @@ def test_inbox_pages_need_login_and_work_by_form(client: TestClient, office: Off
 def test_staff_figures_and_faq_pages(client: TestClient, office: Office) -> None:
     _login(client, office.staff)
     page = client.get("/staff/messaging/metrics")
-    assert page.status_code == 200 and "csat_score" in page.text and "Visit funnel" in page.text
+    assert page.status_code == 200 and "csat_score" in page.text and "来訪ファネル" in page.text
+    english = client.get("/staff/messaging/metrics", headers={"Accept-Language": "en"}).text
+    assert "Visit funnel" in english and "CSAT (4-5 of 5)" in english and "来訪" not in english
     csv = client.get("/staff/messaging/metrics.csv")
     assert csv.status_code == 200 and csv.text.startswith("metric,value,unit,definition")
     faq = client.get("/staff/faq")

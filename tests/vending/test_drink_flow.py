@@ -56,8 +56,11 @@ def test_offer_order_and_serve(office: Office) -> None:
 
     page = office.client.get("/staff/vending", headers=office.admin)
     assert page.status_code == 200
-    assert re.search(r"ブラックコーヒー / Black coffee: <span[^>]*>4<", page.text)
-    assert "提供 / served" in page.text
+    assert re.search(r"ブラックコーヒー: <span[^>]*>4<", page.text)
+    assert ">提供<" in page.text and "Black coffee" not in page.text  # one language
+    english = office.client.get("/staff/vending", headers={**office.admin,
+                                                           "Accept-Language": "en"}).text
+    assert re.search(r"Black coffee: <span[^>]*>4<", english) and "ブラック" not in english
     assert office.client.get("/staff/vending", headers=office.host).status_code == 403
     signed_out = office.client.get("/staff/vending", follow_redirects=False)
     assert signed_out.status_code == 303 and "/login" in signed_out.headers["location"]

@@ -21,8 +21,10 @@ WORDS: tuple[str, ...] = (
     _("Not a time: use the date and time picker."), _("The start is after the end."),
     _("Unreadable cursor: start the search again."),
     # visit, device and room states
-    _("arrived"), _("checked out"), _("held"), _("online"), _("offline"), _("unknown"), _("normal"),
-    _("locked"), _("unlocked"), _("Since"), _("Connection lost; retrying…"), _("in_progress"),
+    _("arrived"), _("checked out"), _("held"), _("online"), _("offline"), _("unknown"),
+    _("normal"),
+    _("locked"), _("unlocked"), _("entry"), _("exit"), _("Since"), _("Connection lost; retrying…"),
+    _("in_progress"),
     _("booked"), _("ended"), _("free"), _("released"), _("always"), _("Network error"),
     # figures: weekdays, form errors, funnel steps
     _("Mon"), _("Tue"), _("Wed"), _("Thu"), _("Fri"), _("Sat"), _("Sun"),

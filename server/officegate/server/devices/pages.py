@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from officegate.server.alerts import service as alerts
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.deps import SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.devices import commands, health, profiles
 from officegate.server.devices import service as devices
@@ -95,9 +96,9 @@ def devices_page(request: Request, db: SessionDep, state: StateDep,
     forms = {name: profiles.page_form_text(r) for name, r in rules.items()}
     recent = [(a, alerts.label(a.kind))
               for a in alerts.list_alerts(db=db, site=state.settings.site, limit=30)]
-    return state.templates.TemplateResponse(request, "devices.html", {
-        "user": user, "rows": rows, "alerts": recent, "site": state.settings.site,
-        "schedules": schedules, "forms": forms})
+    return state.templates.TemplateResponse(request, "devices.html", page_context(
+        request, user, rows=rows, alerts=recent, site=state.settings.site,
+        schedules=schedules, forms=forms))
 
 
 @router.post("/staff/devices/{name}/unlock", include_in_schema=False)

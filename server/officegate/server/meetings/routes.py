@@ -15,6 +15,7 @@ from officegate.protocol import pass_secret, static_text
 from officegate.protocol.cose import decode_sign1
 from officegate.server import localtime
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import (
     InvitingUser,
@@ -284,6 +285,6 @@ def meetings_page(request: Request, db: SessionDep, state: StateDep, user: Staff
     rows = service.meetings_between(db=db, room=None, start=start, end=end,
                                     host=user if user.role == Role.HOST else None)
     now = utcnow()
-    return state.templates.TemplateResponse(request, "meetings_list.html", {
-        "user": user, "day": the_day, "rooms": service.list_rooms(db=db),
-        "meetings": [meeting_out(db=db, meeting=m, now=now) for m in rows]})
+    return state.templates.TemplateResponse(request, "meetings_list.html", page_context(
+        request, user, day=the_day, rooms=service.list_rooms(db=db),
+        meetings=[meeting_out(db=db, meeting=m, now=now) for m in rows]))

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import StaffPageUser, StateDep
 from officegate.server.errors import Forbidden, OfficeGateError
@@ -34,10 +35,9 @@ def inbox_page(request: Request, rt: MessagingDep, state: StateDep, user: StaffP
         return [row_out(db, c) for c in service.list_conversations(
             db=db, user=me, status=status, assignee=assignee, channel=channel, queue=queue)]
     rows = rt.run(work)
-    return state.templates.TemplateResponse(request, "messaging_inbox.html", {
-        "user": user, "rows": rows, "filters": {"status": status or "", "assignee":
-                                                 assignee or "", "channel": channel or "",
-                                                 "queue": queue or ""}})
+    return state.templates.TemplateResponse(request, "messaging_inbox.html", page_context(
+        request, user, rows=rows, filters={"status": status or "", "assignee": assignee or "",
+                                           "channel": channel or "", "queue": queue or ""}))
 
 
 @router.get("/staff/inbox/{conversation_id}", response_class=HTMLResponse)
@@ -99,8 +99,8 @@ def metrics_page(request: Request, rt: MessagingDep, state: StateDep,
     if user.role == Role.HOST:
         raise Forbidden("forbidden", "figures are for staff", "この画面はスタッフ専用です")
     figures = rt.run(lambda db: metrics.compute(db=db, site=rt.site))
-    return state.templates.TemplateResponse(request, "messaging_metrics.html", {
-        "user": user, "f": figures, "definitions": metrics.DEFINITIONS})
+    return state.templates.TemplateResponse(request, "messaging_metrics.html", page_context(
+        request, user, f=figures, definitions=metrics.DEFINITIONS))
 
 
 @router.get("/staff/messaging/metrics.csv")

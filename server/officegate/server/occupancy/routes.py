@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role
+from officegate.server.console.lang import page_context
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput
@@ -114,5 +115,5 @@ def occupancy_page(request: Request, db: SessionDep, state: StateDep, user: Staf
     the_day = _parse_day(day) if day else local_today(zone)
     data = (room_day(db=db, room=chosen, day=the_day, now=utcnow(), time_zone=zone)
             if chosen else None)
-    return state.templates.TemplateResponse(request, "occupancy_day.html", {
-        "user": user, "rooms": rooms, "room": chosen, "day": the_day, "data": data})
+    return state.templates.TemplateResponse(request, "occupancy_day.html", page_context(
+        request, user, rooms=rooms, room=chosen, day=the_day, data=data))

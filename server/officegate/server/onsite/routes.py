@@ -10,6 +10,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.db import RowId
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
@@ -127,6 +128,6 @@ def onsite_page(request: Request, db: SessionDep, state: StateDep,
     call = onsite.active_rollcall(db=db, site=site)
     people = onsite.roll(db=db, site=site, rollcall_id=call.id) if call else onsite.on_site(
         db=db, site=site)
-    return state.templates.TemplateResponse(request, "onsite.html", {
-        "user": user, "people": people, "rollcall": call, "lang": "ja",
-        "missing": sum(1 for p in people if p.safe_at is None)})
+    return state.templates.TemplateResponse(request, "onsite.html", page_context(
+        request, user, people=people, rollcall=call,
+        missing=sum(1 for p in people if p.safe_at is None)))

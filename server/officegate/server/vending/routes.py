@@ -12,6 +12,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.sites import service as sites
 from officegate.server.vending import drinks, service, visitor
@@ -142,8 +143,6 @@ def vending_page(request: Request, db: SessionDep, state: StateDep,
     """Machines with stock, the conversion figures and the vending log."""
     site = sites.get_site(db=db, code=state.settings.site)
     numbers = service.conversion(db=db, site=site)
-    return state.templates.TemplateResponse(request, "vending_staff.html", {
-        "user": user, "machines": _machines_out(db, state), "figures": numbers,
-        "log": service.recent_log(db=db, site=site), "policy": service.get_policy(
-            db=db, site=site),
-    })
+    return state.templates.TemplateResponse(request, "vending_staff.html", page_context(
+        request, user, machines=_machines_out(db, state), figures=numbers,
+        log=service.recent_log(db=db, site=site), policy=service.get_policy(db=db, site=site)))

@@ -1,7 +1,20 @@
-/* The host's meetings page: book a meeting and import an .ics file through the API. */
+/* The meetings page: book a meeting and import an .ics file through the API. */
 "use strict";
-const show = async (r) => { const body = await r.json(); document.getElementById('result').textContent =
-  r.ok ? JSON.stringify(body, null, 2) : ((body.detail && body.detail.message_ja) ? body.detail.message_ja + ' / ' + body.detail.message_en : JSON.stringify(body.detail)); if (r.ok) setTimeout(() => location.reload(), 1500); };
+const show = async (r) => {
+  // One language: the page's (og-i18n.js); an API error's message in that language.
+  let body = {};
+  try { body = await r.json(); } catch (_) { body = {}; }
+  const ja = document.documentElement.lang === 'ja';
+  const d = body.detail;
+  const text = r.ok ? gettext('Saved.')
+    : (d && d.message_en) ? (ja ? d.message_ja : d.message_en)
+    : Array.isArray(d) ? d.map((x) => (x.loc || []).slice(-1)[0] + ': ' + x.msg).join('\n')
+    : gettext('Network error');
+  const out = document.getElementById('result');
+  out.textContent = text;
+  out.className = r.ok ? 'ok' : 'field-error';
+  if (r.ok) setTimeout(() => location.reload(), 1500);
+};
 document.getElementById('book').addEventListener('submit', async (e) => {
   e.preventDefault(); const f = new FormData(e.target);
   const iso = (v) => OfficeGateTime.fromLocalInput(v);  // typed in the site's time

@@ -1,4 +1,5 @@
-/* Staff on-site page: start/end the roll call and mark people safe from a phone. */
+/* Staff on-site page: start/end the roll call and mark people safe from a phone.
+   Strings through og-i18n.js (gettext), in the page's language. */
 (function () {
   "use strict";
   const list = document.getElementById("people");
@@ -25,11 +26,14 @@
     try {
       const call = await post(`/api/rollcalls/${list.dataset.rollcall}/safe`, { person: row.dataset.person });
       row.classList.add("safe");
-      button.outerHTML = '<span class="ok">無事 / Safe</span>';
+      const done = document.createElement("span");
+      done.className = "ok";
+      done.textContent = gettext("Safe");
+      button.replaceWith(done);
       document.getElementById("missing").textContent = String(call.missing);
     } catch (_) {
       button.disabled = false;
-      button.textContent = "再試行 / Retry";
+      button.textContent = gettext("Retry");
     }
   });
 })();
