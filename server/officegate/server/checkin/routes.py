@@ -15,6 +15,7 @@ from officegate.server.auth.models import User
 from officegate.server.bootstrap import session_secret
 from officegate.server.checkin import poster
 from officegate.server.checkin import service as checkin
+from officegate.server.checkin.models import WatchEntry
 from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
@@ -197,6 +198,37 @@ def add_watch(site: str, body: WatchIn, request: Request, db: SessionDep,
     return WatchOut(id=row.id, list=body.list, name=row.name, email=row.email,
                     reason=row.reason)
 
+
+
+def _watch_out(row: WatchEntry) -> WatchOut:
+    return WatchOut(id=row.id, list=row.list, name=row.name,  # type: ignore[arg-type]
+                    email=row.email, reason=row.reason)
+
+
+@router.put("/api/sites/{site}/watchlist/{entry_id}", response_model=WatchOut)
+def edit_watch(site: str, entry_id: RowId, body: WatchIn, request: Request, db: SessionDep,
+               user: StaffUser) -> WatchOut:
+    """Change a deny-list or watchlist entry (staff): its list, name, e-mail, reason."""
+    row = checkin.get_watch(db=db, site=site, entry_id=entry_id)
+    before = row.list
+    checkin.update_watch(db=db, entry=row, list_name=body.list, name=body.name,
+                         email=body.email, reason=body.reason)
+    audit.record(db, who=audit.actor_of(request, user), action="watchlist.edit",
+                 target=f"watchlist:{row.id}", before={"list": before},
+                 after={"list": body.list})
+    return _watch_out(row)
+
+
+@router.delete("/api/sites/{site}/watchlist/{entry_id}", status_code=204)
+def remove_watch(site: str, entry_id: RowId, request: Request, db: SessionDep,
+                 user: StaffUser) -> Response:
+    """Take an entry off the deny list or watchlist (staff)."""
+    row = checkin.get_watch(db=db, site=site, entry_id=entry_id)
+    before = row.list
+    checkin.remove_watch(db=db, entry=row)
+    audit.record(db, who=audit.actor_of(request, user), action="watchlist.remove",
+                 target=f"watchlist:{entry_id}", before={"list": before})
+    return Response(status_code=204)
 
 @router.get("/staff/poster", response_class=HTMLResponse, include_in_schema=False)
 def poster_page(request: Request, db: SessionDep, state: StateDep,

@@ -16,7 +16,8 @@ from officegate.server.arrival.models import ArrivalSite
 from officegate.server.auth.models import Role, User
 from officegate.server.checkin import passes, poster
 from officegate.server.checkin.models import CheckIn, WatchEntry
-from officegate.server.errors import Conflict, Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.console.forms import FieldError
+from officegate.server.errors import Conflict, Forbidden, Gone, NotFound
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
 from officegate.server.keys.vault import Keyring
@@ -220,21 +221,61 @@ def check_out(*, db: Session, visit_id: int, how: str, now: datetime) -> CheckIn
     return record
 
 
+def _checked_watch(list_name: str, name: str | None, email: str | None,
+                   reason: str) -> tuple[str | None, str | None, str]:
+    """The entry's name, e-mail and reason, trimmed; a FieldError names the field at fault."""
+    if list_name not in ("deny", "watch"):
+        raise FieldError("list", "bad_list", "list must be 'deny' or 'watch'",
+                         "リストは deny か watch です")
+    name = (name or "").strip() or None
+    email = (email or "").strip() or None
+    if not (name or email):
+        raise FieldError("name", "watch_incomplete", "give a name or e-mail, and a reason",
+                         "氏名かメールアドレス、および理由を入力してください")
+    if email is not None and ("@" not in email.strip("@") or any(c.isspace() for c in email)):
+        raise FieldError("email", "bad_email", "not an e-mail address",
+                         "メールアドレスの形式が正しくありません")
+    if not reason.strip():
+        raise FieldError("reason", "watch_incomplete", "give a name or e-mail, and a reason",
+                         "氏名かメールアドレス、および理由を入力してください")
+    return name, email, reason.strip()
+
+
 def add_watch(*, db: Session, site: str, list_name: str, name: str | None, email: str | None,
               reason: str, user: User) -> WatchEntry:
     """Add a deny-list or watchlist entry (staff)."""
-    if list_name not in ("deny", "watch"):
-        raise InvalidInput("bad_list", "list must be 'deny' or 'watch'",
-                           "リストは deny か watch です")
-    if not (name or email) or not reason.strip():
-        raise InvalidInput("watch_incomplete", "give a name or e-mail, and a reason",
-                           "氏名かメールアドレス、および理由を入力してください")
+    name, email, reason = _checked_watch(list_name, name, email, reason)
     site_row = sites.get_site(db=db, code=site)
     entry = WatchEntry(site_id=site_row.id, list=list_name, name=name, email=email,
-                       reason=reason.strip(), created_by=user.id)
+                       reason=reason, created_by=user.id)
     db.add(entry)
     db.flush()
     return entry
+
+
+def get_watch(*, db: Session, site: str, entry_id: int) -> WatchEntry:
+    """The site's list entry ``entry_id``; NotFound otherwise (another site's too)."""
+    entry = db.get(WatchEntry, entry_id)
+    if entry is None or entry.site_id != sites.get_site(db=db, code=site).id:
+        raise NotFound("unknown_watch", f"no list entry {entry_id}",
+                       f"リストの項目 {entry_id} はありません")
+    return entry
+
+
+def update_watch(*, db: Session, entry: WatchEntry, list_name: str, name: str | None,
+                 email: str | None, reason: str) -> WatchEntry:
+    """Change an entry in place. Its added time stays: a visitor an approver already let
+    through is not held again for an edit (``match_watchlist``'s ``since``)."""
+    entry.name, entry.email, entry.reason = _checked_watch(list_name, name, email, reason)
+    entry.list = list_name
+    db.flush()
+    return entry
+
+
+def remove_watch(*, db: Session, entry: WatchEntry) -> None:
+    """Take an entry off its list (visitors it holds now stay held until approved)."""
+    db.delete(entry)
+    db.flush()
 
 
 def code_secret_b64(*, db: Session, row: VisitorPass, keyring: Keyring) -> str:

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from officegate.server import localtime
 from officegate.server.auth.models import User
+from officegate.server.console.forms import FieldError
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput, NotFound
 from officegate.server.meetings import ical
@@ -27,19 +28,43 @@ log = logging.getLogger(__name__)
 FETCH_TIMEOUT = 15.0
 
 
+def _checked_url(url: str, outbound: OutboundPolicy | None) -> str:
+    parts = urlsplit(url.strip())
+    if parts.scheme not in FEED_SCHEMES or not parts.netloc:
+        raise FieldError("url", "bad_feed_url", "the feed URL must be http(s):// or webcal://",
+                         "カレンダーURLは http(s):// または webcal:// にしてください")
+    try:
+        (outbound or OutboundPolicy()).check_url(url, schemes=FEED_SCHEMES, what="calendar URL")
+    except InvalidInput as exc:  # named at the field on the page
+        raise FieldError("url", exc.code, exc.message_en, exc.message_ja) from None
+    return url.strip()
+
+
 def add_feed(*, db: Session, url: str, room: Room, host: User,
              outbound: OutboundPolicy | None = None) -> CalendarFeed:
     """Subscribe ``room`` to the calendar at ``url`` (http, https or webcal); InvalidInput
     (422) for another scheme or a host inside the network that ``outbound`` does not allow."""
-    parts = urlsplit(url.strip())
-    if parts.scheme not in FEED_SCHEMES or not parts.netloc:
-        raise InvalidInput("bad_feed_url", "the feed URL must be http(s):// or webcal://",
-                           "カレンダーURLは http(s):// または webcal:// にしてください")
-    (outbound or OutboundPolicy()).check_url(url, schemes=FEED_SCHEMES, what="calendar URL")
-    feed = CalendarFeed(url=url.strip(), room_id=room.id, host_id=host.id)
+    feed = CalendarFeed(url=_checked_url(url, outbound), room_id=room.id, host_id=host.id)
     db.add(feed)
     db.flush()
     return feed
+
+
+def update_feed(*, db: Session, feed: CalendarFeed, url: str, room: Room,
+                outbound: OutboundPolicy | None = None) -> CalendarFeed:
+    """Point a feed at another URL or room (checked as when added); it is read afresh."""
+    checked = _checked_url(url, outbound)
+    if checked != feed.url or room.id != feed.room_id:
+        feed.url, feed.room_id = checked, room.id
+        feed.last_read_at, feed.last_error = None, None
+    db.flush()
+    return feed
+
+
+def remove_feed(*, db: Session, feed: CalendarFeed) -> None:
+    """Stop reading a feed; the meetings it brought in stay booked."""
+    db.delete(feed)
+    db.flush()
 
 
 def get_feed(*, db: Session, feed_id: int) -> CalendarFeed:

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from officegate.protocol import pass_secret, static_text
 from officegate.protocol.cose import decode_sign1
 from officegate.server import localtime
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.console.lang import page_context
 from officegate.server.db import RowId, utcnow
@@ -36,6 +37,7 @@ from officegate.server.meetings.recurrence import CalendarRefused
 from officegate.server.meetings.sandbox import ParseBudget, parse_bounded
 from officegate.server.meetings.schemas import (
     EmployeePassOut,
+    FeedEditIn,
     FeedIn,
     FeedOut,
     ImportOut,
@@ -43,6 +45,7 @@ from officegate.server.meetings.schemas import (
     MeetingIn,
     MeetingMoveIn,
     MeetingOut,
+    RoomEditIn,
     RoomIn,
     RoomOut,
 )
@@ -67,12 +70,41 @@ def _own(meeting: Meeting, user: User) -> Meeting:
 
 
 @router.post("/api/rooms", response_model=RoomOut, status_code=201, tags=["meetings"])
-def create_room(body: RoomIn, db: SessionDep, state: StateDep, _user: StaffUser) -> RoomOut:
+def create_room(body: RoomIn, request: Request, db: SessionDep, state: StateDep,
+                user: StaffUser) -> RoomOut:
     """Register a meeting room behind an existing door device (staff)."""
     room = service.create_room(db=db, site=state.settings.site, name=body.name,
                                label=body.label, door=body.door, sensor=body.sensor,
                                capacity=body.capacity, via_zones=body.via_zones)
+    audit.record(db, who=audit.actor_of(request, user), action="room.add",
+                 target=f"room:{room.name}", after=_room_out(room).model_dump())
     return _room_out(room)
+
+
+@router.put("/api/rooms/{name}", response_model=RoomOut, tags=["meetings"])
+def edit_room(name: str, body: RoomEditIn, request: Request, db: SessionDep,
+              user: StaffUser) -> RoomOut:
+    """Change a room's shown name, capacity or door (staff); the door only while no meeting
+    of the room is still to end (422 on the door field)."""
+    room = service.get_room(db=db, name=name)
+    before = _room_out(room).model_dump()
+    service.update_room(db=db, room=room, label=body.label, door=body.door,
+                        capacity=body.capacity, now=utcnow())
+    audit.record(db, who=audit.actor_of(request, user), action="room.edit",
+                 target=f"room:{room.name}", before=before, after=_room_out(room).model_dump())
+    return _room_out(room)
+
+
+@router.delete("/api/rooms/{name}", status_code=204, tags=["meetings"])
+def remove_room(name: str, request: Request, db: SessionDep, user: StaffUser) -> Response:
+    """Remove a room that has no meetings (409 otherwise: its history stays), with its
+    calendar feeds (staff)."""
+    room = service.get_room(db=db, name=name)
+    before = _room_out(room).model_dump()
+    service.remove_room(db=db, room=room)
+    audit.record(db, who=audit.actor_of(request, user), action="room.remove",
+                 target=f"room:{name}", before=before)
+    return Response(status_code=204)
 
 
 @router.get("/api/rooms", response_model=list[RoomOut], tags=["meetings"])
@@ -250,11 +282,41 @@ def _feed_out(db: Session, feed: feeds.CalendarFeed) -> FeedOut:
 
 
 @router.post("/api/calendar-feeds", response_model=FeedOut, status_code=201, tags=["meetings"])
-def add_feed(body: FeedIn, db: SessionDep, state: StateDep, user: StaffUser) -> FeedOut:
+def add_feed(body: FeedIn, request: Request, db: SessionDep, state: StateDep,
+             user: StaffUser) -> FeedOut:
     """Subscribe a room to a calendar URL (staff); it is read now and then periodically."""
     room = service.get_room(db=db, name=body.room)
-    return _feed_out(db, feeds.add_feed(db=db, url=body.url, room=room, host=user,
-                                        outbound=state.settings.outbound_policy))
+    feed = feeds.add_feed(db=db, url=body.url, room=room, host=user,
+                          outbound=state.settings.outbound_policy)
+    # The feed by id and room: a calendar URL may carry a secret token.
+    audit.record(db, who=audit.actor_of(request, user), action="feed.add",
+                 target=f"feed:{feed.id}", after={"room": room.name})
+    return _feed_out(db, feed)
+
+
+@router.put("/api/calendar-feeds/{feed_id}", response_model=FeedOut, tags=["meetings"])
+def edit_feed(feed_id: RowId, body: FeedEditIn, request: Request, db: SessionDep,
+              state: StateDep, user: StaffUser) -> FeedOut:
+    """Point a calendar feed at another URL or room (staff); it is read afresh."""
+    feed = feeds.get_feed(db=db, feed_id=feed_id)
+    old_room = db.get(Room, feed.room_id)
+    room = service.get_room(db=db, name=body.room)
+    feeds.update_feed(db=db, feed=feed, url=body.url or feed.url, room=room,
+                      outbound=state.settings.outbound_policy)
+    audit.record(db, who=audit.actor_of(request, user), action="feed.edit",
+                 target=f"feed:{feed.id}", before={"room": old_room.name if old_room else None},
+                 after={"room": room.name})
+    return _feed_out(db, feed)
+
+
+@router.delete("/api/calendar-feeds/{feed_id}", status_code=204, tags=["meetings"])
+def remove_feed(feed_id: RowId, request: Request, db: SessionDep, user: StaffUser) -> Response:
+    """Stop reading a calendar feed (staff); the meetings it brought in stay."""
+    feed = feeds.get_feed(db=db, feed_id=feed_id)
+    feeds.remove_feed(db=db, feed=feed)
+    audit.record(db, who=audit.actor_of(request, user), action="feed.remove",
+                 target=f"feed:{feed_id}")
+    return Response(status_code=204)
 
 
 @router.post("/api/calendar-feeds/{feed_id}/refresh", response_model=ImportOut,

@@ -22,6 +22,15 @@ class RoomIn(BaseModel):
     via_zones: list[str] = Field(default_factory=list, max_length=20)
 
 
+class RoomEditIn(BaseModel):
+    """A room's changeable parts (its id stays: bookings and feeds name it)."""
+
+    model_config = ConfigDict(extra="forbid")
+    label: str = Field(default="", max_length=200)
+    door: str = Field(min_length=1, max_length=64)
+    capacity: int = Field(ge=1, le=1000)
+
+
 class RoomOut(BaseModel):
     """A room as the API shows it."""
 
@@ -119,6 +128,14 @@ class FeedIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
     url: str = Field(min_length=8, max_length=2000)
+    room: str = Field(min_length=1, max_length=200)
+
+
+class FeedEditIn(BaseModel):
+    """A feed's new room, and its new URL (null: keep the URL, which may hold a token)."""
+
+    model_config = ConfigDict(extra="forbid")
+    url: str | None = Field(default=None, min_length=8, max_length=2000)
     room: str = Field(min_length=1, max_length=200)
 
 

@@ -6,17 +6,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from officegate.server.auth import service as auth_service
 from officegate.server.auth.models import User
+from officegate.server.console.forms import FieldError
 from officegate.server.db import utcnow
 from officegate.server.devices import service as devices
 from officegate.server.errors import Conflict, InvalidInput, NotFound
 from officegate.server.invitations.service import Guest, Invitation
 from officegate.server.meetings import passes
-from officegate.server.meetings.models import Attendee, Meeting, Room
+from officegate.server.meetings.models import Attendee, CalendarFeed, Meeting, Room
 from officegate.server.meetings.passes import PassContext
 from officegate.server.sites import service as sites
 
@@ -50,6 +51,43 @@ def create_room(*, db: Session, site: str, name: str, label: str, door: str,
     db.add(room)
     db.flush()
     return room
+
+
+def update_room(*, db: Session, room: Room, label: str, door: str, capacity: int,
+                now: datetime) -> Room:
+    """Rename a room, change its capacity or its door. The door moves only while no meeting
+    of the room is still to end (their passes name the old door): a FieldError (422, on the
+    door) then."""
+    if door != room.door:
+        device = devices.get_device(db=db, name=door)
+        if device.site_id != room.site_id:
+            raise FieldError("door", "door_elsewhere", f"door {door} belongs to another site",
+                             f"ドア {door} は別のサイトのものです")
+        if db.scalar(select(Room).where(Room.door == door, Room.id != room.id)) is not None:
+            raise FieldError("door", "door_taken", f"another room has door {door}",
+                             f"ドア {door} は別の会議室で使われています")
+        if db.scalar(select(Meeting.id).where(Meeting.room_id == room.id,
+                                              Meeting.ends_at > now).limit(1)) is not None:
+            raise FieldError("door", "room_booked",
+                             "the room has meetings still to come; their passes name its door",
+                             "この会議室にはこれからの会議があり、そのパスは今のドアを指しています")
+        room.door = door
+    room.label = label.strip() or room.name
+    room.capacity = capacity
+    db.flush()
+    return room
+
+
+def remove_room(*, db: Session, room: Room) -> None:
+    """Remove a room nobody ever booked (with its calendar feeds). A room with meetings keeps
+    its occupancy history: Conflict (409), rename it instead."""
+    if db.scalar(select(Meeting.id).where(Meeting.room_id == room.id).limit(1)) is not None:
+        raise Conflict("room_has_meetings",
+                       "the room has meetings and keeps their history; rename it instead",
+                       "会議の記録がある会議室は削除できません。名前を変更してください")
+    db.execute(delete(CalendarFeed).where(CalendarFeed.room_id == room.id))
+    db.delete(room)
+    db.flush()
 
 
 def list_rooms(*, db: Session) -> list[Room]:

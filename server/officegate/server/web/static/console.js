@@ -97,6 +97,7 @@
     document.querySelectorAll("form[data-json]").forEach((form) => {
       form.addEventListener("submit", (ev) => {
         ev.preventDefault();
+        if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) return;
         const body = form.dataset.body ? JSON.parse(form.dataset.body) : {};
         new FormData(form).forEach((value, key) => {
           const input = form.elements[key];
