@@ -202,3 +202,44 @@ def test_a_setting_is_saved_from_its_page_and_a_bad_one_is_named_at_its_field(
     policy.get_by_role("button", name="Save").click()
     policy.locator("label", has=page.locator("input[name=drinks_per_visit]")) \
         .locator(".field-error").wait_for()
+
+
+def test_a_list_entry_and_a_room_are_edited_and_removed_from_the_settings_page(
+        browser: Any, live: str, office: Office) -> None:
+    with httpx.Client(base_url=live) as api:
+        staff = bearer(api, office.staff)
+        entry = api.post(f"/api/sites/{office.site}/watchlist", headers=staff, json={
+            "list": "watch", "name": "Ken Ito", "reason": "announce him"}).json()["id"]
+        assert api.post("/api/rooms", headers=staff, json={
+            "name": "sakura", "door": office.door}).status_code == 201
+    page = _signed_in(browser, live, office.staff, lang="en", shape=PHONE)
+    page.goto(f"{live}/staff/settings")
+    row = page.locator(f"#watch-{entry}")
+    row.get_by_text("Edit or remove").click()
+    edit = row.locator(f"#watch-edit-{entry}")
+    edit.locator("input[name=name]").fill("")
+    edit.get_by_role("button", name="Save").click()
+    edit.locator("label", has=page.locator("input[name=name]")).locator(".field-error") \
+        .wait_for()
+    assert edit.locator("input[name=name]").get_attribute("aria-invalid") == "true"
+    edit.locator("input[name=name]").fill("Ken Ito Jr.")
+    edit.locator("select[name=list]").select_option("deny")
+    with page.expect_navigation():
+        edit.get_by_role("button", name="Save").click()
+    row = page.locator(f"#watch-{entry}")
+    assert "Ken Ito Jr." in row.inner_text() and "deny" in row.inner_text()
+    page.once("dialog", lambda dialog: dialog.accept())
+    row.get_by_text("Edit or remove").click()
+    with page.expect_navigation():
+        row.get_by_role("button", name="Remove").click()
+    assert page.locator(f"#watch-{entry}").count() == 0
+
+    room = page.locator("#room-sakura")
+    room.get_by_text("Edit or remove").click()
+    room.locator("input[name=label]").fill("Sakura (3F)")
+    with page.expect_navigation():
+        room.get_by_role("button", name="Save").click()
+    assert "Sakura (3F)" in page.locator("#room-sakura").inner_text()
+    assert not scrolls_sideways(page)
+    shoot(page, "console-en-390-settings-edited")
+    page.context.close()
