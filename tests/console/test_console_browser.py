@@ -14,7 +14,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from support.mqtt import publish
-from support.pages import DESKTOP, PHONE, axe_violations, scrolls_sideways, shoot
+from support.pages import DESKTOP, PHONE, SHOTS, axe_violations, scrolls_sideways, shoot
 from support.receivers import serving_app
 
 from officegate.mqtt import BrokerAddress
@@ -240,6 +240,26 @@ def test_a_list_entry_and_a_room_are_edited_and_removed_from_the_settings_page(
     with page.expect_navigation():
         room.get_by_role("button", name="Save").click()
     assert "Sakura (3F)" in page.locator("#room-sakura").inner_text()
+
+    fence = page.locator("#geofence")
+    fence.locator("input[name=lat]").fill("35.6812")
+    fence.locator("input[name=lon]").fill("139.7671")
+    outline = fence.locator("textarea[name=polygon]")
+    outline.fill("35.6808, 139.7667\n35.6808, 139.7675")
+    fence.get_by_role("button", name="Save").click()
+    fence.locator("label", has=page.locator("textarea[name=polygon]")) \
+        .locator(".field-error", has_text="three corners") \
+        .wait_for()
+    assert outline.get_attribute("aria-invalid") == "true"
+    outline.fill("35.6808, 139.7667\n35.6808, 139.7675\n35.6816, 139.7675\n35.6816, 139.7667")
+    with page.expect_navigation():
+        fence.get_by_role("button", name="Save").click()
+    saved = page.locator("#geofence textarea[name=polygon]").input_value()
+    assert saved.splitlines()[2] == "35.6816, 139.7675"
     assert not scrolls_sideways(page)
+    for section in ("watchlist", "rooms", "geofence"):
+        page.locator(f"#{section} details").first.evaluate("d => d && (d.open = true)") \
+            if page.locator(f"#{section} details").count() else None
+        page.locator(f"#{section}").screenshot(path=str(SHOTS / f"console-en-390-{section}.png"))
     shoot(page, "console-en-390-settings-edited")
     page.context.close()

@@ -127,3 +127,33 @@ def test_a_calendar_feed_is_repointed_and_removed(client: TestClient, office: Of
     edits = _actions(client, office, "feed.edit")
     assert edits and "s3cret" not in str(edits)  # a URL's token stays out of the log
     assert _actions(client, office, "feed.remove")[0]["target"] == f"feed:{feed}"
+
+
+def test_the_building_outline_is_checked_corner_by_corner(client: TestClient,
+                                                          office: Office) -> None:
+    staff = bearer(client, office.staff)
+    url = f"/api/sites/{office.site}/arrival"
+    base = {"lat": 35.6812, "lon": 139.7671, "radius_m": 80, "approach_m": 1000}
+    d = 0.0004  # about 40 m
+    square = [[35.6812 - d, 139.7671 - d], [35.6812 - d, 139.7671 + d],
+              [35.6812 + d, 139.7671 + d], [35.6812 + d, 139.7671 - d]]
+
+    def outline(polygon: list[list[float]]) -> tuple[int, str | None]:
+        r = client.put(url, headers=staff, json={**base, "polygon": polygon})
+        detail = r.json().get("detail") if r.status_code != 200 else None
+        return r.status_code, detail.get("code") if isinstance(detail, dict) else None
+
+    assert outline(square) == (200, None)
+    assert client.get(url, headers=staff).json()["polygon"] == square
+    assert outline([*square, square[0]]) == (200, None)  # closed by repeating the first
+    assert outline(square[:2]) == (422, "few_corners")
+    bow_tie = [square[0], square[2], square[1], square[3]]
+    assert outline(bow_tie) == (422, "outline_crosses")
+    assert outline([[35.7812, 139.7671], square[1], square[2]]) == (422, "outline_far")
+    assert outline([[95.0, 139.7671], square[1], square[2]]) == (422, "bad_corner")
+    r = client.put(url, headers=staff, json={**base, "polygon": square[:2]})
+    assert r.json()["detail"]["field"] == "polygon"
+    assert outline([]) == (200, None)  # the circle alone
+    assert client.get(url, headers=staff).json()["polygon"] == []
+    assert client.put(url, headers=bearer(client, office.host),
+                      json={**base, "polygon": square}).status_code == 403

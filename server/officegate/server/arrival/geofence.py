@@ -110,6 +110,50 @@ def point_in_polygon(lat: float, lon: float, polygon: tuple[tuple[float, float],
     return inside
 
 
+
+def outline_problem(polygon: list[tuple[float, float]], *, lat: float, lon: float,
+                    within_m: float) -> tuple[str, str, str] | None:
+    """Why ``polygon`` ((lat, lon) corners, the closing corner optional) is no building
+    outline, as ``(code, English, Japanese)``; None when it is one (or empty: the circle
+    alone). An outline has at least three distinct corners in range, does not cross itself,
+    and every corner lies within ``within_m`` of the site's centre."""
+    if not polygon:
+        return None
+    corners = list(polygon[:-1] if len(polygon) > 1 and polygon[0] == polygon[-1] else polygon)
+    for a, b in corners:
+        if not (-90 <= a <= 90 and -180 <= b <= 180) or math.isnan(a) or math.isnan(b):
+            return ("bad_corner", f"corner {a}, {b} is not a latitude and longitude",
+                    f"角 {a}, {b} は緯度・経度ではありません")
+    if len(set(corners)) < 3:
+        return ("few_corners", "an outline needs at least three corners (or none)",
+                "外形には3つ以上の角が必要です(空欄なら円のみ)")
+    far = max(haversine_m(lat, lon, a, b) for a, b in corners)
+    if far > within_m:
+        return ("outline_far", f"a corner is {far:.0f} m from the centre, beyond the "
+                f"approaching ring ({within_m:.0f} m)",
+                f"中心から {far:.0f} m の角があり、接近範囲({within_m:.0f} m)の外です")
+    n = len(corners)
+    for i in range(n):
+        for j in range(i + 1, n):
+            if j == i + 1 or (i == 0 and j == n - 1):
+                continue  # neighbours share a corner
+            if _cross(corners[i], corners[(i + 1) % n], corners[j], corners[(j + 1) % n]):
+                return ("outline_crosses", "the outline crosses itself: list the corners "
+                        "in order around the building",
+                        "外形が交差しています。角を建物の周りの順に並べてください")
+    return None
+
+
+def _cross(p1: tuple[float, float], p2: tuple[float, float], q1: tuple[float, float],
+           q2: tuple[float, float]) -> bool:
+    """Whether segments p1-p2 and q1-q2 properly intersect (flat, building-sized)."""
+    def side(a: tuple[float, float], b: tuple[float, float], c: tuple[float, float]) -> float:
+        return (b[0] - a[0]) * (c[1] - a[1]) - (b[1] - a[1]) * (c[0] - a[0])
+
+    d1, d2 = side(q1, q2, p1), side(q1, q2, p2)
+    d3, d4 = side(p1, p2, q1), side(p1, p2, q2)
+    return d1 * d2 < 0 and d3 * d4 < 0
+
 def _eta(fence: Geofence, state: TrackState, fix: Fix, distance: float) -> int:
     speed = fix.speed if fix.speed and 0.3 <= fix.speed <= MAX_SPEED else None
     if speed is None and state.last_at is not None and state.last_distance_m is not None:

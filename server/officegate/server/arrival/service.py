@@ -14,9 +14,17 @@ from sqlalchemy.orm import Session
 
 from officegate.server.arrival import encryption, phone_broker
 from officegate.server.arrival.encryption import SecretSeal
-from officegate.server.arrival.geofence import Crossing, Fix, Geofence, TrackState, observe
+from officegate.server.arrival.geofence import (
+    Crossing,
+    Fix,
+    Geofence,
+    TrackState,
+    observe,
+    outline_problem,
+)
 from officegate.server.arrival.models import ArrivalSite, ArrivalTrack
 from officegate.server.auth.models import User
+from officegate.server.console.forms import FieldError
 from officegate.server.db import utcnow
 from officegate.server.errors import Conflict, Forbidden, InvalidInput, NotFound
 from officegate.server.journey import JourneyBus, JourneyEvent, Kind
@@ -57,6 +65,10 @@ def configure_site(*, db: Session, site: str, lat: float, lon: float, radius_m: 
                            "同意事項には日本語と英語の本文が必要です")
     for zone in checkin_zones or []:
         sites.check_name(zone, what="zone")
+    corners = [(float(p[0]), float(p[1])) for p in polygon or []]
+    problem = outline_problem(corners, lat=lat, lon=lon, within_m=approach_m)
+    if problem is not None:
+        raise FieldError("polygon", *problem)
     row = db.scalar(select(ArrivalSite).where(ArrivalSite.site_id == row_site.id))
     if row is None:
         row = ArrivalSite(site_id=row_site.id)

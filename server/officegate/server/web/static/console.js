@@ -73,7 +73,10 @@
   function showErrors(form, detail) {
     form.querySelectorAll(".field-error[data-made]").forEach((el) => el.remove());
     form.querySelectorAll("[aria-invalid]").forEach((el) => el.removeAttribute("aria-invalid"));
-    const items = Array.isArray(detail) ? detail.map((d) => ({ field: (d.loc || []).slice(-1)[0], text: d.msg }))
+    /* A validation error's field: the innermost part of its location that names an input. */
+    const fieldOf = (loc) => (loc || []).slice().reverse().find(
+      (part) => typeof part === "string" && form.querySelector(`[name="${CSS.escape(part)}"]`));
+    const items = Array.isArray(detail) ? detail.map((d) => ({ field: fieldOf(d.loc), text: d.msg }))
       : [{ field: detail && detail.field, text: detail && (lang === "ja" ? detail.message_ja : detail.message_en) }];
     items.forEach((item, i) => {
       const input = item.field ? form.querySelector(`[name="${CSS.escape(String(item.field))}"]`) : null;
@@ -107,6 +110,12 @@
           else if (type === "lines") body[key] = lines;
           else if (type === "lines-keep") { if (lines.length) body[key] = lines; } /* empty: keep */
           else if (type === "json") body[key] = JSON.parse(String(value) || "null");
+          else if (type === "points") /* "lat, lon" a line; an unreadable one goes as text and is named */
+            body[key] = lines.map((line) => {
+              const parts = line.split(/[\s,]+/).filter(Boolean);
+              const nums = parts.map(Number);
+              return parts.length === 2 && nums.every(Number.isFinite) ? nums : line;
+            });
           else if (type === "text-or-null") body[key] = value === "" ? null : value;
           else if (type !== "bool" && !(input && input.dataset && input.dataset.list)) body[key] = value;
         });
