@@ -35,6 +35,7 @@ from officegate.server.sites.clock import page_clock
 log = logging.getLogger(__name__)
 POLL_S = 0.25
 TODAY_S = 1.0
+FAILURE_REPORT_S = 60.0  # a watcher that keeps failing says so this often
 CHANNEL = 0  # every console page listens on one channel of the feed
 
 
@@ -69,6 +70,9 @@ class ConsoleHub:
         self._newest_access: tuple[Any, str] | None = None
         self._access_known = False  # the newest row was read once (a change is news)
         self._today_hash = ""
+        self._failing_since: float | None = None
+        self._failures = 0
+        self._last_report = 0.0
         # Set by the runtime when servers share the site (relay.py): what only this server
         # knows (an acknowledgement given here) reaches the pages open on the others.
         self.forward: Callable[[str, Any], None] | None = None
@@ -84,12 +88,22 @@ class ConsoleHub:
         self._thread.start()
 
     def stop(self) -> None:
-        """Stop watching; deliver what is queued."""
+        """Stop watching, end the pages' streams (a server shutting down waits for open
+        connections), deliver what is queued. After it returns nothing reads the database."""
         self._stop.set()
+        self.feed.close()
         if self._thread is not None:
-            self._thread.join(timeout=10)
+            self._thread.join(timeout=30)
+            if self._thread.is_alive():
+                log.warning("console watcher still busy after 30 s; it stops after this round")
+            self._thread = None
         self.dispatcher.close()
         self.notifier.stop()
+
+    @property
+    def running(self) -> bool:
+        """Whether the watcher thread is alive."""
+        return self._thread is not None and self._thread.is_alive()
 
     def publish(self, item: dict[str, Any]) -> None:
         """Send ``item`` to every open console page of this server."""
@@ -111,12 +125,37 @@ class ConsoleHub:
         while not self._stop.wait(POLL_S):
             try:
                 self.watch_alarms()
+                if self._stop.is_set():
+                    break
                 self.watch_access()  # always: a page that opens must not miss the next row
                 if self.feed.listeners(CHANNEL) and time.monotonic() >= next_today:
                     next_today = time.monotonic() + TODAY_S
                     self.watch_today()
             except Exception:  # the watcher must outlive a database hiccup
-                log.exception("console watcher failed; will retry")
+                if self._stop.is_set():
+                    break  # shutting down: what failed is being taken away
+                self._failed()
+            else:
+                self._recovered()
+
+    def _failed(self) -> None:
+        """Log a failing round: the first with its traceback, then once a minute while the
+        database stays away (not four lines a second)."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since, self._failures, self._last_report = now, 1, now
+            log.exception("console watcher failed; will retry")
+            return
+        self._failures += 1
+        if now - self._last_report >= FAILURE_REPORT_S:
+            self._last_report = now
+            log.error("console watcher still failing: %d rounds in %.0f s", self._failures,
+                      now - self._failing_since)
+
+    def _recovered(self) -> None:
+        if self._failing_since is not None:
+            log.warning("console watcher works again after %d failed rounds", self._failures)
+            self._failing_since = None
 
     def watch_alarms(self) -> None:
         """Deliver pending alarm levels; tell the pages of alarms stored since last time."""

@@ -24,6 +24,7 @@ class LiveFeed:
         # Set by the runtime when several servers share the site (relay.py): every item
         # published here is also sent to the other servers' feeds.
         self.relay: Callable[[str, Any], None] | None = None
+        self._closed = False
 
     def publish(self, user_id: int, item: dict[str, Any]) -> int:
         """Queue ``item`` for every open feed of ``user_id`` here and on the other servers;
@@ -43,6 +44,18 @@ class LiveFeed:
                 pass
         return len(listeners)
 
+    def close(self) -> None:
+        """End every open stream (their pages reconnect to a server that runs) and any
+        opened later: a stopping server must not wait on connections that never end."""
+        with self._lock:
+            self._closed = True
+            listeners = [entry for entries in self._listeners.values() for entry in entries]
+        for loop, queue in listeners:
+            try:
+                loop.call_soon_threadsafe(_close_queue, queue)
+            except RuntimeError:  # that connection's loop is gone already
+                pass
+
     def listeners(self, user_id: int) -> int:
         """How many feeds of ``user_id`` are open."""
         with self._lock:
@@ -55,6 +68,8 @@ class LiveFeed:
         queue: asyncio.Queue[dict[str, Any]] = asyncio.Queue(maxsize=100)
         entry = (asyncio.get_running_loop(), queue)
         with self._lock:
+            if self._closed:
+                return
             self._listeners[user_id].append(entry)
         try:
             yield ": connected\n\n"
@@ -69,12 +84,25 @@ class LiveFeed:
                 except TimeoutError:
                     yield ": keepalive\n\n"
                     continue
+                if item is _CLOSED:
+                    return
                 if 0 < _id(item) <= newest:
                     continue  # already sent from the backlog
                 yield _event(item)
         finally:
             with self._lock:
                 self._listeners[user_id].remove(entry)
+
+
+# Put in every queue by close(): the stream ends (compared by identity).
+_CLOSED: dict[str, Any] = {"type": "closed"}
+
+
+def _close_queue(queue: asyncio.Queue[dict[str, Any]]) -> None:
+    """Put the end mark in ``queue``, making room when it is full (the page reloads)."""
+    if queue.full():
+        queue.get_nowait()
+    queue.put_nowait(_CLOSED)
 
 
 def _id(item: dict[str, Any]) -> int:
