@@ -7,7 +7,7 @@ import os
 import time
 from collections.abc import Iterator
 from contextlib import nullcontext
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -134,7 +134,8 @@ PAGES = ("/staff", "/staff/alarms", "/staff/alarms/settings", "/staff/settings",
          "/staff/access?decision=denied", "/staff/visits/{visit}", "/staff/devices/{door}",
          "/staff/alarms/{alarm}", "/staff/users", "/staff/me", "/staff/figures",
          "/staff/devices", "/staff/onsite", "/staff/occupancy", "/meetings", "/staff/inbox",
-         "/staff/vending", "/staff/messaging/metrics")
+         "/staff/vending", "/staff/messaging/metrics", "/staff/faq",
+         "/staff/inbox/{conversation}")
 
 
 @pytest.mark.parametrize("lang", ["ja", "en"])
@@ -149,11 +150,13 @@ def test_every_console_page_passes_axe_and_fits_a_phone(
             [_forced(office).to_json()])
     with httpx.Client(base_url=live) as api:
         alarm = _wait_alarm(api, office)
+        conversation = _conversation(api, office)
     problems: dict[str, Any] = {}
     for name, shape in (("390", PHONE), ("1280", DESKTOP)):
         page = _signed_in(browser, live, office.admin, lang=lang, shape=shape)
         for path in PAGES:
-            url = path.format(visit=held, door=office.door, alarm=alarm)
+            url = path.format(visit=held, door=office.door, alarm=alarm,
+                              conversation=conversation)
             page.goto(live + url)
             page.wait_for_load_state("networkidle")
             assert page.locator("html").get_attribute("lang") == lang
@@ -164,6 +167,24 @@ def test_every_console_page_passes_axe_and_fits_a_phone(
             shoot(page, f"console-{lang}-{name}-{slug or 'staff'}")
         page.context.close()
     assert problems == {}
+
+
+def _conversation(api: httpx.Client, office: Office) -> int:
+    """A visitor's chat that asked for a person, answered by the host (the inbox's record)."""
+    start = datetime.now(UTC) + timedelta(minutes=5)
+    host = bearer(api, office.host)
+    made = api.post("/api/visits", headers=host, json={
+        "visitor_name": "Aiko Tanaka", "visitor_email": "aiko@example.org",
+        "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "zones": ["lobby"], "doors": [], "room": "3F Sakura"})
+    assert made.status_code == 201, made.text
+    token = made.json()["pass_url"].rsplit("/p/", 1)[1]
+    api.post(f"/api/chat/{token}/messages", json={"text": "I would like to talk to a person"})
+    found = api.get("/api/conversations", headers=host).json()
+    assert found, "no conversation"
+    api.post(f"/api/conversations/{found[0]['id']}/messages", headers=host,
+             json={"text": "On my way"})
+    return int(found[0]["id"])
 
 
 def _wait_alarm(api: httpx.Client, office: Office) -> int:

@@ -11,6 +11,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
 from officegate.server.auth.models import Role, User
+from officegate.server.console.lang import page_context
 from officegate.server.deps import StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, OfficeGateError
 from officegate.server.faq import service
@@ -122,9 +123,8 @@ def faq_page(request: Request, rt: MessagingDep, state: StateDep,
         entries = service.list_entries(db=db, site=rt.site)
         return entries, _history_rows(service.history(db=db, site=rt.site, limit=50))
     entries, changes = rt.run(work)
-    return state.templates.TemplateResponse(request, "messaging_faq.html", {
-        "user": user, "entries": entries, "changes": changes,
-        "error": request.query_params.get("error")})
+    return state.templates.TemplateResponse(request, "messaging_faq.html", page_context(
+        request, user, entries=entries, changes=changes, error=request.query_params.get("error")))
 
 
 @router.post("/staff/faq", include_in_schema=False)

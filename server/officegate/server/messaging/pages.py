@@ -52,9 +52,8 @@ def conversation_page(conversation_id: RowId, request: Request, rt: MessagingDep
         people = list(db.scalars(select(User).where(User.active.is_(True)).order_by(User.name)))
         return detail(db, conv), people
     conv, people = rt.run(work)
-    return state.templates.TemplateResponse(request, "messaging_conversation.html", {
-        "user": user, "conv": conv, "people": people,
-        "error": request.query_params.get("error")})
+    return state.templates.TemplateResponse(request, "messaging_conversation.html", page_context(
+        request, user, conv=conv, people=people, error=request.query_params.get("error")))
 
 
 def _act(rt: MessagingDep, user: User, conversation_id: int, action: str,
