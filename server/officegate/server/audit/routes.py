@@ -96,7 +96,7 @@ def verify_audit(db: SessionDep, _user: AdminUser) -> VerdictOut:
 def audit_page(request: Request, filters: FilterQuery, db: SessionDep, state: StateDep,
                user: AdminPage) -> Response:
     """The audit log page: search, the chain's state, a CSV of what is shown."""
-    lang = request_lang(request)
+    lang = request_lang(request, user.lang)
     found = service.search(db, **_bounds(filters, zone(page_clock(state.templates).name)),
                            limit=filters.limit, offset=filters.offset)
     return state.templates.TemplateResponse(request, "audit.html", {

@@ -124,7 +124,7 @@ def run_now(state: StateDep, _user: AdminUser) -> dict[str, object]:
 def settings_page(request: Request, db: SessionDep, state: StateDep,
                   user: AdminPage) -> Response:
     """The retention settings and the latest requests (admin)."""
-    lang = request_lang(request)
+    lang = request_lang(request, user.lang)
     site = sites.get_site(db=db, code=state.settings.site)
     return state.templates.TemplateResponse(request, "privacy_settings.html", {
         "user": user, "lang": lang, "t": texts(lang), "policy": retention_of(db=db, site=site),
@@ -144,5 +144,5 @@ def settings_form(request: Request, db: SessionDep, state: StateDep, user: Admin
         "identity_days": identity_days, "access_days": access_days,
         "arrival_days": arrival_days, "audit_days": audit_days, "operator": operator,
         "contact": contact})
-    return RedirectResponse(f"/staff/privacy?saved=1&lang={request_lang(request)}",
+    return RedirectResponse(f"/staff/privacy?saved=1&lang={request_lang(request, user.lang)}",
                             status_code=303)

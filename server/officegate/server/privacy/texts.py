@@ -8,16 +8,15 @@ from __future__ import annotations
 
 from fastapi import Request
 
+from officegate.server.i18n import negotiate
+
 LANGS = ("ja", "en")
 
 
-def request_lang(request: Request) -> str:
-    """``?lang=`` when given, else the browser's Accept-Language; Japanese by default."""
-    asked = request.query_params.get("lang")
-    if asked in LANGS:
-        return asked
-    accept = request.headers.get("accept-language", "").lower()
-    return "en" if accept.startswith("en") else "ja"
+def request_lang(request: Request, user_lang: str | None = None) -> str:
+    """The page language, chosen as on every page (``i18n.negotiate``: ``?lang=``, the
+    signed-in user's setting, the switcher's cookie, Accept-Language, Japanese)."""
+    return negotiate.page_language(request, user_lang, offered=LANGS)
 
 
 TEXTS: dict[str, dict[str, str]] = {
