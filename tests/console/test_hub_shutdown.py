@@ -4,6 +4,7 @@ goes away while it runs is reported once, not four times a second."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 
@@ -15,7 +16,7 @@ from support.polling import wait_for
 
 from officegate.server.console.hub import ConsoleHub
 
-from .conftest import Office, sign_in
+from .conftest import Office
 
 
 def _hub(app: FastAPI) -> ConsoleHub:
@@ -24,27 +25,25 @@ def _hub(app: FastAPI) -> ConsoleHub:
     return hub
 
 
-def test_shutdown_ends_the_console_streams_and_the_watcher(app: FastAPI,
-                                                            office: Office) -> None:
+def test_shutdown_ends_the_console_streams_and_the_watcher(app: FastAPI) -> None:
     ended = threading.Event()
-    lines: list[str] = []
-    with TestClient(app) as client:
-        sign_in(client, office.staff)
+    chunks: list[str] = []
+    with TestClient(app):
         hub = _hub(app)
         assert hub.running
 
-        def read() -> None:
-            with client.stream("GET", "/api/console/feed") as feed:
-                for line in feed.iter_lines():
-                    lines.append(line)
+        def page() -> None:  # an open console page: the stream /api/console/feed returns
+            async def read() -> None:
+                async for chunk in hub.feed.stream(0):
+                    chunks.append(chunk)
+            asyncio.run(read())
             ended.set()
 
-        reader = threading.Thread(target=read, daemon=True)
-        reader.start()
+        threading.Thread(target=page, daemon=True).start()
         wait_for("the page's stream", lambda: hub.feed.listeners(0) == 1)
     # The server stopped: the stream ended by itself and nothing watches the database.
     assert ended.wait(30), "the console stream outlived the server"
-    assert lines[0] == ": connected"
+    assert chunks == [": connected\n\n"]
     assert not hub.running
 
 
