@@ -19,6 +19,7 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
+from officegate.server.http.openapi import TEXT_RULE
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits.holder import HolderOnly
@@ -69,11 +70,13 @@ class DecisionIn(BaseModel):
 class WatchIn(BaseModel):
     """A deny-list or watchlist entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [  # who it is
+        {"required": [key], "properties": {key: {"type": "string", "minLength": 1}}}
+        for key in ("name", "email")]})
     list: Literal["deny", "watch"]
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=TEXT_RULE)
 
 
 class WatchOut(WatchIn):
