@@ -22,7 +22,7 @@ from officegate.server.errors import Forbidden
 from officegate.server.http.openapi import TEXT_RULE
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
-from officegate.server.visits.holder import HolderOnly
+from officegate.server.visits.holder import HolderOnly, check_holder
 from officegate.server.visits.models import Visitor
 from officegate.server.visits.pass_page import _pass_answer, find_pass
 from officegate.server.visits.schemas import PassOpenOut
@@ -113,8 +113,12 @@ def after(hub: HubDep, outcome: Outcome, db: SessionDep, site: str) -> None:
 
 
 @router.post("/api/checkin", response_model=CheckInOut)
-def check_in(body: CheckInIn, db: SessionDep, state: StateDep, hub: HubDep) -> CheckInOut:
-    """Check in from the lobby poster (no account: the pass link and its code)."""
+def check_in(body: CheckInIn, request: Request, db: SessionDep, state: StateDep,
+             hub: HubDep) -> CheckInOut:
+    """Check in from the lobby poster (no account: the pass link and its code, from the
+    phone holding the pass: 403 ``bound_to_other_device`` from another one)."""
+    check_holder(db=db, request=request, token=body.token)
+    db.commit()  # the binding of a first use, as on the other pass-page routes
     settings = state.settings
     outcome = checkin.check_in(
         db=db, token=body.token, code=body.code, site=body.site, day=body.day,
