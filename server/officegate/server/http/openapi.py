@@ -70,7 +70,7 @@ DAY_RULE: dict[str, Any] = {"pattern": f"^2[01][0-9][0-9]-{_DAY}$",
                             "description": "A calendar day, YYYY-MM-DD"}
 CURSOR: dict[str, Any] = {"pattern": "^[A-Za-z0-9_-]+={0,2}$",
                           "description": "The `next` of the previous page"}
-CSV: dict[str, Any] = {200: {"description": "CSV (UTF-8)", "content": {
+CSV: dict[int | str, dict[str, Any]] = {200: {"description": "CSV (UTF-8)", "content": {
     "text/csv": {"schema": {"type": "string"}}}}}
 SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
                       "description": "POST /api/auth/token"},
