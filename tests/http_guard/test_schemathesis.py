@@ -81,8 +81,9 @@ def _visit(case: Any) -> None:
         start = min(max(start, now), datetime(9000, 1, 1, tzinfo=UTC))
         body["starts_at"], body["ends_at"] = (start.isoformat(),
                                               (start + timedelta(hours=1)).isoformat())
-    body.pop("host", None)
-    body.pop("site", None)
+    if "host" in body:
+        body["host"] = HOST[0]
+    body.pop("site", None)  # this server's site, the default
     body["zones"], body["doors"] = ["lobby"], []
     if "visitors" in body:  # an invitation books the office's room, or none
         body.pop("doors")
