@@ -17,6 +17,7 @@ import httpx
 import numpy as np
 import pytest
 from passsite import ServerThread
+from support.browser import wait_for_js
 from support.mqtt import forget_sessions
 
 from officegate.edge.config import EdgeConfig
@@ -159,7 +160,7 @@ def test_offer_order_and_served_on_the_pass_page(office: DrinkOffice, phone,
                                                  shots: Path) -> None:
     page = phone(timezone_id="Asia/Tokyo").new_page()
     page.goto(office.pass_url)
-    page.wait_for_function("window.officegate && window.officegate.currentText()")
+    wait_for_js(page, "window.officegate && window.officegate.currentText()")
     assert page.locator("#drink").is_hidden()  # nothing before the gate
     gate_words = "この QR コードをゲートのカメラにかざしてください"
     assert page.locator(".instruction").inner_text() == gate_words
