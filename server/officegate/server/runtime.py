@@ -203,6 +203,9 @@ class ServerRuntime:
             site_name=settings.site_name, base_url=settings.base_url,
             secret=session_secret(settings))
         self._on_stop("messaging", rt.close)
+        # Hand-offs and visitors' words reach the host, replies the visitor's phone, through
+        # the one notifier hosts are told everything by (e-mail, Web Push, live feed).
+        rt.send_notices = self.send_host_notices
         if config.smtp_listen_port is not None:
             self.mailroom = MailroomServer(rt, host=config.smtp_listen_host,
                                            port=config.smtp_listen_port,

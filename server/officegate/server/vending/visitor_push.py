@@ -169,19 +169,25 @@ def forget(*, db: Session, address: str) -> int:
 
 def offer_push(*, db: Session, visit_id: int) -> Outgoing | None:
     """The drink offer as a push to the visit's subscriptions; None when there are none."""
+    en, ja = texts.OFFER
+    return to_visitor(db=db, visit_id=visit_id, kind="drink_offered",
+                      payload={"title": f"{ja} / {en}", "title_ja": ja, "title_en": en,
+                               "body_ja": OFFER_BODY[1], "body_en": OFFER_BODY[0],
+                               "body": f"{OFFER_BODY[1]}\n{OFFER_BODY[0]}"})
+
+
+def to_visitor(*, db: Session, visit_id: int, kind: str,
+               payload: dict[str, Any]) -> Outgoing | None:
+    """A push of ``payload`` (``title`` and ``body`` at least: what the phone shows) to the
+    subscriptions of the visit's phone; None when the visitor did not turn them on."""
     subs = list(db.scalars(select(VisitorPushSubscription).where(
         VisitorPushSubscription.visit_id == visit_id).order_by(VisitorPushSubscription.id)))
     if not subs:
         return None
-    en, ja = texts.OFFER
-    payload: dict[str, Any] = {
-        "kind": "drink_offered", "visit_id": visit_id, "title": f"{ja} / {en}",
-        "title_ja": ja, "title_en": en, "body_ja": OFFER_BODY[1],
-        "body_en": OFFER_BODY[0], "body": f"{OFFER_BODY[1]}\n{OFFER_BODY[0]}",
-        # No link in the payload: the server keeps only a hash of the pass link, and the
-        # phone's service worker knows its own pass page.
-        "url": "/p/"}
+    # No link in the payload: the server keeps only a hash of the pass link, and the
+    # phone's service worker knows its own pass page.
+    payload = {**payload, "kind": kind, "visit_id": visit_id, "url": "/p/"}
     # notice_id / user_id 0 and no feed: this is no host notice.
-    return Outgoing(notice_id=0, user_id=0, kind="drink_offered", title=payload["title"],
-                    body=payload["body"], payload=payload,
+    return Outgoing(notice_id=0, user_id=0, kind=kind, title=str(payload["title"]),
+                    body=str(payload["body"]), payload=payload,
                     push_subscriptions=tuple(s.address for s in subs), feed=False)
