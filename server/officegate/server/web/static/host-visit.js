@@ -43,6 +43,20 @@
   act("cancel", `/api/visits/${visitId}/cancel`, gettext("The visit was cancelled."),
       gettext("Cancel this visit? The pass stops working."));
   act("rebind-go", `/api/visits/${visitId}/rebind`, gettext("A link for the new phone was sent."));
+  // A printed pass is made (staff only, audited) and opened as a printable page.
+  const printPass = $("print-pass");
+  if (printPass) {
+    printPass.addEventListener("click", async () => {
+      printPass.disabled = true;
+      try {
+        const made = await call(`/api/visits/${visitId}/printed-pass`);
+        location.href = `/host/visits/${visitId}/printed/${encodeURIComponent(made.pass_id)}`;
+      } catch (e) {
+        $("action-status").textContent = e.message;
+        printPass.disabled = false;
+      }
+    });
+  }
   if ($("rebind")) $("rebind").onclick = () => { $("rebind-box").hidden = !$("rebind-box").hidden; };
 
   const reply = $("reply");
