@@ -94,6 +94,15 @@ def test_a_visitor_asks_for_the_host_who_answers_from_the_visit_page(
                                    locale="en-US").new_page()
         _login(host, stack, "host", found.group(1))
         assert host.url.endswith(found.group(1))
+        # The notices page offers the same way to answer.
+        host.goto(f"{stack.base_url}/host?lang=en")
+        reply = host.locator(".notice.chat_handoff a.button")
+        reply.wait_for(timeout=WAIT_MS)
+        assert reply.inner_text() == "Reply"
+        host.screenshot(path=str(folder / "notices-chat-phone-en.png"), full_page=True)
+        assert host.evaluate("document.documentElement.scrollWidth") <= 390
+        reply.click()
+        host.wait_for_url(f"**{found.group(1)}")
         host.locator("#timeline li.incoming").get_by_text("about parking").wait_for()
 
         # Her next words arrive on the open visit page without a reload.
