@@ -55,12 +55,14 @@ def push_service() -> Iterator[Receiver]:
         yield rec
 
 
-def _invite(http: httpx.Client, office: Office, inbox: Inbox) -> tuple[str, int]:
+def _invite(http: httpx.Client, office: Office, inbox: Inbox,
+            lang: str | None = None) -> tuple[str, int]:
     """Ann is invited by e-mail and opens her pass: (link token, visit id)."""
     start = datetime.now(UTC).replace(microsecond=0) + timedelta(minutes=5)
     r = http.post("/api/invitations", headers=bearer(http, office.host), json={  # type: ignore[arg-type]
         "starts_at": start.isoformat(), "ends_at": (start + timedelta(hours=1)).isoformat(),
-        "zones": ["lobby"], "visitors": [{"name": "Ann Lee", "email": "ann@example.org"}]})
+        "zones": ["lobby"], "visitors": [{"name": "Ann Lee", "email": "ann@example.org",
+                                          **({"lang": lang} if lang else {})}]})
     assert r.status_code == 201, r.text
     visit_id = int(r.json()["invited"][0]["visit_id"])
     token = inbox.link_for("ann@example.org")
@@ -179,3 +181,20 @@ def test_a_host_reply_is_pushed_to_the_visitor_only_while_the_pass_page_is_close
                                           version="aes128gcm"))["body"] for p in pushes]
     assert bodies == ["ロビーまでお迎えに行きます", "今着きました"]
     assert poll(lambda: len(push_service.requests) == 2)
+
+
+def test_a_chinese_speaking_visitor_gets_the_reply_push_in_chinese(
+        server: httpx.Client, office: Office, inbox: Inbox, push_service: Receiver) -> None:
+    token, visit_id = _invite(server, office, inbox, lang="zh_CN")
+    key, auth = _subscribe(server, token, push_service.url("/push/send/ann"))
+    _say(server, token, "I would like to talk to my host")
+    host = bearer(server, office.host)  # type: ignore[arg-type]
+    conversation = server.get(f"/api/visits/{visit_id}", headers=host).json()["conversation_id"]
+    r = server.post(f"/api/conversations/{conversation}/messages", headers=host,
+                    json={"text": "See you at reception"})
+    assert r.status_code == 201, r.text
+    push = push_service.wait(1)
+    assert push, "no push reached the visitor's phone"
+    message = json.loads(http_ece.decrypt(push[0]["body"], private_key=key, auth_secret=auth,
+                                          version="aes128gcm"))
+    assert message["title"] == "Hana Host 回复了您" and message["lang"] == "zh_CN"

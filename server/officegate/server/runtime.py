@@ -180,7 +180,8 @@ class ServerRuntime:
         hub.notifier.mailer = host_mailer(self.state.settings.messaging)
         hub.start()
         self._on_stop("arrival hub", hub.stop)
-        self.drink_push = DrinkOfferPush(sessions=self.state.sessions, notifier=hub.notifier)
+        self.drink_push = DrinkOfferPush(sessions=self.state.sessions, notifier=hub.notifier,
+                                         default_lang=self.state.settings.messaging.default_lang)
 
         def feed(user: str, payload: bytes, now: float) -> list[dict[str, Any]]:
             return ingest.owntracks_message(hub, user=user, password=None, payload=payload,

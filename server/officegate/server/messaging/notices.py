@@ -33,7 +33,7 @@ from officegate.server.notify import service as notify
 from officegate.server.notify.models import Notice
 from officegate.server.notify.sender import Outgoing
 from officegate.server.vending import visitor_push
-from officegate.server.visits.models import Visit
+from officegate.server.visits.models import Visit, Visitor
 
 CHAT_KINDS = ("chat_handoff", "chat_message")
 QUIET = timedelta(minutes=10)  # one notice for a burst of lines the host has not answered
@@ -92,8 +92,6 @@ def for_visitors(*, db: Session, messages: list[Message], page_open: Callable[[i
                  default_lang: str) -> list[Outgoing]:
     """Web Pushes of people's web-chat replies to visitors whose pass page is not open here
     (``page_open(contact_id)``) and who turned notifications on."""
-    from officegate.server.proactive.service import notice_language
-
     out: list[Outgoing] = []
     for msg in messages:
         if (msg.kind != Kind.OUTGOING or msg.sender != Sender.USER
@@ -102,8 +100,7 @@ def for_visitors(*, db: Session, messages: list[Message], page_open: Callable[[i
         contact = db.get(Contact, msg.contact_id)
         if contact is None or contact.visit_id is None:
             continue
-        lang = (contact.pass_lang if contact.pass_lang in catalog.LANGUAGES
-                else notice_language(db=db, contact=contact, default=default_lang))
+        lang = visitor_language(db=db, visit_id=contact.visit_id, default=default_lang)
         author = db.get(User, msg.user_id) if msg.user_id else None
 
         def _(message: str, lang: str = lang) -> str:
@@ -117,3 +114,20 @@ def for_visitors(*, db: Session, messages: list[Message], page_open: Callable[[i
         if item is not None:
             out.append(item)
     return out
+
+
+def visitor_language(*, db: Session, visit_id: int, default: str) -> str:
+    """The language a push to this visit's phone speaks: the one chosen on the pass page,
+    else the one of the visitor's last words, else the invitation's, else ``default``."""
+    from officegate.server.proactive.service import notice_language
+
+    visit = db.get(Visit, visit_id)
+    visitor = db.get(Visitor, visit.visitor_id) if visit is not None else None
+    invited = visitor.lang if visitor is not None and visitor.lang in catalog.LANGUAGES else None
+    contact = db.scalar(select(Contact).where(Contact.visitor_id == visitor.id)
+                        ) if visitor is not None else None
+    if contact is None:
+        return invited or default
+    if invited == "zh_CN" and contact.pass_lang is None:
+        return invited  # notices are written in Japanese or English; pushes need not be
+    return notice_language(db=db, contact=contact, default=invited or default)
