@@ -198,3 +198,19 @@ def test_a_chinese_speaking_visitor_gets_the_reply_push_in_chinese(
     message = json.loads(http_ece.decrypt(push[0]["body"], private_key=key, auth_secret=auth,
                                           version="aes128gcm"))
     assert message["title"] == "Hana Host 回复了您" and message["lang"] == "zh_CN"
+
+
+def test_a_hand_off_to_reception_emails_staff_when_the_host_is_gone(
+        server: httpx.Client, office: Office, inbox: Inbox) -> None:
+    token, visit_id = _invite(server, office, inbox)
+    admin = bearer(server, office.admin)  # type: ignore[arg-type]
+    users = server.get("/api/users", headers=admin).json()
+    host_id = next(u["id"] for u in users if u["email"] == office.host)
+    r = server.patch(f"/api/users/{host_id}", headers=admin, json={"active": False})
+    assert r.status_code == 200, r.text
+    turn = _say(server, token, "Can I talk to a person about my badge?")
+    assert turn["replies"][0]["data"]["queue"] == "reception"
+    mails = wait_for("the hand-off e-mail to staff", lambda: inbox.to(office.staff))
+    text = _mail_text(mails[0])
+    assert "my badge" in text and f"/host/visits/{visit_id}" in text
+    assert inbox.to(office.host) == []  # the host who left hears nothing

@@ -66,11 +66,16 @@ def for_hosts(*, db: Session, messages: list[Message], base_url: str) -> list[Ou
         visit = db.get(Visit, conv.visit_id)
         if visit is None:
             continue
-        user_id = conv.assignee_id or visit.host_id
+        data = {"text": said.get(conv.id, msg.body),
+                "link": f"{base_url.rstrip('/')}/host/visits/{visit.id}"}
+        if conv.queue == "reception" and conv.assignee_id is None:
+            # The host is gone: reception staff, every one of them, must act.
+            out += notify.notices_for_staff(db=db, key=f"chat:{msg.id}", kind=kind,
+                                            visit_id=visit.id, data=data)
+            continue
         item = notify.notice_for_visit(
-            db=db, key=f"chat:{msg.id}", kind=kind, visit_id=visit.id, user_id=user_id,
-            data={"text": said.get(conv.id, msg.body),
-                  "link": f"{base_url.rstrip('/')}/host/visits/{visit.id}"})
+            db=db, key=f"chat:{msg.id}", kind=kind, visit_id=visit.id,
+            user_id=conv.assignee_id or visit.host_id, data=data)
         if item is not None:
             out.append(item)
     return out
