@@ -123,6 +123,10 @@ def test_staff_print_a_static_pass_from_the_visit_page(playwright: Any, stack: S
         assert staff.locator("#sheet").is_visible()
         staff.emulate_media(media="screen")
         printed_url = staff.url.split("?")[0]
+        # Only staff print: the host's page for the same sheet is refused, an unknown one absent.
+        assert host.goto(printed_url).status == 403
+        assert staff.goto(printed_url.rsplit("/", 1)[0] + "/00ff").status == 404
+        assert staff.goto(printed_url.rsplit("/", 1)[0] + "/" + "x" * 5000).status == 404
 
         for size, (width, height) in SIZES.items():
             for lang in ("ja", "en", "zh_CN"):
