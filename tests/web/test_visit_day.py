@@ -145,6 +145,5 @@ def test_poster_then_gate_then_thanks_and_the_host_meets_the_visitor(
     page.locator("#error.done").wait_for(timeout=WAIT_MS)
     assert page.locator("#error-primary").inner_text() == (
         "チェックアウトしました。ご来訪ありがとうございました。")
-    assert page.locator("#error-secondary").inner_text() == (
-        "You have checked out. Thank you for visiting.")
+    assert "Thank you" not in page.locator("#error").inner_text()  # one language
     page.screenshot(full_page=True, path=str(shots / "visit-day-checked-out-ja.png"))

@@ -26,9 +26,11 @@ from officegate.server.channels.whatsapp import WhatsAppClient
 from officegate.server.db import session_scope, utcnow
 from officegate.server.faq.matcher import FaqMatcher
 from officegate.server.faq.service import MatcherCache
+from officegate.server.messaging import notices
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.messaging.live import LiveHub
 from officegate.server.messaging.models import Channel, ChannelIdentity, Contact, Kind, Message
+from officegate.server.notify.sender import Outgoing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -52,6 +54,9 @@ class Messaging:
     wecom: WeComClient | None = None
     wecom_crypto: WeComCrypto | None = None
     mail_key: bytes = b""  # signs the per-conversation reply addresses
+    # Hands committed notices (host notices, visitor pushes) to the notifier; set by the
+    # server runtime once the arrival hub runs (notices.py decides who hears of what).
+    send_notices: Callable[[list[Outgoing]], None] | None = None
     # Text added only when sending (the pass link): a bearer secret stays out of the timeline.
     _private_text: dict[int, str] = field(default_factory=dict)
 
@@ -136,11 +141,29 @@ class Messaging:
         return result, new
 
     def after_commit(self, messages: list[Message]) -> None:
-        """Deliver new outgoing messages on external channels; push every entry live."""
+        """Deliver new outgoing messages on external channels; push every entry live; tell
+        the host of a hand-off or a visitor's words, the visitor of a reply (notices.py)."""
+        # Whose pass page is open now, before the broadcast (a page may close on reading it).
+        watched = {m.contact_id for m in messages if self.hub.watching(f"contact:{m.contact_id}")}
         for msg in messages:
             if msg.kind == Kind.OUTGOING and msg.channel not in (None, Channel.WEB):
                 self._deliver(msg)
             self.broadcast(msg)
+        if self.send_notices is not None and messages:
+            self._notify(messages, watched)
+
+    def _notify(self, messages: list[Message], watched: set[int]) -> None:
+        assert self.send_notices is not None
+        try:
+            with session_scope(self.sessions) as db:
+                items = notices.for_hosts(db=db, messages=messages, base_url=self.base_url)
+                items += notices.for_visitors(db=db, messages=messages,
+                                              default_lang=self.config.default_lang,
+                                              page_open=watched.__contains__)
+        except Exception:  # the message is stored and shown: a notice failing loses nothing
+            log.exception("could not make the notices of a chat turn")
+            return
+        self.send_notices(items)
 
     def broadcast(self, msg: Message) -> None:
         """Tell open chat windows (not notes) and inboxes about a timeline entry."""
