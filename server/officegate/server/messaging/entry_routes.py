@@ -11,8 +11,10 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from officegate.server.checkin import poster
 from officegate.server.db import utcnow
-from officegate.server.deps import StateDep
+from officegate.server.deps import StaffPageUser, StateDep
+from officegate.server.errors import Forbidden
 from officegate.server.http.guessing import too_many
 from officegate.server.http.throttle import Throttle
 from officegate.server.i18n import catalog, negotiate
@@ -58,6 +60,21 @@ def entry_page(name: str, request: Request, state: StateDep) -> Response:
     return state.templates.TemplateResponse(request, "chat_entry.html", {
         "entry": name, "lang": lang, "languages": catalog.LANGUAGES, "site_name": site_name},
         headers={"Referrer-Policy": "no-referrer"})
+
+
+@router.get("/staff/chat-poster", response_class=HTMLResponse, include_in_schema=False)
+def chat_poster(request: Request, state: StateDep, user: StaffPageUser,
+                entry_point: str = "lobby") -> Response:
+    """A printable QR that opens a chat at ``entry_point`` (staff), with its link to share."""
+    if user.role not in ("admin", "staff"):
+        raise Forbidden("forbidden", "staff only", "スタッフ専用です")
+    name = entry.check_entry(entry_point)
+    url = f"{state.settings.base_url.rstrip('/')}/chat/{name}"
+    with state.sessions() as db:
+        site_name = get_site(db=db, code=state.settings.site).name
+    return state.templates.TemplateResponse(request, "chat_poster.html", {
+        "user": user, "site_name": site_name, "entry": name, "url": url,
+        "qr": poster.qr_svg(url), "lang": "ja"})
 
 
 @router.post("/api/entry/{name}/start", response_model=StartOut, status_code=201)
