@@ -19,9 +19,8 @@ from officegate.server.http.guessing import too_many
 from officegate.server.http.throttle import Throttle
 from officegate.server.i18n import catalog, negotiate
 from officegate.server.messaging import entry, link_codes, service
-from officegate.server.messaging.chat_routes import contact_for_token, out, sse
+from officegate.server.messaging.chat_routes import contact_for_token, out, sse, visitor_writes
 from officegate.server.messaging.deps import MessagingDep
-from officegate.server.messaging.models import Channel
 from officegate.server.messaging.schemas import ChatIn, ChatOut, OptOutIn, TurnOut
 from officegate.server.sites.service import get_site
 from officegate.server.visits.holder import HolderOnly
@@ -110,13 +109,8 @@ def entry_history(key: str, rt: MessagingDep) -> ChatOut:
 @router.post("/api/entry-chat/{key}/messages", response_model=TurnOut, status_code=201)
 def entry_send(key: str, body: ChatIn, rt: MessagingDep) -> TurnOut:
     """The visitor writes; the bot answers or hands off to reception."""
-    def work(db: Session) -> TurnOut:
-        contact = entry.contact_for_key(db=db, key=key)
-        turn = service.receive(db=db, contact=contact, channel=Channel.WEB, text=body.text,
-                               matcher=rt.matcher(db, contact.site))
-        return TurnOut(message=out(turn.message) if turn.message else None,
-                       replies=[out(r) for r in turn.replies], duplicate=turn.duplicate)
-    return rt.run(work)
+    return rt.run(lambda db: visitor_writes(db, rt, entry.contact_for_key(db=db, key=key),
+                                            body.text))
 
 
 @router.post("/api/entry-chat/{key}/opt-out")
