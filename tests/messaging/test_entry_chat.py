@@ -73,3 +73,15 @@ def test_the_phones_later_pass_joins_the_anonymous_chat(client: TestClient,
     other = invite(client, office, name="Ken Other", email="ken@example.org")
     assert client.post(f"/api/chat/{other['token']}/merge-entry",
                        json={"key": key}).status_code == 404
+
+
+def test_staff_print_a_poster_for_an_entry_point(client: TestClient, office: Office) -> None:
+    from support.office import PASSWORD
+
+    r = client.post("/login", data={"email": office.staff, "password": PASSWORD},
+                    follow_redirects=False)
+    assert r.status_code == 303
+    page = client.get("/staff/chat-poster?entry_point=sales")
+    assert page.status_code == 200
+    assert "<svg" in page.text and "/chat/sales" in page.text
+    assert client.get("/staff/chat-poster?entry_point=Sales!").status_code == 422

@@ -12,15 +12,16 @@ from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from officegate.server.checkin import poster
 from officegate.server.db import utcnow
-from officegate.server.deps import StateDep
+from officegate.server.deps import StaffPageUser, StateDep
+from officegate.server.errors import Forbidden
 from officegate.server.http.guessing import too_many
 from officegate.server.http.throttle import Throttle
 from officegate.server.i18n import catalog, negotiate
 from officegate.server.messaging import entry, link_codes, service
-from officegate.server.messaging.chat_routes import contact_for_token, out, sse
+from officegate.server.messaging.chat_routes import contact_for_token, out, sse, visitor_writes
 from officegate.server.messaging.deps import MessagingDep
-from officegate.server.messaging.models import Channel
 from officegate.server.messaging.schemas import ChatIn, ChatOut, OptOutIn, TurnOut
 from officegate.server.sites.service import get_site
 from officegate.server.visits.holder import HolderOnly
@@ -61,6 +62,21 @@ def entry_page(name: str, request: Request, state: StateDep) -> Response:
         headers={"Referrer-Policy": "no-referrer"})
 
 
+@router.get("/staff/chat-poster", response_class=HTMLResponse, include_in_schema=False)
+def chat_poster(request: Request, state: StateDep, user: StaffPageUser,
+                entry_point: str = "lobby") -> Response:
+    """A printable QR that opens a chat at ``entry_point`` (staff), with its link to share."""
+    if user.role not in ("admin", "staff"):
+        raise Forbidden("forbidden", "staff only", "スタッフ専用です")
+    name = entry.check_entry(entry_point)
+    url = f"{state.settings.base_url.rstrip('/')}/chat/{name}"
+    with state.sessions() as db:
+        site_name = get_site(db=db, code=state.settings.site).name
+    return state.templates.TemplateResponse(request, "chat_poster.html", {
+        "user": user, "site_name": site_name, "entry": name, "url": url,
+        "qr": poster.qr_svg(url), "lang": "ja"})
+
+
 @router.post("/api/entry/{name}/start", response_model=StartOut, status_code=201)
 def start_chat(name: Annotated[str, Path(json_schema_extra={"pattern": entry.ENTRY.pattern})],
                body: StartIn, request: Request, rt: MessagingDep) -> Response:
@@ -95,13 +111,8 @@ def entry_history(key: str, rt: MessagingDep) -> ChatOut:
 @router.post("/api/entry-chat/{key}/messages", response_model=TurnOut, status_code=201)
 def entry_send(key: str, body: ChatIn, rt: MessagingDep) -> TurnOut:
     """The visitor writes; the bot answers or hands off to reception."""
-    def work(db: Session) -> TurnOut:
-        contact = entry.contact_for_key(db=db, key=key)
-        turn = service.receive(db=db, contact=contact, channel=Channel.WEB, text=body.text,
-                               matcher=rt.matcher(db, contact.site))
-        return TurnOut(message=out(turn.message) if turn.message else None,
-                       replies=[out(r) for r in turn.replies], duplicate=turn.duplicate)
-    return rt.run(work)
+    return rt.run(lambda db: visitor_writes(db, rt, entry.contact_for_key(db=db, key=key),
+                                            body.text))
 
 
 @router.post("/api/entry-chat/{key}/opt-out")
