@@ -22,13 +22,15 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
 from officegate.server.deps import SessionDep, StateDep
-from officegate.server.errors import Conflict, InvalidInput
+from officegate.server.errors import InvalidInput
+from officegate.server.i18n import catalog
 from officegate.server.journey import JourneyEvent
 from officegate.server.notify.sender import Notifier, Outgoing
 from officegate.server.notify.service import check_subscription
 from officegate.server.outbound import OutboundPolicy
 from officegate.server.vending import texts
 from officegate.server.vending.visitor import usable_pass
+from officegate.server.visits.holder import HolderOnly, refused
 from officegate.server.visits.models import VisitorPass
 from officegate.server.visits.pass_page import find_pass
 
@@ -53,19 +55,24 @@ class VisitorPushSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+DeviceId = Field(default=None, min_length=8, max_length=128,
+                 description="Optional: the phone's id as given to /open; the phone is named "
+                 "by X-Pass-Device or the og_device cookie like every pass-page call")
+
+
 class SubscriptionIn(BaseModel):
-    """The phone's device id (as given to /open) and the browser's PushSubscription JSON."""
+    """The browser's PushSubscription JSON (from the phone holding the pass)."""
 
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=8, max_length=128)
+    device_id: str | None = DeviceId
     subscription: dict[str, Any]
 
 
 class UnsubscribeIn(BaseModel):
-    """The phone's device id and the subscription endpoint to withdraw."""
+    """The subscription endpoint to withdraw (from the phone holding the pass)."""
 
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=8, max_length=128)
+    device_id: str | None = DeviceId
     endpoint: str = Field(max_length=2000)
 
 
@@ -73,12 +80,11 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_phone(row: VisitorPass, device_id: str) -> None:
-    """Only the phone the pass is bound to may ask for pushes about it."""
-    if row.bound_device_hash is None or row.bound_device_hash != _hash(device_id):
-        raise Conflict("bound_to_other_device",
-                       "Notifications can only be turned on from the phone showing this pass.",
-                       "通知はこのパスを表示している端末からのみ設定できます。")
+def _check_phone(row: VisitorPass, device_id: str | None) -> None:
+    """A device id in the body, when sent, names the holding phone too (the route's
+    dependency has already checked the phone the request comes from)."""
+    if device_id is not None and row.bound_device_hash != _hash(device_id):
+        raise refused()
 
 
 def check_visitor_subscription(sub: dict[str, Any], *,
@@ -99,8 +105,10 @@ class DrinkOfferPush:
     subscriptions the push service says are gone. Built by the server runtime; its
     ``offered`` reaction is subscribed in ``officegate.server.reactions``."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], notifier: Notifier) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session], notifier: Notifier,
+                 default_lang: str = "ja") -> None:
         self._sessions = sessions
+        self._default_lang = default_lang
         self._notifier = notifier
         self._previous: Callable[[str], None] | None = notifier.on_gone
         notifier.on_gone = self._gone
@@ -112,11 +120,15 @@ class DrinkOfferPush:
             forget(db=db, address=address)
 
     def offered(self, event: JourneyEvent) -> None:
-        """A drink was offered to a visit: push it to the visitor's phone if subscribed."""
+        """A drink was offered to a visit: push it to the visitor's phone if subscribed, in
+        the visitor's language."""
+        from officegate.server.messaging.notices import visitor_language
+
         if event.visit_id is None:
             return
         with session_scope(self._sessions) as db:
-            item = offer_push(db=db, visit_id=event.visit_id)
+            lang = visitor_language(db=db, visit_id=event.visit_id, default=self._default_lang)
+            item = offer_push(db=db, visit_id=event.visit_id, lang=lang)
         if item is not None:
             self._notifier.send(item)
 
@@ -124,7 +136,7 @@ class DrinkOfferPush:
 router = APIRouter(tags=["pass page"])
 
 
-@router.post("/api/p/{token}/push-subscription", status_code=201)
+@router.post("/api/p/{token}/push-subscription", status_code=201, dependencies=[HolderOnly])
 def subscribe(token: str, body: SubscriptionIn, db: SessionDep,
               state: StateDep) -> dict[str, Any]:
     """Turn on notifications about this visit for this phone (the same one twice is one)."""
@@ -145,7 +157,8 @@ def subscribe(token: str, body: SubscriptionIn, db: SessionDep,
     return {"subscribed": True}
 
 
-@router.delete("/api/p/{token}/push-subscription", status_code=204)
+@router.delete("/api/p/{token}/push-subscription", status_code=204,
+               response_class=Response, dependencies=[HolderOnly])
 def unsubscribe(token: str, body: UnsubscribeIn, db: SessionDep) -> Response:
     """Turn notifications off again (works on an expired pass too: never keep pushing)."""
     row = find_pass(db=db, token=token)
@@ -167,21 +180,34 @@ def forget(*, db: Session, address: str) -> int:
     return len(rows)
 
 
-def offer_push(*, db: Session, visit_id: int) -> Outgoing | None:
-    """The drink offer as a push to the visit's subscriptions; None when there are none."""
+def offer_push(*, db: Session, visit_id: int, lang: str = "ja") -> Outgoing | None:
+    """The drink offer as a push to the visit's subscriptions, in ``lang`` (one language:
+    the catalogs'); None when there are none."""
+    def _(message: str) -> str:
+        return catalog.gettext(lang, message)
+
+    en, ja = texts.OFFER
+    # The Japanese and English stay in the payload for older service workers.
+    return to_visitor(db=db, visit_id=visit_id, kind="drink_offered",
+                      payload={"title": _("Would you like a drink?"),
+                               "body": _("Free drinks are waiting at the machines on your "
+                                         "way. Open your pass to choose."), "lang": lang,
+                               "title_ja": ja, "title_en": en,
+                               "body_ja": OFFER_BODY[1], "body_en": OFFER_BODY[0]})
+
+
+def to_visitor(*, db: Session, visit_id: int, kind: str,
+               payload: dict[str, Any]) -> Outgoing | None:
+    """A push of ``payload`` (``title`` and ``body`` at least: what the phone shows) to the
+    subscriptions of the visit's phone; None when the visitor did not turn them on."""
     subs = list(db.scalars(select(VisitorPushSubscription).where(
         VisitorPushSubscription.visit_id == visit_id).order_by(VisitorPushSubscription.id)))
     if not subs:
         return None
-    en, ja = texts.OFFER
-    payload: dict[str, Any] = {
-        "kind": "drink_offered", "visit_id": visit_id, "title": f"{ja} / {en}",
-        "title_ja": ja, "title_en": en, "body_ja": OFFER_BODY[1],
-        "body_en": OFFER_BODY[0], "body": f"{OFFER_BODY[1]}\n{OFFER_BODY[0]}",
-        # No link in the payload: the server keeps only a hash of the pass link, and the
-        # phone's service worker knows its own pass page.
-        "url": "/p/"}
+    # No link in the payload: the server keeps only a hash of the pass link, and the
+    # phone's service worker knows its own pass page.
+    payload = {**payload, "kind": kind, "visit_id": visit_id, "url": "/p/"}
     # notice_id / user_id 0 and no feed: this is no host notice.
-    return Outgoing(notice_id=0, user_id=0, kind="drink_offered", title=payload["title"],
-                    body=payload["body"], payload=payload,
+    return Outgoing(notice_id=0, user_id=0, kind=kind, title=str(payload["title"]),
+                    body=str(payload["body"]), payload=payload,
                     push_subscriptions=tuple(s.address for s in subs), feed=False)
