@@ -137,6 +137,9 @@ def test_html_only_reply_without_token_matches_the_sender(mail_client: TestClien
                                          "next": "/staff"}, follow_redirects=False)
     assert r.status_code == 303
     page = mail_client.get(f"/staff/inbox/{incoming[0]['conversation_id']}")
+    assert "添付は保存していません: 名刺.pdf (19 B)" in page.text  # the page's language
+    page = mail_client.get(f"/staff/inbox/{incoming[0]['conversation_id']}",
+                           headers={"Accept-Language": "en"})
     assert "attachments not kept: 名刺.pdf (19 B)" in page.text
 
 
