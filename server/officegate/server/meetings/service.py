@@ -36,8 +36,12 @@ class MeetingChange:
 def create_room(*, db: Session, site: str, name: str, label: str, door: str,
                 sensor: str | None = None, capacity: int = 8,
                 via_zones: list[str] | None = None) -> Room:
-    """Register a room behind an existing door device; Conflict when name or door is taken."""
-    sites.check_name(name, what="room")
+    """Register a room behind an existing door device; Conflict when name or door is taken;
+    a FieldError (on ``name``) for a name that is no id."""
+    try:
+        sites.check_name(name, what="room")
+    except InvalidInput as exc:  # named at its field on the settings page
+        raise FieldError("name", exc.code, exc.message_en, exc.message_ja) from None
     site_row = sites.get_site(db=db, code=site)
     device = devices.get_device(db=db, name=door)
     if device.site_id != site_row.id:
