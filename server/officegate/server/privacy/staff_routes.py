@@ -15,11 +15,11 @@ from officegate.server.auth.models import Role, User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
 from officegate.server.errors import Conflict
+from officegate.server.i18n import negotiate
 from officegate.server.privacy import service
 from officegate.server.privacy.export import kept_about
 from officegate.server.privacy.jobs import republish_revocations, run_now
 from officegate.server.privacy.policy import MAX_DAYS, MIN_DAYS, retention_of, set_retention
-from officegate.server.privacy.texts import request_lang, texts
 from officegate.server.privacy.visitor_routes import ErasedOut
 from officegate.server.sites import service as sites
 
@@ -136,11 +136,10 @@ def settings_page(request: Request, db: SessionDep, state: StateDep,
 
 def _page(request: Request, db: SessionDep, state: StateDep, user: User, *,
           running: bool = False, status_code: int = 200) -> Response:
-    lang = request_lang(request)
     site = sites.get_site(db=db, code=state.settings.site)
     ran = request.query_params.get("ran", "")
     return state.templates.TemplateResponse(request, "privacy_settings.html", {
-        "user": user, "lang": lang, "t": texts(lang), "policy": retention_of(db=db, site=site),
+        "user": user, "lang": _lang(request, user), "policy": retention_of(db=db, site=site),
         "requests": service.list_requests(db=db, site=site.code, limit=50),
         "min_days": MIN_DAYS, "max_days": MAX_DAYS,
         "saved": request.query_params.get("saved") == "1",
@@ -157,7 +156,7 @@ def run_form(request: Request, db: SessionDep, state: StateDep, user: AdminPage)
     except Conflict:
         return _page(request, db, state, user, running=True, status_code=409)
     removed = sum(v for k, v in report.items() if k != "audit_entries_deleted")
-    return RedirectResponse(f"/staff/privacy?ran={removed}&lang={request_lang(request)}",
+    return RedirectResponse(f"/staff/privacy?ran={removed}&lang={_lang(request, user)}",
                             status_code=303)
 
 
@@ -172,5 +171,10 @@ def settings_form(request: Request, db: SessionDep, state: StateDep, user: Admin
         "identity_days": identity_days, "access_days": access_days,
         "arrival_days": arrival_days, "audit_days": audit_days, "operator": operator,
         "contact": contact})
-    return RedirectResponse(f"/staff/privacy?saved=1&lang={request_lang(request)}",
+    return RedirectResponse(f"/staff/privacy?saved=1&lang={_lang(request, user)}",
                             status_code=303)
+
+
+def _lang(request: Request, user: User) -> str:
+    """A staff page's language (ja or en): the address, the user's setting, the browser."""
+    return negotiate.page_language(request, user.lang)
