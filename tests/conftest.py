@@ -23,6 +23,41 @@ from officegate.mqtt.client import BrokerAddress, parse_mqtt_url
 # Tests of the refusal itself pass outbound_allow="" to Settings.
 os.environ.setdefault("OFFICEGATE_OUTBOUND_ALLOW", "127.0.0.1")
 
+# The fixtures through which a test meets the configured database or broker.
+BACKEND_FIXTURES = frozenset({"database_url", "mqtt_broker", "postgres_admin_url",
+                              "migrated_template"})
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """``OFFICEGATE_TEST_BACKEND_ONLY=1``: run only the tests that meet the configured database
+    or broker (through the fixtures above, or by reading ``OFFICEGATE_TEST_*`` themselves),
+    the fault tests and the browser tests.
+
+    CI runs the suite twice, with PostgreSQL + Mosquitto and with the embedded defaults; a
+    test that touches neither behaves the same in both, so the first run leaves it to the
+    second (which runs everything). The README's command runs everything.
+    """
+    if os.environ.get("OFFICEGATE_TEST_BACKEND_ONLY") != "1":
+        return
+    reads_env: dict[str, bool] = {}
+
+    def meets_backend(item: pytest.Item) -> bool:
+        if "faults" in item.path.parts:  # they start their own Mosquitto: CI runs them here
+            return True
+        if item.get_closest_marker("browser"):  # pages in Chromium: CI runs them here too
+            return True
+        if BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
+            return True
+        path = str(item.path)
+        if path not in reads_env:
+            reads_env[path] = "OFFICEGATE_TEST_" in item.path.read_text("utf-8")
+        return reads_env[path]
+
+    keep = [item for item in items if meets_backend(item)]
+    if len(keep) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in keep])
+        items[:] = keep
+
 
 @pytest.fixture(scope="session")
 def mqtt_broker() -> Iterator[BrokerAddress]:

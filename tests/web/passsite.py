@@ -32,7 +32,7 @@ from officegate.protocol import (
     pass_secret,
     static_text,
 )
-from officegate.server.app import WEB_DIR
+from officegate.server.app import WEB_DIR, add_static_bundles
 from officegate.server.i18n.catalog import LANGUAGES
 from officegate.server.i18n.jinja import install as install_i18n
 
@@ -108,6 +108,7 @@ def build_app(passes: dict[str, FakePass]) -> FastAPI:
     app = FastAPI()
     templates = Jinja2Templates(directory=str(WEB / "templates"))
     install_i18n(templates.env)  # the real server's gettext (the page's catalogs)
+    add_static_bundles(app)  # /static/pass-bundle.js as the server serves it
     app.mount("/static", StaticFiles(directory=str(WEB / "static")), name="static")
 
     @app.get("/p/{token}", response_class=HTMLResponse)

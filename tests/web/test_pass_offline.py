@@ -22,8 +22,8 @@ from officegate.protocol import Reason, verify
 pytestmark = pytest.mark.browser
 
 CACHED_PAGE = """async () => {
-  const cache = await caches.open('officegate-pass-v1');
-  return !!(await cache.match(location.href)) && !!(await cache.match('/static/pass.js'));
+  const cache = await caches.open('officegate-pass-v2');
+  return !!(await cache.match(location.href)) && !!(await cache.match('/static/pass-bundle.js'));
 }"""
 
 

@@ -103,7 +103,7 @@ def test_invited_visitor_shows_a_qr_the_gate_accepts_even_offline(
 
     # The first phone, with the server gone, still shows a pass the gate accepts.
     wait_for_js(page, "navigator.serviceWorker.controller !== null")
-    wait_for_js(page, """async () => !!(await (await caches.open('officegate-pass-v1'))
+    wait_for_js(page, """async () => !!(await (await caches.open('officegate-pass-v2'))
                                  .match(location.href))""")
     office.server.stop()
     context.set_offline(True)

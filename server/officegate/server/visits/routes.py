@@ -87,6 +87,12 @@ def revoke_pass(pass_id: str, request: Request, db: SessionDep, state: StateDep,
     return out
 
 
+PASS_PAGE_PRELOAD = ", ".join((
+    "</static/passdevice.js>; rel=preload; as=script",
+    "</static/pass-bundle.js>; rel=preload; as=script",
+    "</static/pass.css>; rel=preload; as=style"))
+
+
 @router.get("/p/{token}", response_class=HTMLResponse, include_in_schema=False)
 def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """The visitor's pass page (the browser then calls the /api/p/{token} endpoints)."""
@@ -99,8 +105,10 @@ def pass_page_html(token: str, request: Request, db: SessionDep, state: StateDep
         return state.templates.TemplateResponse(
             request, "pass.html", {"token": token, "lang": negotiate.choose(request),
                                    "languages": catalog.LANGUAGES}, status_code=status,
-            # The URL is the pass: keep it out of referrers and search engines.
-            headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex"})
+            # The URL is the pass: keep it out of referrers and search engines. What the QR
+            # needs is fetched as soon as these headers arrive, before the page is read.
+            headers={"Referrer-Policy": "no-referrer", "X-Robots-Tag": "noindex",
+                     "Link": PASS_PAGE_PRELOAD})
     except TemplateNotFound:
         return HTMLResponse("<h1>The pass page is not installed</h1>", status_code=503)
 

@@ -32,17 +32,6 @@
     return OfficeGateI18n.LANGS.includes(body.dataset.lang) ? body.dataset.lang : "ja";
   }
 
-  /** A random id for this phone, made once and kept (the server binds the pass to it). */
-  function deviceId() {
-    let id = localStorage.getItem("og.device");
-    if (!id || !/^[0-9a-f]{32}$/.test(id)) {
-      const bytes = crypto.getRandomValues(new Uint8Array(16));
-      id = Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
-      localStorage.setItem("og.device", id);
-    }
-    return id;
-  }
-
   // ---- rendering -------------------------------------------------------------------------
 
   function show(section) {
@@ -118,7 +107,25 @@
     $("retry").hidden = !e.retry;
   }
 
+  /** Chat, arrival, drink and push code, and the service worker: after the first QR (or the
+   * first answer that there is none), so a slow phone spends its bandwidth on the QR first. */
+  let laterLoaded = false;
+  function loadLater() {
+    if (laterLoaded) return;
+    laterLoaded = true;
+    for (const src of (body.dataset.later || "").split(/\s+/).filter(Boolean)) {
+      const script = document.createElement("script");
+      script.src = src;
+      script.async = false; // in the listed order
+      document.body.append(script);
+    }
+    if ("serviceWorker" in navigator) {
+      navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
+    }
+  }
+
   function fail(error) {
+    loadLater();
     state.error = error;
     state.pass = null;
     state.text = null;
@@ -165,7 +172,11 @@
     if (state.counter !== counter || state.pass !== p) return; // a newer tick won the race
     const text = (p.prefix || "OG1R") + code + p.cose_b45;
     self.OfficeGateQr.draw($("qr"), text);
+    if (!state.text && !performance.getEntriesByName("og:qr-drawn").length) {
+      performance.mark("og:qr-drawn"); // benchmarks/pass_page.py: time to the first QR
+    }
     state.text = text;
+    loadLater();
   }
 
   function showPass(pass) {
@@ -212,12 +223,7 @@
     if (cached) showPass(cached);
     let res;
     try {
-      res = await fetch(`/api/p/${encodeURIComponent(token)}/open`, {
-        method: "POST",
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify({ device_id: deviceId() }),
-        cache: "no-store",
-      });
+      res = await self.OfficeGatePassDevice.openOnce(token); // started in <head>
     } catch (_) {
       setNetworkDown(true);
       if (!cached) fail({ key: "errNetwork", retry: true });
@@ -344,9 +350,7 @@
   openPass().then(pollStatus);
   tellLanguage();
   keepScreenOn();
-  if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js", { scope: "/" }).catch(() => {});
-  }
+  setTimeout(loadLater, 5000); // a QR that takes longer must not keep the chat away
 
   /** For tests and the simulated phone: the QR text drawn right now (null when none). */
   self.officegate = {

@@ -1,21 +1,18 @@
 /* OfficeGate pass page service worker: the pass keeps working with no signal.
  *
- * Static files come from the cache at once and are refreshed behind it (stale-while-revalidate),
- * so a new release reaches phones on their next visit; pass pages are network-first so a
- * revoked or changed pass shows at once when online, with the cached page as the offline
- * fallback. The API is never cached here: the page keeps its own copy of the open answer.
+ * Static files and the pass page itself come from the cache at once and are refreshed behind
+ * it (stale-while-revalidate), so a pass opened before shows its QR at once, even on a slow
+ * basement signal, and a new release reaches phones on their next visit. The API is never
+ * cached here: the page keeps its own copy of the open answer and asks the server at once, so
+ * a revoked or changed pass still shows as soon as the phone is online.
  */
 "use strict";
 
-const CACHE = "officegate-pass-v1";
+const CACHE = "officegate-pass-v2";
 const SHELL = [
   "/static/pass.css",
-  "/static/pass.js",
   "/static/passdevice.js",
-  "/static/i18n.js",
-  "/static/totp.js",
-  "/static/qrdraw.js",
-  "/static/vendor/qrcode.js",
+  "/static/pass-bundle.js",
   "/static/manifest.webmanifest",
   "/static/icon.svg",
 ];
@@ -51,7 +48,8 @@ async function staleWhileRevalidate(event) {
     if (res.ok) return cache.put(event.request, res.clone()).then(() => res);
     return res;
   });
-  const hit = await cache.match(event.request, { ignoreSearch: true });
+  // Static files ignore the query (?v=...); a pass page is its own address.
+  const hit = await cache.match(event.request, { ignoreSearch: !isPassPage(event.request) });
   if (hit) {
     event.waitUntil(refresh.catch(() => {}));
     return hit;
@@ -72,6 +70,10 @@ async function networkFirst(request) {
   }
 }
 
+function isPassPage(request) {
+  return new URL(request.url).pathname.startsWith("/p/");
+}
+
 self.addEventListener("fetch", (event) => {
   const request = event.request;
   if (request.method !== "GET") return;
@@ -79,8 +81,10 @@ self.addEventListener("fetch", (event) => {
   if (url.origin !== self.location.origin) return;
   if (url.pathname.startsWith("/static/")) {
     event.respondWith(staleWhileRevalidate(event));
+  } else if (/^\/p\/[^/]+$/.test(url.pathname)) {
+    event.respondWith(staleWhileRevalidate(event)); // the pass page: its QR at once
   } else if (url.pathname.startsWith("/p/")) {
-    event.respondWith(networkFirst(request));
+    event.respondWith(networkFirst(request)); // what is kept, privacy: fresh when online
   }
 });
 
