@@ -11,7 +11,8 @@ ago are stored, each with a chat contact, an e-mail identity, 5 timeline message
 notice and 3 access events (what a real visit leaves); then ``run_retention`` runs once
 (now = the real time) and erases them all. Its wall time, the erasure rate, and the longest
 single batch transaction (timed around each ``session_scope`` commit via SQLAlchemy events)
-are reported. A site with a past has more visits than are due: ``--history`` H visitors
+are reported, and the time spent in the queries that find the due visitors (statements
+reading ``visitors``). A site with a past has more visits than are due: ``--history`` H visitors
 whose visits ended 60-400 days ago and were erased by earlier runs (their erasure request
 stored), and ``--recent`` R visitors whose visits ended in the last 29 days (not due), are
 stored besides (bulk inserts, then ANALYZE as autovacuum would); the run must find the V
@@ -149,10 +150,22 @@ def main() -> None:
     event.listen(engine, "begin", lambda c: started.__setitem__(id(c), time.perf_counter()))
     event.listen(engine, "commit", lambda c: transactions.append(
         time.perf_counter() - started.pop(id(c), time.perf_counter())))
+    finding: list[float] = []  # the statements that look for due visitors (FROM visitors)
+
+    def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        conn.info["og_t0"] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("SELECT visitors."):
+            finding.append(time.perf_counter() - conn.info.pop("og_t0", time.perf_counter()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     t0 = time.perf_counter()
     report = run_retention(sessions=sessions, settings=Settings(site="hq"), now=utcnow())
     took = time.perf_counter() - t0
     batches = stats_ms(transactions)
+    find_s, find_n = sum(finding), len(finding)
     t0 = time.perf_counter()
     idle = run_retention(sessions=sessions, settings=Settings(site="hq"), now=utcnow())
     idle_s = time.perf_counter() - t0
@@ -176,6 +189,7 @@ def main() -> None:
         "history": args.history, "recent": args.recent,
         "visits": args.visitors + args.history + args.recent,
         "retention_s": round(took, 3), "idle_run_s": round(idle_s, 3),
+        "finding_due_s": round(find_s, 3), "finding_due_queries": find_n,
         "idle_run_erased": idle.visitors_erased,
         "visitors_per_s": round(report.visitors_erased / took, 1),
         "longest_transaction_ms": round(batches.get("max", 0.0), 1),
@@ -186,7 +200,8 @@ def main() -> None:
     }
     print(f"{kind}: {result['visits']} visits; retention erased "
           f"{report.visitors_erased}/{args.visitors} due visitors in "
-          f"{took:.2f} s ({result['visitors_per_s']}/s), a run with nothing due "
+          f"{took:.2f} s ({result['visitors_per_s']}/s; finding them: {find_n} queries, "
+          f"{find_s:.3f} s), a run with nothing due "
           f"{idle_s:.3f} s; longest transaction "
           f"{result['longest_transaction_ms']} ms; audit: {result['audit_appends_per_s']} "
           f"appends/s, verify {args.audit} entries in {verify_s:.3f} s (ok={verdict.ok})")
