@@ -35,8 +35,6 @@ def table(rt: ServerRuntime) -> list[Reaction]:
         (Kind.CHECKED_IN, arrival.notify_host),
         (Kind.HELD_FOR_APPROVAL, arrival.notify_host),
         (Kind.CHECKED_OUT, arrival.notify_host),
-        # An invited visitor's pass holds back the check-in zones until check-in.
-        (Kind.INVITED, arrival.hold_back_zones),
         # Passing a gate may offer a drink, and checks the visitor in (if not yet).
         (Kind.GATE_PASSED, vending.on_gate_passed),
         (Kind.GATE_PASSED, arrival.gate_passed),

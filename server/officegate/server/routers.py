@@ -28,6 +28,7 @@ from officegate.server.invitations.routes import router as invitations
 from officegate.server.keys.routes import router as keys
 from officegate.server.meetings.routes import router as meetings
 from officegate.server.messaging.chat_routes import router as chat
+from officegate.server.messaging.entry_routes import router as entry_chat
 from officegate.server.messaging.pages import router as messaging_pages
 from officegate.server.messaging.routes import router as inbox
 from officegate.server.notify.routes import router as notify
@@ -43,7 +44,7 @@ from officegate.server.visits.routes import router as visits
 ROUTERS: tuple[APIRouter, ...] = (
     auth, visits, devices, keys, access, vending, device_pages, sites, visitor_zones,
     meetings, occupancy, arrival, notify, checkin, onsite, visitor_push,
-    chat, inbox, messaging_pages, webhooks, faq,
+    chat, entry_chat, inbox, messaging_pages, webhooks, faq,
     invitations, hosts, my_passes, languages,  # one invitation path, host pages, switcher
     audit, users, privacy,  # the audit log, user administration, privacy (issue 15)
     console, alarms, access_log, console_records, console_settings, console_figures,

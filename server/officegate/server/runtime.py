@@ -180,7 +180,8 @@ class ServerRuntime:
         hub.notifier.mailer = host_mailer(self.state.settings.messaging)
         hub.start()
         self._on_stop("arrival hub", hub.stop)
-        self.drink_push = DrinkOfferPush(sessions=self.state.sessions, notifier=hub.notifier)
+        self.drink_push = DrinkOfferPush(sessions=self.state.sessions, notifier=hub.notifier,
+                                         default_lang=self.state.settings.messaging.default_lang)
 
         def feed(user: str, payload: bytes, now: float) -> list[dict[str, Any]]:
             return ingest.owntracks_message(hub, user=user, password=None, payload=payload,
@@ -203,6 +204,9 @@ class ServerRuntime:
             site_name=settings.site_name, base_url=settings.base_url,
             secret=session_secret(settings))
         self._on_stop("messaging", rt.close)
+        # Hand-offs and visitors' words reach the host, replies the visitor's phone, through
+        # the one notifier hosts are told everything by (e-mail, Web Push, live feed).
+        rt.send_notices = self.send_host_notices
         if config.smtp_listen_port is not None:
             self.mailroom = MailroomServer(rt, host=config.smtp_listen_host,
                                            port=config.smtp_listen_port,

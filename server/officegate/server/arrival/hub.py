@@ -18,7 +18,6 @@ from officegate.server.arrival import service as arrival
 from officegate.server.arrival.encryption import SecretSeal
 from officegate.server.arrival.phone_broker import PhoneBroker
 from officegate.server.bootstrap import session_secret
-from officegate.server.checkin import passes
 from officegate.server.checkin import service as checkin
 from officegate.server.checkin.models import CheckIn
 from officegate.server.db import session_scope, utcnow
@@ -28,7 +27,7 @@ from officegate.server.notify import service as notify
 from officegate.server.notify.feed import LiveFeed
 from officegate.server.notify.sender import Notifier, Outgoing
 from officegate.server.notify.vapid import ensure_key
-from officegate.server.visits.models import Visit, VisitorPass
+from officegate.server.visits.models import Visit
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +51,11 @@ class ArrivalHub:
 
     # -- lifecycle ---------------------------------------------------------------------
     def start(self) -> None:
-        """Start the notifier. Its journey reactions (``notify_host``, ``hold_back_zones``,
-        ``gate_passed``) are subscribed by ``officegate.server.reactions``; its ``sweep`` is
-        a job of the runtime's job runner (one server runs it)."""
+        """Start the notifier. Its journey reactions (``notify_host``, ``gate_passed``) are
+        subscribed by ``officegate.server.reactions``; its ``sweep`` is a job of the runtime's
+        job runner (one server runs it). The check-in zones are held back where a pass is
+        issued (``invitations.service.invite``), not on the ``invited`` event: a link re-sent
+        after check-in must not take the gate away again."""
         self.notifier.start()
 
     def stop(self) -> None:
@@ -100,26 +101,6 @@ class ArrivalHub:
                                                  visit_id=event.visit_id, data=event.data)
         for outgoing in ([item] if item is not None else []) + staff:
             self.notifier.send(outgoing)
-
-    def hold_back_zones(self, event: JourneyEvent) -> None:
-        if event.visit_id is None:
-            return
-        settings = self.state.settings
-        replaced = False
-        with session_scope(self.state.sessions) as db:
-            visit = db.get(Visit, event.visit_id)
-            if visit is None:
-                return
-            config = arrival.site_config(db=db, site_id=visit.site_id)
-            if config is None or not config.checkin_zones:
-                return
-            for row in db.scalars(select(VisitorPass).where(
-                    VisitorPass.visit_id == visit.id, VisitorPass.revoked_at.is_(None))):
-                new = passes.hold_back(db=db, row=row, checkin_zones=config.checkin_zones,
-                                       keyring=settings.keyring, key_alg=settings.key_alg)
-                replaced = replaced or (new is not None and new is not row)
-        if replaced:
-            self.revocations_changed()
 
     def gate_passed(self, event: JourneyEvent) -> None:
         if event.visit_id is None:

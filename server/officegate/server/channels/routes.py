@@ -1,4 +1,4 @@
-"""Webhooks of LINE, WhatsApp and the inbound mail gateway.
+"""Webhooks of LINE, WhatsApp, WeCom customer service and the inbound mail gateway.
 
 Each checks its signature or token on the raw body first: a bad one gets 401/403 and
 nothing is stored. Malformed bodies get 400 with the reason. Redeliveries are recognised by
@@ -18,7 +18,15 @@ from pydantic import BaseModel, ConfigDict, Field
 from pydantic import SecretStr as _Secret
 from sqlalchemy.orm import Session
 
-from officegate.server.channels import email, inbound, line, line_events, whatsapp
+from officegate.server.channels import (
+    email,
+    inbound,
+    line,
+    line_events,
+    wecom,
+    wecom_events,
+    whatsapp,
+)
 from officegate.server.errors import NotAuthenticated, NotFound, OfficeGateError
 from officegate.server.messaging import contacts
 from officegate.server.messaging.deps import MessagingDep
@@ -123,6 +131,74 @@ async def whatsapp_webhook(request: Request, rt: MessagingDep) -> Response:
     return JSONResponse({"ok": True, "messages": len(note.messages),
                          "statuses": len(note.statuses), "errors": len(note.errors),
                          "stored": stored})
+
+
+def _wecom_crypto(rt: Messaging) -> wecom.WeComCrypto:
+    if rt.wecom_crypto is None:
+        raise NotFound("channel_off", "the WeCom channel is not configured",
+                       "WeCom チャネルは設定されていません")
+    return rt.wecom_crypto
+
+
+def _wecom_query(request: Request, *names: str) -> list[str]:
+    q = request.query_params
+    values = [q.get(name, "")[:512] for name in names]
+    if not values[0]:
+        raise NotAuthenticated("no_signature", "msg_signature is missing",
+                               "署名がありません")
+    if not all(values):
+        raise InvalidCallback("bad_query", f"{', '.join(names)} are required",
+                              "パラメータが足りません")
+    return values
+
+
+class InvalidCallback(OfficeGateError):
+    """A WeCom callback whose query or body is malformed (400)."""
+
+    status_code = 400
+
+
+def _wecom_refusal(exc: wecom.CallbackError) -> OfficeGateError:
+    if exc.signature:
+        return BadSignature("bad_signature", str(exc), "署名が一致しません")
+    return InvalidCallback("bad_body", str(exc), "リクエストの形式が正しくありません")
+
+
+@router.get("/webhooks/wecom", response_class=PlainTextResponse)
+def wecom_verify(request: Request, rt: MessagingDep) -> Response:
+    """WeCom's callback URL check: answer the decrypted ``echostr`` when it is signed."""
+    crypto = _wecom_crypto(rt)
+    signature, timestamp, nonce, echostr = _wecom_query(
+        request, "msg_signature", "timestamp", "nonce", "echostr")
+    try:
+        return PlainTextResponse(crypto.verify_url(msg_signature=signature, timestamp=timestamp,
+                                                   nonce=nonce, echostr=echostr))
+    except wecom.CallbackError as exc:
+        raise _wecom_refusal(exc) from None
+
+
+@router.post("/webhooks/wecom", response_class=PlainTextResponse)
+async def wecom_webhook(request: Request, rt: MessagingDep) -> Response:
+    """A WeCom customer-service callback: checked and decrypted, then the new messages are
+    read with ``kf/sync_msg`` and stored. Answers ``success`` (WeCom retries otherwise)."""
+    crypto = _wecom_crypto(rt)
+    signature, timestamp, nonce = _wecom_query(request, "msg_signature", "timestamp", "nonce")
+    body = await request.body()
+    try:
+        callback = wecom.parse_callback(crypto.decrypt(body=body, msg_signature=signature,
+                                                       timestamp=timestamp, nonce=nonce))
+    except wecom.CallbackError as exc:
+        raise _wecom_refusal(exc) from None
+    if callback is not None and rt.wecom is not None:
+        try:
+            outcome = await run_in_threadpool(wecom_events.sync, rt, callback)
+            log.info("WeCom sync: %d items, %d stored", outcome.items, outcome.stored)
+        except (wecom.ApiError, OSError, ValueError) as exc:
+            # WeCom's API is down or refused: the cursor did not move, the next callback
+            # (or WeCom's retry of this one) reads the same messages again.
+            log.warning("WeCom sync failed: %s", exc)
+            return PlainTextResponse("retry later", status_code=503)
+    return PlainTextResponse("success")
 
 
 class InboundMail(BaseModel):

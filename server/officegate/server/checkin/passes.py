@@ -40,27 +40,6 @@ def _context(db: Session, row: VisitorPass) -> tuple[Visit, Visitor, Site]:
     return visit, visitor, site
 
 
-def hold_back(*, db: Session, row: VisitorPass, checkin_zones: list[str], keyring: Keyring,
-              key_alg: str) -> VisitorPass | None:
-    """Take the check-in zones out of a fresh pass. Not yet opened: re-signed in place (the
-    signed pass never left the server). Already opened: replaced and revoked. None when the
-    pass had none of those zones."""
-    held = set(checkin_zones)
-    if not held & set(row.zones):
-        return None
-    zones = [z for z in row.zones if z not in held]
-    if row.bound_device_hash is None:
-        visit, visitor, site = _context(db, row)
-        record = keys.ensure_signing_key(db=db, site=site, keyring=keyring, alg=key_alg)
-        claims = _claims(row=row, visit=visit, visitor=visitor, site=site,
-                         pass_id=bytes.fromhex(row.pass_id), zones=zones)
-        row.cose = issue_pass(claims, keys.load_signing_key(keyring=keyring, record=record))
-        row.kid, row.zones = record.kid, zones
-        db.flush()
-        return row
-    return replace_pass(db=db, row=row, zones=zones, keyring=keyring, key_alg=key_alg)
-
-
 def replace_pass(*, db: Session, row: VisitorPass, zones: list[str], keyring: Keyring,
                  key_alg: str) -> VisitorPass:
     """A new pass for the same link, phone and window with ``zones``; the old one revoked.
@@ -88,4 +67,4 @@ def replace_pass(*, db: Session, row: VisitorPass, zones: list[str], keyring: Ke
     return new
 
 
-__all__ = ["hold_back", "replace_pass"]
+__all__ = ["replace_pass"]

@@ -19,6 +19,7 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
+from officegate.server.i18n import catalog, negotiate
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
 from officegate.server.visits.holder import HolderOnly
@@ -217,7 +218,9 @@ def poster_page(request: Request, db: SessionDep, state: StateDep,
 @router.get("/c/{site}", response_class=HTMLResponse, include_in_schema=False)
 def checkin_page(site: str, request: Request, state: StateDep) -> Response:
     """The page the poster's QR opens; checkin.js finds the pass on this phone."""
-    lang = "en" if request.headers.get("accept-language", "").lower()[:2] == "en" else "ja"
+    # The phone's language until checkin.js reads the one chosen on the pass page.
+    lang = negotiate.choose(request, offered=catalog.LANGUAGES)
+    request.state.og_lang = lang
     return state.templates.TemplateResponse(request, "checkin.html", {
         "site": site, "day": request.query_params.get("d", "")[:10],
         "code": request.query_params.get("k", "")[:32], "lang": lang},

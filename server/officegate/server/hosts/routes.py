@@ -5,10 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any, Literal
 
+from babel.dates import format_date, format_time
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, Response
+from markupsafe import Markup
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server import localtime
 from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.db import RowId, utcnow
@@ -19,6 +23,7 @@ from officegate.server.deps import (
     StaffPageUser,
     StateDep,
 )
+from officegate.server.errors import Forbidden, NotFound
 from officegate.server.hosts import actions, detail, views
 from officegate.server.hosts.schemas import ConfirmIn, ResentOut, VisitDetail, VisitRow
 from officegate.server.i18n import catalog, negotiate
@@ -26,7 +31,8 @@ from officegate.server.localtime import day_bounds, local_today
 from officegate.server.meetings import service as meetings
 from officegate.server.occupancy.jobs import publish_revocations
 from officegate.server.sites import service as sites
-from officegate.server.visits import scope
+from officegate.server.visits import printed, scope
+from officegate.server.visits.models import VisitorPass
 
 router = APIRouter()
 Period = Literal["today", "upcoming", "past"]
@@ -121,8 +127,6 @@ def invite_page(request: Request, db: SessionDep, state: StateDep,
     site = sites.get_site(db=db, code=state.settings.site)
     grantable = scope.visitor_scope(db=db, site=site).zones
     if user.role in views.STAFF_ROLES:
-        from sqlalchemy import select
-
         from officegate.server.sites.models import Zone
 
         grantable = tuple(db.scalars(select(Zone.name).where(Zone.site_id == site.id)
@@ -144,3 +148,37 @@ def visit_page(visit_id: RowId, request: Request, db: SessionDep, state: StateDe
     visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
     return _page(request, state, user, "host_visit.html",
                  visit=detail.visit_detail(db=db, user=user, visit=visit, now=utcnow()))
+
+
+@router.get("/host/visits/{visit_id}/printed/{pass_id}", response_class=HTMLResponse,
+            include_in_schema=False)
+def printed_pass_page(visit_id: RowId, pass_id: str, request: Request, db: SessionDep,
+                      state: StateDep, user: StaffPageUser) -> Response:
+    """A printed (static) pass to print for a visitor without a phone: its QR, the
+    visitor, the day and the host, in one language (the visitor's, switchable). Staff only,
+    as printing one is (``POST /api/visits/{id}/printed-pass``)."""
+    if user.role not in views.STAFF_ROLES:
+        raise Forbidden("staff_only", "only staff print passes",
+                        "パスの印刷はスタッフのみ行えます")
+    visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
+    row = db.scalar(select(VisitorPass).where(VisitorPass.pass_id == pass_id[:64],
+                                              VisitorPass.visit_id == visit.id))
+    if row is None or not printed.is_printed(row):
+        raise NotFound("unknown_pass", "no such printed pass", "印刷用パスがありません")
+    about = detail.visit_detail(db=db, user=user, visit=visit, now=utcnow())
+    wanted = request.query_params.get("lang")
+    lang = (wanted if wanted in catalog.LANGUAGES else about.lang
+            if about.lang in catalog.LANGUAGES else negotiate.page_language(request, user.lang))
+    request.state.og_lang = lang
+    clock = localtime.clock_of(state.templates.env)
+    zone = str(clock) if clock is not None else "UTC"
+    start = localtime.to_local(about.starts_at, zone)
+    end = localtime.to_local(about.ends_at, zone)
+    return state.templates.TemplateResponse(request, "printed_pass.html", {
+        "user": user, "lang": lang, "languages": catalog.LANGUAGES, "visit": about,
+        # segno's own SVG of a Base45 text (no user data in it): safe to inline.
+        "qr_svg": Markup(printed.printed_pass_svg(row)),  # noqa: S704
+        "revoked": row.revoked_at is not None,
+        "day": format_date(start, "full", locale=lang),
+        "hours": f"{format_time(start, 'short', locale=lang)} – "
+                 f"{format_time(end, 'short', locale=lang)}"})

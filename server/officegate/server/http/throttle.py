@@ -49,6 +49,8 @@ RULES: dict[str, Rule] = {
     "owntracks": Rule("10/minute;60/hour;200/day", "30/minute;200/hour;600/day"),
     "webhook": Rule("30/minute;300/hour;1000/day", "30/minute;300/hour;1000/day"),
     "api_token": Rule("20/minute;100/hour;300/day", "20/minute;100/hour;300/day"),
+    # Not guessing: chats opened from a QR or link, each a new contact (messaging/entry.py).
+    "chat_start": Rule("", "10/minute;60/hour;300/day"),
 }
 ALERT_ONCE = parse("1/hour")  # one staff alert per address and kind an hour
 

@@ -71,16 +71,18 @@ def chat_history(token: str, rt: MessagingDep) -> ChatOut:
     return rt.run(work)
 
 
+def visitor_writes(db: Session, rt: Messaging, contact: Contact, text: str) -> TurnOut:
+    """A visitor's web-chat message stored, and the bot's answer or hand-off."""
+    turn = service.receive(db=db, contact=contact, channel=Channel.WEB, text=text,
+                           matcher=rt.matcher(db, contact.site))
+    return TurnOut(message=out(turn.message) if turn.message else None,
+                   replies=[out(r) for r in turn.replies], duplicate=turn.duplicate)
+
+
 @router.post("/api/chat/{token}/messages", response_model=TurnOut, status_code=201)
 def chat_send(token: str, body: ChatIn, rt: MessagingDep) -> TurnOut:
     """The visitor writes; the bot answers or hands off, all in the answer and live."""
-    def work(db: Session) -> TurnOut:
-        contact = contact_for_token(db, token)
-        turn = service.receive(db=db, contact=contact, channel=Channel.WEB, text=body.text,
-                               matcher=rt.matcher(db, contact.site))
-        return TurnOut(message=out(turn.message) if turn.message else None,
-                       replies=[out(r) for r in turn.replies], duplicate=turn.duplicate)
-    return rt.run(work)
+    return rt.run(lambda db: visitor_writes(db, rt, contact_for_token(db, token), body.text))
 
 
 @router.post("/api/chat/{token}/csat", status_code=201)

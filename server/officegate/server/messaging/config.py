@@ -49,6 +49,14 @@ class MessagingConfig(BaseModel):
     whatsapp_phone_number_id: str = Field(default="", title="WhatsApp phone number id")
     whatsapp_api_base: str = Field(default="https://graph.facebook.com/v21.0",
                                    title="WhatsApp Cloud API base URL")
+    wecom_corp_id: str = Field(default="", title="WeCom corp id (企业ID)")
+    wecom_secret: SecretStr | None = Field(
+        default=None, title="WeCom customer-service secret",
+        description="The 微信客服 app's secret (for gettoken); empty: WeChat is off.")
+    wecom_token: SecretStr | None = Field(default=None, title="WeCom callback Token")
+    wecom_encoding_aes_key: SecretStr | None = Field(
+        default=None, title="WeCom callback EncodingAESKey", description="43 characters.")
+    wecom_api_base: str = Field(default="https://qyapi.weixin.qq.com", title="WeCom API base URL")
     # Quiet hours are read in the site's time zone (OFFICEGATE_TIMEZONE / PUT /api/site/timezone).
     quiet_start_hour: int = Field(default=21, ge=0, le=23, title="Quiet hours start")
     quiet_end_hour: int = Field(default=8, ge=0, le=23, title="Quiet hours end")

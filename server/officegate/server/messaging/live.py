@@ -36,6 +36,11 @@ class LiveHub:
         with self._lock:
             self._subs[topic] = {s for s in self._subs[topic] if s[1] is not queue}
 
+    def watching(self, topic: str) -> bool:
+        """True when a reader on this server follows ``topic`` (an open chat window)."""
+        with self._lock:
+            return bool(self._subs.get(topic))
+
     def publish(self, topic: str, payload: dict[str, Any]) -> None:
         """Hand ``payload`` (JSON-able) to every subscriber of ``topic`` here and on the
         other servers; never blocks."""

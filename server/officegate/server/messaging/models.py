@@ -25,6 +25,7 @@ class Channel(StrEnum):
     EMAIL = "email"
     LINE = "line"
     WHATSAPP = "whatsapp"
+    WECOM = "wecom"  # WeChat users through WeCom customer service (微信客服)
 
 
 class Status(StrEnum):
@@ -66,6 +67,8 @@ class Contact(Base):
                                                    unique=True)
     visit_id: Mapped[int | None] = mapped_column(Integer, nullable=True, index=True)  # latest
     name: Mapped[str] = mapped_column(String(200), default="")
+    # The picture a chat app shows for them (WeCom customer's avatar URL), when it says.
+    avatar_url: Mapped[str | None] = mapped_column(String(500), nullable=True)
     lang: Mapped[str] = mapped_column(String(2), default="ja")
     # The language the visitor picked with the pass page's switch: notices speak it.
     pass_lang: Mapped[str | None] = mapped_column(String(2), nullable=True)
@@ -163,6 +166,18 @@ class WebhookReceipt(Base):
     channel: Mapped[str] = mapped_column(String(16))
     event_id: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
+
+
+class ChannelCursor(Base):
+    """Where reading a platform's message log stopped (WeCom's sync_msg next_cursor), per
+    account, so a restart or another server goes on from there."""
+
+    __tablename__ = "msg_channel_cursors"
+
+    channel: Mapped[str] = mapped_column(String(16), primary_key=True)
+    account: Mapped[str] = mapped_column(String(64), primary_key=True)
+    cursor: Mapped[str] = mapped_column(String(64), default="")
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
 class LinkAttempt(Base):

@@ -14,20 +14,23 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
-from sqlalchemy import event, select
+from sqlalchemy import event, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from officegate.server.channels import email
 from officegate.server.channels.email import Mailer
 from officegate.server.channels.line import LineClient
+from officegate.server.channels.wecom import SEND_LIMIT, SEND_WINDOW_S, WeComClient, WeComCrypto
 from officegate.server.channels.whatsapp import WhatsAppClient
 from officegate.server.db import session_scope, utcnow
 from officegate.server.faq.matcher import FaqMatcher
 from officegate.server.faq.service import MatcherCache
+from officegate.server.messaging import notices
 from officegate.server.messaging.config import MessagingConfig
 from officegate.server.messaging.live import LiveHub
 from officegate.server.messaging.models import Channel, ChannelIdentity, Contact, Kind, Message
+from officegate.server.notify.sender import Outgoing
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,7 +51,12 @@ class Messaging:
     mailer: Mailer | None = None
     line: LineClient | None = None
     whatsapp: WhatsAppClient | None = None
+    wecom: WeComClient | None = None
+    wecom_crypto: WeComCrypto | None = None
     mail_key: bytes = b""  # signs the per-conversation reply addresses
+    # Hands committed notices (host notices, visitor pushes) to the notifier; set by the
+    # server runtime once the arrival hub runs (notices.py decides who hears of what).
+    send_notices: Callable[[list[Outgoing]], None] | None = None
     # Text added only when sending (the pass link): a bearer secret stays out of the timeline.
     _private_text: dict[int, str] = field(default_factory=dict)
 
@@ -72,6 +80,15 @@ class Messaging:
                 api_base=config.whatsapp_api_base,
                 access_token=config.whatsapp_access_token.get_secret_value(),
                 phone_number_id=config.whatsapp_phone_number_id)
+        if config.wecom_corp_id and config.wecom_secret:
+            m.wecom = WeComClient(api_base=config.wecom_api_base,
+                                        corp_id=config.wecom_corp_id,
+                                        secret=config.wecom_secret.get_secret_value())
+        if config.wecom_corp_id and config.wecom_token and config.wecom_encoding_aes_key:
+            m.wecom_crypto = WeComCrypto(
+                token=config.wecom_token.get_secret_value(),
+                encoding_aes_key=config.wecom_encoding_aes_key.get_secret_value(),
+                corp_id=config.wecom_corp_id)
         return m
 
     @property
@@ -85,7 +102,7 @@ class Messaging:
 
     def close(self) -> None:
         """Close the HTTP clients."""
-        for client in (self.line, self.whatsapp):
+        for client in (self.line, self.whatsapp, self.wecom):
             if client is not None:
                 client.close()
 
@@ -124,11 +141,29 @@ class Messaging:
         return result, new
 
     def after_commit(self, messages: list[Message]) -> None:
-        """Deliver new outgoing messages on external channels; push every entry live."""
+        """Deliver new outgoing messages on external channels; push every entry live; tell
+        the host of a hand-off or a visitor's words, the visitor of a reply (notices.py)."""
+        # Whose pass page is open now, before the broadcast (a page may close on reading it).
+        watched = {m.contact_id for m in messages if self.hub.watching(f"contact:{m.contact_id}")}
         for msg in messages:
             if msg.kind == Kind.OUTGOING and msg.channel not in (None, Channel.WEB):
                 self._deliver(msg)
             self.broadcast(msg)
+        if self.send_notices is not None and messages:
+            self._notify(messages, watched)
+
+    def _notify(self, messages: list[Message], watched: set[int]) -> None:
+        assert self.send_notices is not None
+        try:
+            with session_scope(self.sessions) as db:
+                items = notices.for_hosts(db=db, messages=messages, base_url=self.base_url)
+                items += notices.for_visitors(db=db, messages=messages,
+                                              default_lang=self.config.default_lang,
+                                              page_open=watched.__contains__)
+        except Exception:  # the message is stored and shown: a notice failing loses nothing
+            log.exception("could not make the notices of a chat turn")
+            return
+        self.send_notices(items)
 
     def broadcast(self, msg: Message) -> None:
         """Tell open chat windows (not notes) and inboxes about a timeline entry."""
@@ -184,7 +219,30 @@ class Messaging:
             if self.whatsapp is None:
                 raise LookupError("WhatsApp is not configured")
             return self.whatsapp.send(to=address, text=msg.body)
+        if msg.channel == Channel.WECOM:
+            if self.wecom is None:
+                raise LookupError("WeCom is not configured")
+            return self.wecom.send_text(to=address, open_kfid=self._wecom_window(db, msg),
+                                        text=msg.body)
         raise LookupError(f"unknown channel {msg.channel}")
+
+    def _wecom_window(self, db: Session, msg: Message) -> str:
+        """The customer-service account to answer from, while WeCom lets us: within 48 hours
+        of the customer's last message and at most 5 messages after it."""
+        last = db.scalar(select(Message).where(
+            Message.contact_id == msg.contact_id, Message.kind == Kind.INCOMING,
+            Message.channel == Channel.WECOM).order_by(Message.id.desc()).limit(1))
+        if last is None or not last.data.get("open_kfid"):
+            raise LookupError("the customer has not written on WeChat")
+        if (utcnow() - last.created_at).total_seconds() > SEND_WINDOW_S:
+            raise LookupError("WeChat allows answers within 48 hours of the customer's message")
+        sent = db.scalar(select(func.count(Message.id)).where(
+            Message.contact_id == msg.contact_id, Message.kind == Kind.OUTGOING,
+            Message.channel == Channel.WECOM, Message.id > last.id, Message.id != msg.id,
+            Message.delivery == "sent"))
+        if (sent or 0) >= SEND_LIMIT:
+            raise LookupError("WeChat allows 5 answers until the customer writes again")
+        return str(last.data["open_kfid"])
 
     def _fresh_reply_token(self, db: Session, msg: Message) -> str | None:
         """The unused reply token of the visitor's last LINE message, if still fresh."""

@@ -229,11 +229,13 @@ def system_note(*, db: Session, conv: Conversation, body: str, by: User | None) 
 
 
 def timeline(*, db: Session, contact: Contact, staff: bool, limit: int = 500) -> list[Message]:
-    """Every entry of the contact's timeline, oldest first; notes only for staff."""
+    """Every entry of the contact's timeline, oldest first; notes, conversation changes and
+    where a chat was opened (staff's context) only for staff."""
     query = select(Message).where(Message.contact_id == contact.id)
     if not staff:
         query = query.where(Message.kind != Kind.NOTE, or_(
-            Message.kind != Kind.ACTIVITY, Message.event_kind != "conversation"))
+            Message.kind != Kind.ACTIVITY,
+            Message.event_kind.not_in(("conversation", "chat_entered"))))
     rows = list(db.scalars(query.order_by(Message.created_at.desc(), Message.id.desc())
                            .limit(limit)))
     return rows[::-1]

@@ -20,6 +20,17 @@ def _minutes(eta_s: Any) -> int:
     return max(1, round(int(eta_s or 0) / 60))
 
 
+def _excerpt(data: dict[str, Any]) -> str:
+    """The visitor's words, short enough for a notification."""
+    text = " ".join(str(data.get("text") or "").split())
+    return text if len(text) <= 200 else text[:199] + "…"
+
+
+def _link(data: dict[str, Any]) -> str:
+    link = str(data.get("link") or "")
+    return f"\n{link}" if link else ""
+
+
 def compose(kind: str, *, visitor: str, data: dict[str, Any]) -> Text:
     """The notice for journey step ``kind`` about ``visitor``."""
     if kind == "approaching":
@@ -54,6 +65,19 @@ def compose(kind: str, *, visitor: str, data: dict[str, Any]) -> Text:
                     "this notice or mark them met to stop the reminders.",
                     f"{visitor} 様がロビーで{m}分お待ちです。この通知を確認するか、"
                     "お迎え済みにするとリマインドは止まります。")
+    if kind == "chat_handoff":
+        said, link = _excerpt(data), _link(data)
+        return Text(f"{visitor} is asking for you", f"{visitor} 様がお問い合わせです",
+                    f"The chat bot handed {visitor}'s question to you: \"{said}\"\n"
+                    f"Reply from the visit page:{link}",
+                    f"チャットボットが {visitor} 様の質問をあなたに引き継ぎました:「{said}」\n"
+                    f"訪問ページから返信してください:{link}")
+    if kind == "chat_message":
+        said, link = _excerpt(data), _link(data)
+        return Text(f"New message from {visitor}", f"{visitor} 様から新しいメッセージ",
+                    f"{visitor} wrote: \"{said}\"\nReply from the visit page:{link}",
+                    f"{visitor} 様からのメッセージ:「{said}」\n"
+                    f"訪問ページから返信してください:{link}")
     if kind == "checked_out":
         return Text(f"{visitor} checked out", f"{visitor} 様がチェックアウトしました",
                     f"{visitor} has left the building.", f"{visitor} 様が退館しました。")

@@ -121,7 +121,9 @@ def payload(notice: Notice) -> dict[str, Any]:
             "title_en": notice.title_en, "title_ja": notice.title_ja,
             "body_en": notice.body_en, "body_ja": notice.body_ja,
             "at": notice.created_at.isoformat(),
-            "acknowledged": notice.acknowledged_at is not None}
+            "acknowledged": notice.acknowledged_at is not None,
+            # Tapping the push opens the visit page (host-sw.js), where the host acts.
+            "url": f"/host/visits/{notice.visit_id}" if notice.visit_id else "/host"}
 
 
 def _default_email(db: Session, notice: Notice, text: Text,
@@ -152,10 +154,11 @@ def _outgoing(db: Session, notice: Notice, text: Text, *, urls: tuple[str, ...] 
 
 
 def notice_for_visit(*, db: Session, key: str, kind: str, visit_id: int,
-                     data: dict[str, Any], at: datetime | None = None) -> Outgoing | None:
-    """Store the notice to the visit's host for a journey step (made ``at``, default now);
-    None when ``key`` was already notified (a duplicate event). Commit before sending the
-    returned Outgoing."""
+                     data: dict[str, Any], at: datetime | None = None,
+                     user_id: int | None = None) -> Outgoing | None:
+    """Store the notice to the visit's host (or to ``user_id``, who must act) for a journey
+    step or a chat (made ``at``, default now); None when ``key`` was already notified (a
+    duplicate event). Commit before sending the returned Outgoing."""
     visit = db.get(Visit, visit_id)
     if visit is None:
         return None
@@ -163,8 +166,8 @@ def notice_for_visit(*, db: Session, key: str, kind: str, visit_id: int,
     text = compose(kind, visitor=visitor.name if visitor else "?", data=data)
     if db.scalar(select(Notice.id).where(Notice.key == key)) is not None:
         return None
-    notice = Notice(key=key[:160], visit_id=visit.id, user_id=visit.host_id, kind=kind,
-                    title_en=text.title_en, title_ja=text.title_ja, body_en=text.body_en,
+    notice = Notice(key=key[:160], visit_id=visit.id, user_id=user_id or visit.host_id,
+                    kind=kind, title_en=text.title_en, title_ja=text.title_ja, body_en=text.body_en,
                     body_ja=text.body_ja, created_at=at or utcnow())
     try:
         with db.begin_nested():

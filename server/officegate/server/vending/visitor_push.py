@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
 from officegate.server.deps import SessionDep, StateDep
 from officegate.server.errors import Conflict, InvalidInput
+from officegate.server.i18n import catalog
 from officegate.server.journey import JourneyEvent
 from officegate.server.notify.sender import Notifier, Outgoing
 from officegate.server.notify.service import check_subscription
@@ -99,8 +100,10 @@ class DrinkOfferPush:
     subscriptions the push service says are gone. Built by the server runtime; its
     ``offered`` reaction is subscribed in ``officegate.server.reactions``."""
 
-    def __init__(self, *, sessions: sessionmaker[Session], notifier: Notifier) -> None:
+    def __init__(self, *, sessions: sessionmaker[Session], notifier: Notifier,
+                 default_lang: str = "ja") -> None:
         self._sessions = sessions
+        self._default_lang = default_lang
         self._notifier = notifier
         self._previous: Callable[[str], None] | None = notifier.on_gone
         notifier.on_gone = self._gone
@@ -112,11 +115,15 @@ class DrinkOfferPush:
             forget(db=db, address=address)
 
     def offered(self, event: JourneyEvent) -> None:
-        """A drink was offered to a visit: push it to the visitor's phone if subscribed."""
+        """A drink was offered to a visit: push it to the visitor's phone if subscribed, in
+        the visitor's language."""
+        from officegate.server.messaging.notices import visitor_language
+
         if event.visit_id is None:
             return
         with session_scope(self._sessions) as db:
-            item = offer_push(db=db, visit_id=event.visit_id)
+            lang = visitor_language(db=db, visit_id=event.visit_id, default=self._default_lang)
+            item = offer_push(db=db, visit_id=event.visit_id, lang=lang)
         if item is not None:
             self._notifier.send(item)
 
@@ -167,21 +174,34 @@ def forget(*, db: Session, address: str) -> int:
     return len(rows)
 
 
-def offer_push(*, db: Session, visit_id: int) -> Outgoing | None:
-    """The drink offer as a push to the visit's subscriptions; None when there are none."""
+def offer_push(*, db: Session, visit_id: int, lang: str = "ja") -> Outgoing | None:
+    """The drink offer as a push to the visit's subscriptions, in ``lang`` (one language:
+    the catalogs'); None when there are none."""
+    def _(message: str) -> str:
+        return catalog.gettext(lang, message)
+
+    en, ja = texts.OFFER
+    # The Japanese and English stay in the payload for older service workers.
+    return to_visitor(db=db, visit_id=visit_id, kind="drink_offered",
+                      payload={"title": _("Would you like a drink?"),
+                               "body": _("Free drinks are waiting at the machines on your "
+                                         "way. Open your pass to choose."), "lang": lang,
+                               "title_ja": ja, "title_en": en,
+                               "body_ja": OFFER_BODY[1], "body_en": OFFER_BODY[0]})
+
+
+def to_visitor(*, db: Session, visit_id: int, kind: str,
+               payload: dict[str, Any]) -> Outgoing | None:
+    """A push of ``payload`` (``title`` and ``body`` at least: what the phone shows) to the
+    subscriptions of the visit's phone; None when the visitor did not turn them on."""
     subs = list(db.scalars(select(VisitorPushSubscription).where(
         VisitorPushSubscription.visit_id == visit_id).order_by(VisitorPushSubscription.id)))
     if not subs:
         return None
-    en, ja = texts.OFFER
-    payload: dict[str, Any] = {
-        "kind": "drink_offered", "visit_id": visit_id, "title": f"{ja} / {en}",
-        "title_ja": ja, "title_en": en, "body_ja": OFFER_BODY[1],
-        "body_en": OFFER_BODY[0], "body": f"{OFFER_BODY[1]}\n{OFFER_BODY[0]}",
-        # No link in the payload: the server keeps only a hash of the pass link, and the
-        # phone's service worker knows its own pass page.
-        "url": "/p/"}
+    # No link in the payload: the server keeps only a hash of the pass link, and the
+    # phone's service worker knows its own pass page.
+    payload = {**payload, "kind": kind, "visit_id": visit_id, "url": "/p/"}
     # notice_id / user_id 0 and no feed: this is no host notice.
-    return Outgoing(notice_id=0, user_id=0, kind="drink_offered", title=payload["title"],
-                    body=payload["body"], payload=payload,
+    return Outgoing(notice_id=0, user_id=0, kind=kind, title=str(payload["title"]),
+                    body=str(payload["body"]), payload=payload,
                     push_subscriptions=tuple(s.address for s in subs), feed=False)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officegate.protocol import PassClaims, PassKind, issue_pass, static_text
+from officegate.protocol.cose import decode_sign1, loads_exact
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput, NotFound
 from officegate.server.keys import service as keys
@@ -73,3 +74,15 @@ def printed_pass_png(*, db: Session, pass_id: str) -> bytes:
     out = io.BytesIO()
     segno.make(text, error="m", mode="alphanumeric").save(out, kind="png", scale=8, border=4)
     return out.getvalue()
+
+
+def is_printed(row: VisitorPass) -> bool:
+    """True when ``row`` is a printed (static) pass, not a phone's rotating one."""
+    claims = PassClaims.from_cbor_map(loads_exact(decode_sign1(row.cose).payload))
+    return claims.static
+
+
+def printed_pass_svg(row: VisitorPass) -> str:
+    """The printed pass's QR as inline SVG (sharp at any print size; same code as the PNG)."""
+    qr = segno.make(static_text(row.cose), error="m", mode="alphanumeric")
+    return str(qr.svg_inline(scale=4, border=4, omitsize=True))

@@ -5,8 +5,12 @@
   "use strict";
   const root = document.getElementById("og-chat");
   const token = document.body.dataset.token || "";
-  if (!root || !token) return;
-  const api = "/api/chat/" + encodeURIComponent(token);
+  // A chat opened from a QR or link (chat-entry.js) names its own API; the pass page's is
+  // the pass link's.
+  const entryApi = document.body.dataset.chatApi || "";
+  if (!root || (!token && !entryApi)) return;
+  const api = entryApi || "/api/chat/" + encodeURIComponent(token);
+  const alwaysOpen = root.dataset.open === "true";
   // Every string through the pass page's catalogs (i18n.js; docs/i18n.md).
   const T = (gettext) => ({
     open: gettext("Ask a question or talk to your host"),
@@ -27,7 +31,7 @@
     error: gettext("Could not send. Please try again."),
   });
   const seen = new Set();
-  let state = { open: false, optedOut: false, surveyPending: false, linkCode: "" };
+  let state = { open: alwaysOpen, optedOut: false, surveyPending: false, linkCode: "" };
   const lang = () => OfficeGateI18n.pageLang();
   const t = (k) => T(OfficeGateI18n.translator(lang()))[k];
 
@@ -67,6 +71,7 @@
     <p class="small"><button class="link optout" type="button"></button> <span class="err" role="alert"></span></p></div>`;
   const $ = (sel) => root.querySelector(sel);
   const log = $(".log");
+  if (alwaysOpen) { $(".toggle").hidden = true; $(".box").hidden = false; }
 
   function label() {
     $(".toggle").textContent = state.open ? t("close") : t("open");
@@ -181,6 +186,19 @@
     if (r.ok) { state.optedOut = (await r.json()).opted_out; label(); }
   });
   new MutationObserver(() => { label(); redraw(); }).observe(document.documentElement, { attributes: true, attributeFilter: ["lang"] });
+  /** This phone chatted from a QR or link before it had this pass: one timeline now. */
+  async function mergeEarlierChats() {
+    if (entryApi) return;
+    for (const name of Object.keys(localStorage).filter((k) => k.startsWith("og.chat."))) {
+      try {
+        const r = await fetch(api + "/merge-entry", { method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ key: localStorage.getItem(name) }) });
+        if (r.ok || r.status === 404 || r.status === 422) localStorage.removeItem(name);
+      } catch (_) { /* offline: tried again on the next visit */ }
+    }
+  }
+
   label();
-  load().then(listen);
+  mergeEarlierChats().then(load).then(listen);
 })();

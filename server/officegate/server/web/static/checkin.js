@@ -7,22 +7,40 @@
   const body = document.body;
   const $ = (id) => document.getElementById(id);
   const Totp = self.OfficeGateTotp;
-  const lang = localStorage.getItem("og.lang") || body.dataset.lang || "ja";
-  const M = {
-    noPass: ["この端末にパスがありません。招待メールのリンクを開いてから、もう一度ポスターを読み取ってください。",
-             "There is no pass on this phone. Open the link from your invitation, then scan the poster again."],
-    working: ["チェックインしています…", "Checking you in…"],
-    held: ["ただいま確認中です。担当者にお知らせしました。このままお待ちください。",
-           "One moment please: we are checking, and your host has been told. Please wait here."],
-    network: ["接続できませんでした。もう一度お試しください。", "Could not connect. Please try again."],
-    refused: ["本日は入館できません。担当者にお問い合わせください。", "You cannot enter today. Please contact your host."],
-  };
+  // The language chosen on the pass page (this phone), else the one the server chose.
+  const I18n = self.OfficeGateI18n;
+  const chosen = localStorage.getItem("og.lang");
+  const lang = I18n.LANGS.includes(chosen) ? chosen
+    : I18n.LANGS.includes(body.dataset.lang) ? body.dataset.lang : "ja";
+  // Every string through the catalogs (docs/i18n.md), one language at a time.
+  const M = ((gettext) => ({
+    title: gettext("Check in"),
+    checking: gettext("Checking your pass…"),
+    agree: gettext("Agree and check in"),
+    done: gettext("You are checked in"),
+    toPass: gettext("Show my pass QR"),
+    noPass: gettext("There is no pass on this phone. Open the link from your invitation, then scan the poster again."),
+    working: gettext("Checking you in…"),
+    held: gettext("One moment please: we are checking, and your host has been told. Please wait here."),
+    network: gettext("Could not connect. Please try again."),
+    refused: gettext("You cannot enter today. Please contact your host."),
+    failed: gettext("Could not check you in. Please contact your host."),
+    read: gettext("Please read and accept."),
+  }))(I18n.translator(lang));
+  document.documentElement.lang = lang === "zh_CN" ? "zh-Hans" : lang;
+  document.title = M.title;
+  for (const node of document.querySelectorAll("[data-i18n]")) node.textContent = M[node.dataset.i18n];
 
-  function say(pair, ng) {
-    const [ja, en] = lang === "en" ? [pair[1], pair[0]] : pair;
-    $("primary").textContent = ja;
-    $("secondary").textContent = en;
+  function say(text, ng) {
+    $("primary").textContent = text;
     $("primary").classList.toggle("ng", !!ng);
+  }
+
+  /** The server's reason in Japanese or English; on a page in another language, ours. */
+  function reason(detail) {
+    if (detail && lang === "ja" && detail.message_ja) return detail.message_ja;
+    if (detail && lang === "en" && detail.message_en) return detail.message_en;
+    return detail ? M.failed : M.network;
   }
 
   function findPass() {
@@ -69,15 +87,15 @@
     const data = await res.json().catch(() => null);
     if (!res.ok) {
       const d = data && data.detail;
-      say(d && d.message_ja ? [d.message_ja, d.message_en] : M.network, true);
+      say(reason(d), true);
       return;
     }
     if (data.status === "needs_ack") {
-      $("ack-text").textContent = lang === "en" ? `${data.ack_text_en}\n\n${data.ack_text_ja}`
-        : `${data.ack_text_ja}\n\n${data.ack_text_en}`;
+      // The site's own text, written in Japanese and English: the page's language only.
+      $("ack-text").textContent = (lang === "ja" ? data.ack_text_ja : data.ack_text_en) || data.ack_text_ja;
       $("ack").hidden = false;
       $("agree").onclick = () => { $("ack").hidden = true; attempt(found, data.ack_version); };
-      say(["内容をご確認ください。", "Please read and accept."]);
+      say(M.read);
       return;
     }
     if (data.status === "held") { say(M.held); wait(found); return; }

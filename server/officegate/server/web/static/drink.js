@@ -1,4 +1,4 @@
-/* OfficeGate pass page: the free drink. "お飲み物はいかがですか？ / Would you like a drink?"
+/* OfficeGate pass page: the free drink ("Would you like a drink?"), in the page's language.
  *
  * Polls GET /api/p/{token}/drink; shows the offer with each machine's menu, the order and
  * what happened to it (served, or why not). Orders with POST .../drink/order. Lives in the
@@ -14,18 +14,24 @@
   const base = `/api/p/${encodeURIComponent(token)}/drink`;
   const POLL_MS = 10000;
   const WAITING_POLL_MS = 3000; // an order waits: the visitor may be at the machine now
-  const T = {
-    ja: { offer: "お飲み物はいかがですか？", yours: "無料ドリンク",
-          free: (n) => `無料（ご訪問につき ${n} 本まで）。お選びいただくと注文します。`, left: (n) => `残り ${n}`,
-          cancel: "注文を取り消す", waiting: "受け取り待ち", served: "お受け取り済み", notServed: "お出しできませんでした",
-          again: "別のお飲み物をお選びいただけます", failed: "ご注文できませんでした", retry: "通信できませんでした。もう一度お試しください。" },
-    en: { offer: "Would you like a drink?", yours: "Your free drink",
-          free: (n) => (n === 1 ? "Free, one per visit. Tap one to order it." : `Free, up to ${n} per visit. Tap one to order it.`), left: (n) => `${n} left`,
-          cancel: "Cancel the order", waiting: "Waiting for you", served: "Served", notServed: "Not served",
-          again: "You can choose another drink", failed: "Could not order", retry: "No connection. Please try again." },
-  };
+  // Every string through the pass page's catalogs (i18n.js; docs/i18n.md), in its language.
+  const TEXT = (gettext) => ({
+    offer: gettext("Would you like a drink?"),
+    yours: gettext("Your free drink"),
+    freeOne: gettext("Free, one per visit. Tap one to order it."),
+    freeMany: gettext("Free, up to %(n)s per visit. Tap one to order it."),
+    left: gettext("%(n)s left"),
+    cancel: gettext("Cancel the order"),
+    waiting: gettext("Waiting for you"),
+    served: gettext("Served"),
+    notServed: gettext("Not served"),
+    again: gettext("You can choose another drink"),
+    failed: gettext("Could not order"),
+    retry: gettext("No connection. Please try again."),
+  });
+  const I18n = self.OfficeGateI18n;
   let status = null;
-  let notice = null; // { en, ja } from a refused order
+  let notice = null; // { en, ja } from a refused order, or { key } of ours
   let notified = false;
 
   const css = document.createElement("link");
@@ -33,10 +39,19 @@
   css.href = "/static/drink.css";
   document.head.appendChild(css);
 
+  /** The pass page's language now (pass.js sets <html lang>; its switch tells us). */
   function lang() {
-    const chosen = localStorage.getItem("og.lang");
-    if (chosen === "ja" || chosen === "en") return chosen;
-    return body.dataset.lang === "en" ? "en" : "ja";
+    return I18n.pageLang();
+  }
+
+  function texts() {
+    return TEXT(I18n.translator(lang()));
+  }
+
+  /** The server's words (drink names, machine labels, messages) come in Japanese and
+   * English: the page's language, English on a page in another language. */
+  function pick(en, ja) {
+    return lang() === "ja" ? ja : en;
   }
 
   function el(tag, cls, text) {
@@ -46,14 +61,10 @@
     return node;
   }
 
-  /** Primary line in the chosen language, the other language underneath (smaller). */
-  function pair(en, ja, cls) {
+  /** One line in the page's language. */
+  function line(text, cls) {
     const wrap = el("div", cls || "pair");
-    const l = lang();
-    wrap.appendChild(el("p", "primary", l === "ja" ? ja : en));
-    const other = el("p", "other", l === "ja" ? en : ja);
-    other.lang = l === "ja" ? "en" : "ja";
-    wrap.appendChild(other);
+    wrap.appendChild(el("p", "primary", text));
     return wrap;
   }
 
@@ -68,19 +79,19 @@
     tellWaiting();
     box.replaceChildren();
     if (!status || !status.offered) { box.hidden = true; return; }
-    const t = T[lang()];
+    const t = texts();
     box.hidden = false;
     const order = status.order;
     // The question while there is a choice to make; once ordered or served, "your drink".
     const asking = !order || status.machines.length > 0;
-    box.appendChild(asking ? pair(T.en.offer, T.ja.offer, "pair title") : pair(T.en.yours, T.ja.yours, "pair title"));
+    box.appendChild(line(asking ? t.offer : t.yours, "pair title"));
     if (order) {
       const cls = order.status === "served" ? "order ok" : order.status === "ordered" ? "order" : "order bad";
       const card = el("div", cls);
       const state = order.status === "ordered" ? t.waiting : order.status === "served" ? t.served : t.notServed;
       card.appendChild(el("p", "state", state));
-      card.appendChild(el("p", "drink-name", lang() === "ja" ? order.name_ja : order.name_en));
-      card.appendChild(pair(order.message_en, order.message_ja));
+      card.appendChild(el("p", "drink-name", pick(order.name_en, order.name_ja)));
+      card.appendChild(line(pick(order.message_en, order.message_ja)));
       if (order.status === "ordered") {
         const cancel = el("button", "secondary", t.cancel);
         cancel.type = "button";
@@ -89,21 +100,22 @@
       }
       box.appendChild(card);
     }
-    if (notice) box.appendChild(pair(notice.en, notice.ja, "pair bad"));
+    if (notice) box.appendChild(line(notice.key ? t[notice.key] : pick(notice.en, notice.ja), "pair bad"));
     if (!status.machines.length) {
-      if (!order) box.appendChild(pair(status.message_en, status.message_ja));
+      if (!order) box.appendChild(line(pick(status.message_en, status.message_ja)));
       return;
     }
     if (order && order.status !== "ordered" && order.status !== "served") box.appendChild(el("p", "note", t.again));
-    box.appendChild(el("p", "note", t.free(status.drinks_per_visit)));
+    const n = status.drinks_per_visit;
+    box.appendChild(el("p", "note", n === 1 ? t.freeOne : I18n.fill(t.freeMany, { n })));
     for (const m of status.machines) {
-      box.appendChild(el("h3", "machine", lang() === "ja" ? m.label_ja : m.label_en));
+      box.appendChild(el("h3", "machine", pick(m.label_en, m.label_ja)));
       const list = el("div", "menu");
       for (const item of m.menu) {
         const b = el("button", "choice");
         b.type = "button";
-        b.appendChild(el("span", "name", lang() === "ja" ? item.name_ja : item.name_en));
-        b.appendChild(el("span", "left", t.left(item.left)));
+        b.appendChild(el("span", "name", pick(item.name_en, item.name_ja)));
+        b.appendChild(el("span", "left", I18n.fill(t.left, { n: item.left })));
         b.addEventListener("click", () => send(`${base}/order`, { machine: m.machine, slot: item.slot }));
         list.appendChild(b);
       }
@@ -117,7 +129,7 @@
     if (notified || !status || !status.offered || status.order) return;
     notified = true;
     if ("Notification" in self && Notification.permission === "granted" && document.hidden) {
-      try { new Notification(lang() === "ja" ? T.ja.offer : T.en.offer, { tag: "og-drink" }); } catch (_) { /* some browsers allow it only from a worker */ }
+      try { new Notification(texts().offer, { tag: "og-drink" }); } catch (_) { /* some browsers allow it only from a worker */ }
     }
   }
 
@@ -145,19 +157,19 @@
         status = data;
       } else {
         const d = data && data.detail;
-        notice = d && d.message_en ? { en: d.message_en, ja: d.message_ja }
-          : { en: T.en.failed, ja: T.ja.failed };
+        // The server's reason in Japanese or English; on a page in another language, ours.
+        notice = d && d.message_en && (lang() === "ja" || lang() === "en")
+          ? { en: d.message_en, ja: d.message_ja } : { key: "failed" };
         await poll();
       }
     } catch (_) {
-      notice = { en: T.en.retry, ja: T.ja.retry };
+      notice = { key: "retry" };
     }
     render();
   }
 
-  // The pass page's language button re-renders its own texts; follow it.
-  const toggle = document.getElementById("lang-toggle");
-  if (toggle) toggle.addEventListener("click", () => setTimeout(render, 0));
+  // The pass page's language switch (pass.js) re-renders its own texts; follow it.
+  document.addEventListener("og:lang", render);
   document.addEventListener("visibilitychange", () => { if (!document.hidden) poll(); });
   async function loop() {
     await poll();

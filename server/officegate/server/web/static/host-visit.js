@@ -43,7 +43,51 @@
   act("cancel", `/api/visits/${visitId}/cancel`, gettext("The visit was cancelled."),
       gettext("Cancel this visit? The pass stops working."));
   act("rebind-go", `/api/visits/${visitId}/rebind`, gettext("A link for the new phone was sent."));
+  // A printed pass is made (staff only, audited) and opened as a printable page.
+  const printPass = $("print-pass");
+  if (printPass) {
+    printPass.addEventListener("click", async () => {
+      printPass.disabled = true;
+      try {
+        const made = await call(`/api/visits/${visitId}/printed-pass`);
+        location.href = `/host/visits/${visitId}/printed/${encodeURIComponent(made.pass_id)}`;
+      } catch (e) {
+        $("action-status").textContent = e.message;
+        printPass.disabled = false;
+      }
+    });
+  }
   if ($("rebind")) $("rebind").onclick = () => { $("rebind-box").hidden = !$("rebind-box").hidden; };
+
+  // The conversation, live: what the visitor writes (and the bot answers) appears here as
+  // it happens, so the host can answer from this page. Each entry is shown once.
+  const shown = new Set();
+  const LABELS = { incoming: gettext("Visitor"), outgoing: gettext("To the visitor") };
+  function addMessage(m) {
+    if (!m || shown.has(m.id) || (m.kind !== "incoming" && m.kind !== "outgoing")) return;
+    shown.add(m.id);
+    const empty = $("timeline").querySelector("li.muted");
+    if (empty) empty.remove();
+    const li = document.createElement("li");
+    li.className = m.kind;
+    li.dataset.message = m.id;
+    const when = document.createElement("span");
+    when.className = "when";
+    const at = new Date(m.at);
+    when.textContent = `${isNaN(at) ? "" : at.toLocaleTimeString(OfficeGateL10n.locale(),
+      { hour: "2-digit", minute: "2-digit" })} · ${LABELS[m.kind]}`;
+    const body = document.createElement("span");
+    body.className = "body";
+    body.textContent = m.body; // text only: never HTML from the network
+    li.append(when, body);
+    $("timeline").append(li);
+  }
+  if (page.dataset.conversation && window.EventSource) {
+    const chat = new EventSource(`/api/conversations/${page.dataset.conversation}/stream`);
+    chat.addEventListener("message", (ev) => {
+      try { addMessage(JSON.parse(ev.data)); } catch (e) { /* skip */ }
+    });
+  }
 
   const reply = $("reply");
   if (reply) {
@@ -52,11 +96,7 @@
       const text = $("reply-text").value.trim();
       if (!text) return;
       try {
-        await call(`/api/conversations/${page.dataset.conversation}/messages`, { text });
-        const li = document.createElement("li");
-        li.className = "outgoing";
-        li.textContent = text;
-        $("timeline").append(li);
+        addMessage(await call(`/api/conversations/${page.dataset.conversation}/messages`, { text }));
         $("reply-text").value = "";
       } catch (e) {
         $("action-status").textContent = e.message;
@@ -70,6 +110,11 @@
     let notice = {};
     try { notice = JSON.parse(ev.data); } catch (e) { return; }
     if (String(notice.visit_id) !== String(visitId)) return;
+    // The visitor wrote for the first time: the page gains its conversation and reply box.
+    if (!page.dataset.conversation && String(notice.kind).startsWith("chat_")) {
+      location.reload();
+      return;
+    }
     const res = await fetch(`/api/visits/${visitId}`, { credentials: "same-origin" });
     if (!res.ok) return;
     const v = await res.json();

@@ -55,6 +55,11 @@
       refuse.onclick = () => decide(n, false, li);
       actions.append(allow, refuse);
     }
+    if (String(n.kind).startsWith("chat_") && n.visit_id) {  // answer on the visit page
+      const open = el("a", "button", gettext("Reply"));
+      open.href = `/host/visits/${encodeURIComponent(n.visit_id)}`;
+      actions.append(open);
+    }
     if (PRESENT.includes(n.kind) && n.visit_id && !n.acknowledged && !met.has(n.visit_id)) {
       const meet = el("button", "met", gettext("I've met them"));
       meet.title = gettext("Stops the lobby waiting reminders");

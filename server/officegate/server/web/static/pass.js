@@ -98,12 +98,10 @@
     if (!e) return;
     $("error").classList.toggle("error", !e.done); // a visit that ended well is no error
     $("error").classList.toggle("done", !!e.done);
-    const other = state.lang === "ja" ? "en" : "ja";
-    // Server messages come in Japanese and English; a Chinese page shows the English one.
-    const msg = (lang) => (e.key ? t(lang, e.key) : e[lang === "zh_CN" ? "en" : lang] || t(lang, "errBroken"));
-    $("error-primary").textContent = msg(state.lang);
-    $("error-secondary").textContent = msg(other);
-    $("error-secondary").lang = other;
+    // One language: ours from the catalogs; a server message we have no words for in
+    // Japanese or English only on a page in that language, else our general one.
+    const lang = state.lang;
+    $("error-primary").textContent = e.key ? t(lang, e.key) : e[lang] || t(lang, e.fallback || "errBroken");
     $("retry").hidden = !e.retry;
   }
 
@@ -211,9 +209,14 @@
     $("offline").hidden = !(down || !navigator.onLine);
   }
 
+  // The server's error codes we say in every visitor language from the catalogs.
+  const KNOWN = { bound_to_other_device: "errBound", pass_revoked: "errRevoked",
+                  pass_expired: "errExpired" };
+
   function serverMessage(detail, key) {
+    if (detail && typeof detail === "object" && KNOWN[detail.code]) return { key: KNOWN[detail.code] };
     if (detail && typeof detail === "object" && (detail.message_en || detail.message_ja)) {
-      return { en: detail.message_en, ja: detail.message_ja };
+      return { en: detail.message_en, ja: detail.message_ja, fallback: key };
     }
     return { key };
   }
@@ -321,6 +324,7 @@
     localStorage.setItem("og.lang", state.lang);
     applyLanguage();
     tellLanguage();
+    document.dispatchEvent(new CustomEvent("og:lang", { detail: lang })); // drink.js, chat.js
   }
   $("lang-toggle").addEventListener("click", () => chooseLanguage(OfficeGateI18n.NEXT[state.lang] || "ja"));
   for (const choice of document.querySelectorAll("[data-lang-choice]")) {

@@ -88,17 +88,25 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-/* Web Push from the server (a drink offer): show it in both languages. */
+/* Web Push from the server (a drink offer, a reply from the host). A reply is not shown
+ * while the pass page is on screen: its chat shows the reply already. */
 self.addEventListener("push", (event) => {
   let data = {};
   try { data = event.data ? event.data.json() : {}; } catch (_) { data = {}; }
   const title = data.title || "OfficeGate";
-  event.waitUntil(self.registration.showNotification(title, {
-    body: data.body || "",
-    icon: "/static/icon.svg",
-    tag: data.kind || "officegate",
-    data: { url: typeof data.url === "string" && data.url.startsWith("/p/") ? data.url : "/" },
-  }));
+  event.waitUntil((async () => {
+    if (data.kind === "chat_reply") {
+      const wins = await self.clients.matchAll({ type: "window" });
+      if (wins.some((w) => w.visibilityState === "visible" && new URL(w.url).pathname.startsWith("/p/"))) return;
+    }
+    await self.registration.showNotification(title, {
+      body: data.body || "",
+      icon: "/static/icon.svg",
+      tag: data.kind === "chat_reply" ? `chat-${Date.now()}` : (data.kind || "officegate"),
+      lang: data.lang || "",
+      data: { url: typeof data.url === "string" && data.url.startsWith("/p/") ? data.url : "/" },
+    });
+  })());
 });
 
 /* Tapping it focuses the open pass page, or opens it. */
