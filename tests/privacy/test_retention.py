@@ -87,6 +87,8 @@ def test_identity_is_gone_from_every_table_on_the_day_retention_says(
         visit = db.get(Visit, visit_id)
         assert visit is not None
         ended, funnel = visit.ends_at, metrics.funnel(db=db, site=office.site)
+        # The one stored above, and whatever the journey told the host (the chat, ...).
+        notices = len(db.scalars(select(Notice.id).where(Notice.visit_id == visit_id)).all())
     db_url = settings.resolved_database_url
     before = where_found(db_url, NEEDLES)
     assert {"visitors.name", "visitors.email", "msg_messages.body", "msg_identities.address",
@@ -106,7 +108,7 @@ def test_identity_is_gone_from_every_table_on_the_day_retention_says(
                           now=ended + timedelta(days=30, minutes=1))
     assert month.visitors_erased == 1
     assert month.details["contact_points"] >= 1 and month.details["messages"] >= 2
-    assert month.details["push_subscriptions"] == 1 and month.details["notices"] == 1
+    assert month.details["push_subscriptions"] == 1 and month.details["notices"] == notices >= 1
     assert where_found(db_url, NEEDLES) == []
     with database_session(settings) as db:
         # Security and the figures keep what they need, by pseudonym.
