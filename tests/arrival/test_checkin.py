@@ -178,3 +178,19 @@ def test_watchlist_match_can_be_approved_by_the_host(
                           headers=bearer(client, office.host))
     assert refused.json()["status"] == "refused"
     assert _check_in(client, settings, phone).status_code == 409
+
+
+def test_a_forwarded_link_cannot_check_in_even_with_the_code(
+        client: TestClient, settings: Settings, office: Office) -> None:
+    """A friend sent the link (and shown the current code) scans the lobby poster on their
+    own phone: refused, the visit is not checked in; the visitor's own phone then can."""
+    configure(client, office)
+    phone = invite(client, office)
+    friend = TestClient(client.app)
+    friend.headers["X-Pass-Device"] = "phone-of-a-friend-0123"
+    for other in (friend, TestClient(client.app)):  # another phone, or none named at all
+        r = _check_in(other, settings, phone)
+        assert r.status_code == 403 and r.json()["detail"]["code"] == "bound_to_other_device"
+        assert "new_pass" not in r.text
+    assert client.get(f"/api/p/{phone.token}/status").json()["checked_in"] is False
+    assert _check_in(client, settings, phone).json()["status"] == "checked_in"

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import time
 from urllib.parse import unquote
 
+import pytest
 from fastapi.testclient import TestClient
 
 from .conftest import (
@@ -93,7 +95,6 @@ def test_hostile_owntracks_input_gets_4xx_and_changes_nothing(
         (basic(user, password), location(91.0, 139.0), 400),
         (basic(user, password), location(35.0, 200.0), 400),
         (basic(user, password), location(*inside, acc=-5), 400),
-        (basic(user, password), location(*inside, tst=time.time() + 3600), 400),
         (basic(user, password), json.dumps({"_type": "location", "lat": "35", "lon": 139,
                                             "tst": int(time.time())}).encode(), 400),
         (basic(user, password), json.dumps({"_type": "transition", "event": "dance",
@@ -110,3 +111,31 @@ def test_hostile_owntracks_input_gets_4xx_and_changes_nothing(
     lwt = client.post("/owntracks", content=b'{"_type":"lwt","tst":1700000000}',
                       headers=basic(user, password))
     assert lwt.status_code == 200 and lwt.json() == []
+
+
+def test_a_fix_from_a_phone_clock_ahead_is_ignored_with_2xx_not_retried(
+        client: TestClient, office: Office, receiver: Receiver,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A phone whose clock runs an hour ahead: OwnTracks would queue a non-2xx and send it
+    again all day, so the fix is answered ``[]`` and ignored; the log says how far ahead,
+    not who or where."""
+    token, user, password = _setup(client, office, receiver)
+    before = client.get(f"/api/p/{token}/arrival").json()
+    inside = at_distance(5)
+    caplog.set_level(logging.INFO, logger="officegate.server.arrival")
+    for payload in (location(*inside, tst=time.time() + 3600),
+                    json.dumps({"_type": "transition", "event": "enter", "lat": inside[0],
+                                "lon": inside[1], "acc": 5, "tst": int(time.time()) + 3600,
+                                "wtst": 1, "desc": "OfficeGate Test"}).encode()):
+        r = client.post("/owntracks", content=payload, headers=basic(user, password))
+        assert r.status_code == 200 and r.json() == [], r.text
+    assert client.get(f"/api/p/{token}/arrival").json() == before  # not taken as arriving
+    assert receiver.requests == []
+    logged = [rec.getMessage() for rec in caplog.records if "ahead" in rec.getMessage()]
+    assert len(logged) == 2
+    assert not any(user in m or f"{inside[0]:.3f}"[:6] in m for m in logged), logged
+    # Within the drift allowed, the same fix counts.
+    r = client.post("/owntracks", content=location(*inside, tst=time.time() + 60),
+                    headers=basic(user, password))
+    assert r.status_code == 200
+    assert client.get(f"/api/p/{token}/arrival").json() != before

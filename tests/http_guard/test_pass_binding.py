@@ -42,6 +42,12 @@ def _routes(token: str) -> list[tuple[str, str, dict | None]]:
         ("GET", f"/p/{token}/privacy", None),  # the readable page of what is kept
         ("POST", f"/api/p/{token}/consent/marketing", {"given": True}),
         ("POST", f"/api/p/{token}/privacy/erase", None),
+        ("POST", f"/api/p/{token}/push-subscription", {"subscription": {
+            "endpoint": "https://push.example.net/sub/1",
+            "keys": {"p256dh": "BNcRdreALRFXTkOOUHK1EtK2wtaz5Ry4YfYCA",
+                     "auth": "tBHItJI5svbpez7KI4CCXg"}}}),
+        ("DELETE", f"/api/p/{token}/push-subscription",
+         {"endpoint": "https://push.example.net/sub/1"}),
     ]
 
 
@@ -58,6 +64,9 @@ def test_a_forwarded_link_is_refused_on_every_pass_page_route(
         assert r.status_code == 403, (path, r.status_code, r.text)
         assert r.json()["detail"]["code"] == "bound_to_other_device"
         assert "link_code" not in r.text
+    # The friend's refusals count as guesses from this address, which the visitor's test
+    # client shares: forget them (the throttle is tested on its own).
+    client.app.state.throttle.reset()  # type: ignore[attr-defined]
     after = client.get(f"/api/chat/{token}").json()
     assert after["opted_out"] is False and after["messages"] == before["messages"]
 

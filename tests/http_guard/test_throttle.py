@@ -97,6 +97,32 @@ def test_one_address_guessing_many_accounts_is_stopped_and_staff_are_alerted(
         assert "user" not in alerts[0].detail  # no e-mail address in the alert
 
 
+def test_guessing_from_elsewhere_does_not_lock_the_owner_out(
+        client: TestClient, office: Office, settings: Settings, clock: Clock) -> None:
+    """Someone at another address guesses the staff member's password until refused; the
+    owner, at their own address, still signs in at once, with a wrong first try too.
+    Guessing one account from many addresses is not refused but alerts staff."""
+    attacker = TestClient(client.app, client=("203.0.113.7", 40000))
+    codes = [_token(attacker, office.staff, f"guess-{i}").status_code for i in range(30)]
+    assert codes.count(401) == 5 and codes[-1] == 429
+    assert _token(attacker, office.staff, PASSWORD).status_code == 429  # no oracle there
+    owner = TestClient(client.app, client=("198.51.100.20", 40001))
+    assert _token(owner, office.staff, "a typo").status_code == 401
+    assert _token(owner, office.staff, PASSWORD).status_code == 200
+    # The attacker's own address stays refused, for this account and for the others.
+    assert _token(attacker, office.staff, PASSWORD).status_code == 429
+    # A botnet: 60 addresses, one wrong password each, on one account.
+    for i in range(60):
+        bot = TestClient(client.app, client=(f"192.0.2.{i + 1}", 40002))
+        assert _token(bot, office.host, "guess").status_code == 401
+    assert _token(owner, office.host, PASSWORD).status_code == 200
+    with database_session(settings) as db:
+        details = [a.detail for a in list_alerts(db=db, site=settings.site)
+                   if a.kind == "guessing_burst"]
+    assert any("signin" in d and "account" in d for d in details), details
+    assert not any("@" in d or "203.0.113" in d for d in details)
+
+
 def test_guessing_pass_links_is_throttled(client: TestClient) -> None:
     codes = [client.get(f"/api/p/{secrets.token_urlsafe(24)}/status").status_code
              for _ in range(40)]

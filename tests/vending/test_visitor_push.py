@@ -78,7 +78,7 @@ def test_only_the_bound_phone_subscribes_with_a_real_subscription(
         r = office.client.post(url, json=body)
         assert r.status_code == 422, (body, r.text)
     r = office.client.post(url, json={"device_id": secrets.token_hex(16), "subscription": sub})
-    assert r.status_code == 409 and r.json()["detail"]["code"] == "bound_to_other_device"
+    assert r.status_code == 403 and r.json()["detail"]["code"] == "bound_to_other_device"
     assert "端末" in r.json()["detail"]["message_ja"]
     assert office.client.post("/api/p/" + "x" * 32 + "/push-subscription",
                               json={"device_id": phone, "subscription": sub}).status_code == 404
@@ -92,7 +92,7 @@ def test_only_the_bound_phone_subscribes_with_a_real_subscription(
 
     r = office.client.request("DELETE", url, json={"device_id": secrets.token_hex(16),
                                                    "endpoint": sub["endpoint"]})
-    assert r.status_code == 409 and _stored(office, visit) == [sub["endpoint"]]
+    assert r.status_code == 403 and _stored(office, visit) == [sub["endpoint"]]
     r = office.client.request("DELETE", url, json={"device_id": phone,
                                                    "endpoint": sub["endpoint"]})
     assert r.status_code == 204 and _stored(office, visit) == []

@@ -17,6 +17,7 @@ from officegate.server.console.lang import page_context
 from officegate.server.db import utcnow
 from officegate.server.deps import InvitingUser, SessionDep, StaffPageUser, StateDep
 from officegate.server.devices import service as devices
+from officegate.server.http.openapi import CSV, CURSOR, LOCAL_MOMENT
 from officegate.server.sites.clock import page_clock
 from officegate.server.sites.models import Zone
 
@@ -34,9 +35,9 @@ class LogParams(BaseModel):
     device: str | None = Field(default=None, max_length=64)
     zone: str | None = Field(default=None, max_length=64)
     decision: Decision | None = None
-    start: str | None = Field(default=None, max_length=40)
-    end: str | None = Field(default=None, max_length=40)
-    after: str | None = Field(default=None, max_length=200)
+    start: str | None = Field(default=None, max_length=40, json_schema_extra=LOCAL_MOMENT)
+    end: str | None = Field(default=None, max_length=40, json_schema_extra=LOCAL_MOMENT)
+    after: str | None = Field(default=None, max_length=200, json_schema_extra=CURSOR)
     limit: int = Field(default=50, ge=1, le=500)
     lang: str | None = Field(default=None, max_length=5)
 
@@ -116,7 +117,7 @@ def access_log(params: Params, db: SessionDep, state: StateDep, user: InvitingUs
     return LogPage(rows=[_out(r) for r in rows], next=cursor)
 
 
-@router.get("/api/access/log.csv", tags=["access"])
+@router.get("/api/access/log.csv", tags=["access"], response_class=Response, responses=CSV)
 def access_log_csv(params: Params, state: StateDep, user: InvitingUser) -> StreamingResponse:
     """Every row of the search as CSV (all pages; formula-like cells start with ')."""
     time_zone = page_clock(state.templates).name

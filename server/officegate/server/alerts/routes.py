@@ -19,6 +19,7 @@ from officegate.server.console.forms import local_path
 from officegate.server.console.lang import page_context
 from officegate.server.db import RowId
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
+from officegate.server.http.openapi import APPRISE_URL
 
 router = APIRouter()
 StaffOnlyPage = Annotated[User, Depends(require_page_role(Role.ADMIN, Role.STAFF))]
@@ -48,7 +49,7 @@ class PolicyIn(BaseModel):
     escalate_minutes: int = Field(default=5, ge=1, le=240)
     max_level: int = Field(default=3, ge=0, le=10)
     email: bool = True
-    apprise_urls: list[str] | None = Field(
+    apprise_urls: list[Annotated[str, Field(json_schema_extra=APPRISE_URL)]] | None = Field(
         default=None, max_length=10, description="Site-level apprise URLs; omitted: keep "
         "the saved ones, []: none.")
     on_duty: list[int] = Field(default_factory=list, max_length=500)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from typing import Any
 
@@ -13,6 +14,8 @@ from officegate.server.db import session_scope
 from officegate.server.sites.models import Site
 from officegate.server.visits.models import Visit
 from officegate.server.visits.pass_page import find_pass
+
+log = logging.getLogger(__name__)
 
 
 def _state(track: Any) -> dict[str, Any]:
@@ -47,8 +50,12 @@ def owntracks_message(hub: ArrivalHub, *, user: str, password: str | None, paylo
         assert site is not None
         config = arrival.site_config(db=db, site_id=site.id)
         fence = arrival.fence_of(config) if config is not None else None
-        message = owntracks.parse(payload, now=now,
-                                  our_rid=owntracks.region_id(fence) if fence else None)
+        try:
+            message = owntracks.parse(payload, now=now,
+                                      our_rid=owntracks.region_id(fence) if fence else None)
+        except owntracks.FixFromTheFuture as exc:  # a wrong phone clock: the app would retry
+            log.info("OwnTracks fix %.0f s ahead of the server clock ignored", exc.ahead_s)
+            return []
         if data is None and message.fix is not None and track.owntracks_encrypts:
             # This phone encrypts: a plain location under its name is not from it.
             raise encryption.EncryptionRequired(

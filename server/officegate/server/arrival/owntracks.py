@@ -33,6 +33,15 @@ class BadLocation(ValueError):
     message_ja = "位置情報が不正です"
 
 
+class FixFromTheFuture(BadLocation):
+    """A fix stamped more than :data:`MAX_FUTURE_S` ahead of our clock (a phone whose clock
+    is wrong): not usable, but OwnTracks is answered 2xx so it does not retry it forever."""
+
+    def __init__(self, ahead_s: float) -> None:
+        super().__init__("timestamp is in the future")
+        self.ahead_s = ahead_s
+
+
 @dataclass(frozen=True, slots=True)
 class OwnTracksMessage:
     """A parsed message: ``kind`` is "location", "transition", "empty" or "other"; a
@@ -64,7 +73,7 @@ def check_fix(*, lat: float, lon: float, acc: float, at: float, now: float,
     if not 0.0 <= acc <= MAX_ACCURACY_M:
         raise BadLocation("accuracy out of range")
     if at > now + MAX_FUTURE_S:
-        raise BadLocation("timestamp is in the future")
+        raise FixFromTheFuture(at - now)
     if at < 1_000_000_000:
         raise BadLocation("timestamp is not a UNIX epoch in seconds")
     if speed is not None and not 0.0 <= speed <= 1000.0:

@@ -27,6 +27,7 @@ from officegate.server.deps import (
     require_page_role,
 )
 from officegate.server.errors import OfficeGateError
+from officegate.server.http.openapi import EMAIL_RULE
 
 log = logging.getLogger(__name__)
 router = APIRouter(tags=["users"])
@@ -48,7 +49,7 @@ class InviteIn(BaseModel):
     """A new user, invited by e-mail to set their own password."""
 
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_RULE)
     name: str = Field(default="", max_length=200)
     role: RoleName = "host"
 
@@ -114,7 +115,7 @@ def reset(user_id: RowId, request: Request, db: SessionDep, state: StateDep,
     return _send_link(state, user, token, "reset")
 
 
-@router.put("/api/me/language")
+@router.put("/api/me/language", status_code=204, response_class=Response)
 def my_language(body: LanguageIn, db: SessionDep, user: CurrentUser) -> Response:
     """Your pages' language (null: follow the browser)."""
     accounts.set_language(db=db, user=user, language=body.language)

@@ -35,8 +35,8 @@ def _throttle(request: Request) -> Throttle:
 
 
 def _signin(request: Request, db: SessionDep, email: str, password: str) -> User | int | None:
-    """The user, or seconds to wait (too many failures for this e-mail or address), or None
-    (wrong e-mail or password, counted)."""
+    """The user, or seconds to wait (too many failures for this e-mail from this address, or
+    from this address in all), or None (wrong e-mail or password, counted)."""
     account = service.normalize_email(email)
     address = request.client.host if request.client else "?"
     throttle = _throttle(request)
@@ -47,7 +47,7 @@ def _signin(request: Request, db: SessionDep, email: str, password: str) -> User
     if user is None:
         throttle.failed("signin", account=account, address=address)
         return None
-    throttle.succeeded("signin", account=account)
+    throttle.succeeded("signin", account=account, address=address)
     return user
 
 

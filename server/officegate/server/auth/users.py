@@ -15,6 +15,7 @@ from officegate.server.auth.models import ApiToken, User
 from officegate.server.db import RowId
 from officegate.server.deps import AdminUser, SessionDep
 from officegate.server.errors import InvalidInput, NotFound
+from officegate.server.http.openapi import EMAIL_RULE
 
 router = APIRouter(prefix="/api/users", tags=["users"])
 RoleName = Literal["admin", "staff", "host"]
@@ -34,7 +35,7 @@ class UserNewIn(BaseModel):
     """A new user."""
 
     model_config = ConfigDict(extra="forbid")
-    email: str = Field(min_length=3, max_length=254)
+    email: str = Field(min_length=3, max_length=254, json_schema_extra=EMAIL_RULE)
     name: str = Field(default="", max_length=200)
     role: RoleName = "host"
     password: str = Field(min_length=8, max_length=1024)

@@ -19,10 +19,11 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
+from officegate.server.http.openapi import TEXT_RULE
 from officegate.server.i18n import catalog, negotiate
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
-from officegate.server.visits.holder import HolderOnly
+from officegate.server.visits.holder import HolderOnly, check_holder
 from officegate.server.visits.models import Visitor
 from officegate.server.visits.pass_page import _pass_answer, find_pass
 from officegate.server.visits.schemas import PassOpenOut
@@ -70,11 +71,13 @@ class DecisionIn(BaseModel):
 class WatchIn(BaseModel):
     """A deny-list or watchlist entry."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [  # who it is
+        {"required": [key], "properties": {key: {"type": "string", "minLength": 1}}}
+        for key in ("name", "email")]})
     list: Literal["deny", "watch"]
     name: str | None = Field(default=None, max_length=200)
     email: str | None = Field(default=None, max_length=254)
-    reason: str = Field(min_length=1, max_length=2000)
+    reason: str = Field(min_length=1, max_length=2000, json_schema_extra=TEXT_RULE)
 
 
 class WatchOut(WatchIn):
@@ -111,8 +114,12 @@ def after(hub: HubDep, outcome: Outcome, db: SessionDep, site: str) -> None:
 
 
 @router.post("/api/checkin", response_model=CheckInOut)
-def check_in(body: CheckInIn, db: SessionDep, state: StateDep, hub: HubDep) -> CheckInOut:
-    """Check in from the lobby poster (no account: the pass link and its code)."""
+def check_in(body: CheckInIn, request: Request, db: SessionDep, state: StateDep,
+             hub: HubDep) -> CheckInOut:
+    """Check in from the lobby poster (no account: the pass link and its code, from the
+    phone holding the pass: 403 ``bound_to_other_device`` from another one)."""
+    check_holder(db=db, request=request, token=body.token)
+    db.commit()  # the binding of a first use, as on the other pass-page routes
     settings = state.settings
     outcome = checkin.check_in(
         db=db, token=body.token, code=body.code, site=body.site, day=body.day,

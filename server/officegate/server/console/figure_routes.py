@@ -16,6 +16,7 @@ from officegate.server.console.forms import FieldError
 from officegate.server.console.lang import page_context, request_lang, translator
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StateDep, require_page_role
+from officegate.server.http.openapi import CSV
 from officegate.server.localtime import local_today
 from officegate.server.messaging.metrics import DEFINITIONS
 from officegate.server.sites.clock import page_clock
@@ -84,7 +85,7 @@ def _pct(value: float | None) -> str:
     return "-" if value is None else f"{value * 100:.0f}%"
 
 
-@router.get("/staff/figures.csv")
+@router.get("/staff/figures.csv", response_class=Response, responses=CSV)
 def figures_csv(db: SessionDep, state: StateDep, _user: StaffOnlyPage,
                 table: Literal["heatmap", "rooms", "funnel", "messaging"] = "rooms",
                 start: Day = None, end: Day = None) -> Response:

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from officegate.server.http.openapi import NAME_RULE
+
 Spans = list[list[str]]
 
 DeviceKind = Literal["gate", "door", "vending"]
@@ -18,9 +20,10 @@ class DeviceIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=64, description="Topic-safe id, e.g. gate-1")
+    name: str = Field(min_length=1, max_length=64, description="Topic-safe id, e.g. gate-1",
+                      json_schema_extra=NAME_RULE)
     kind: DeviceKind
-    zone: str = Field(min_length=1, max_length=64)
+    zone: str = Field(min_length=1, max_length=64, json_schema_extra=NAME_RULE)
     allow_static: bool = False
     relay_pulse_ms: int = Field(default=800, ge=50, le=30_000)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Form, Query, Request
+from fastapi import APIRouter, Form, Path, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -16,6 +16,7 @@ from officegate.server.deps import StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, OfficeGateError
 from officegate.server.faq import service
 from officegate.server.faq.models import FaqChange, FaqEntry
+from officegate.server.http.openapi import TEXT_RULE
 from officegate.server.messaging.deps import MessagingDep
 
 router = APIRouter(tags=["faq"])
@@ -24,11 +25,16 @@ router = APIRouter(tags=["faq"])
 class FaqIn(BaseModel):
     """One FAQ topic as staff write it."""
 
-    model_config = ConfigDict(extra="forbid")
-    questions_ja: list[str] = Field(default_factory=list, max_length=50)
-    questions_en: list[str] = Field(default_factory=list, max_length=50)
-    answer_ja: str = Field(max_length=2000)
-    answer_en: str = Field(max_length=2000)
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [  # one question
+        {"required": [f"questions_{lang}"], "properties": {f"questions_{lang}": {
+            "minItems": 1, "items": {"type": "string", "pattern": r"^\s*\S"}}}}
+        for lang in ("ja", "en")]})
+    questions_ja: list[Annotated[str, Field(json_schema_extra=TEXT_RULE)]] = Field(
+        default_factory=list, max_length=50)
+    questions_en: list[Annotated[str, Field(json_schema_extra=TEXT_RULE)]] = Field(
+        default_factory=list, max_length=50)
+    answer_ja: str = Field(max_length=2000, json_schema_extra=TEXT_RULE)
+    answer_en: str = Field(max_length=2000, json_schema_extra=TEXT_RULE)
     active: bool = True
 
 
@@ -79,8 +85,8 @@ def list_faq(rt: MessagingDep, _user: StaffUser) -> list[FaqOut]:
 
 
 @router.put("/api/faq/{topic}", response_model=FaqOut)
-def put_faq(topic: str, body: FaqIn, request: Request, rt: MessagingDep,
-            user: StaffUser) -> FaqOut:
+def put_faq(topic: Annotated[str, Path(json_schema_extra={"pattern": "^[a-z0-9_]{2,64}$"})],
+            body: FaqIn, request: Request, rt: MessagingDep, user: StaffUser) -> FaqOut:
     """Create or replace a topic; the bot uses it from the next question on."""
     def work(db: Session) -> FaqOut:
         return _out(service.save_entry(db=db, site=rt.site, topic=topic,

@@ -38,6 +38,40 @@ COMMON = {"400": "Malformed body or JSON nested too deep",
 SIGNED_IN = {"401": "Not signed in, or an unknown or expired token",
              "403": "This role may not do that"}
 PASS_PAGE = {"403": "The pass is open on another phone"}
+# What a service checks beyond the JSON types, said in the document (the service still
+# answers a breach with its own reason): ``json_schema_extra`` of the fields they guard.
+NAME_RULE: dict[str, Any] = {"pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"}  # sites.NAME
+EMAIL_RULE: dict[str, Any] = {"pattern": r"^[^@\s]{1,64}@[^@\s]{1,189}$"}
+HHMM_RULE: dict[str, Any] = {"pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
+TEXT_RULE: dict[str, Any] = {"pattern": r"\S"}  # not only blanks
+APPRISE_URL: dict[str, Any] = {
+    "format": "apprise-url", "pattern": "://",
+    "description": "A URL apprise understands (mailto://, slack://, ntfy://, json://, ...) "
+                   "that does not point inside the network"}
+TIME_ZONE: dict[str, Any] = {"format": "iana-time-zone",
+                             "description": "An IANA time zone name, e.g. Asia/Tokyo"}
+PUSH_SUBSCRIPTION: dict[str, Any] = {
+    "type": "object", "required": ["endpoint", "keys"], "description": "PushSubscription JSON",
+    "properties": {"endpoint": {"type": "string", "format": "push-endpoint", "maxLength": 2000,
+                                "description": "The push service's public https URL"},
+                   "keys": {"type": "object", "required": ["p256dh", "auth"], "properties": {
+                       "p256dh": {"type": "string"}, "auth": {"type": "string"}}}}}
+CALENDAR_BODY: dict[str, Any] = {  # the staff page also posts it as multipart field `file`
+    "required": True, "description": "An iCalendar file (RFC 5545)",
+    "content": {"text/calendar": {"schema": {"type": "string", "format": "icalendar",
+                                             "pattern": "BEGIN:VCALENDAR"}}}}
+# A datetime-local input (2000-2199; no leap day, to keep the rule a plain pattern).
+_DAY = ("(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+        "|(?:0[13578]|1[02])-31)")
+LOCAL_MOMENT: dict[str, Any] = {
+    "pattern": f"^2[01][0-9][0-9]-{_DAY}T(?:[01][0-9]|2[0-3]):[0-5][0-9](?::[0-5][0-9])?$",
+    "description": "Site wall-clock time, YYYY-MM-DDTHH:MM[:SS]"}
+DAY_RULE: dict[str, Any] = {"pattern": f"^2[01][0-9][0-9]-{_DAY}$",
+                            "description": "A calendar day, YYYY-MM-DD"}
+CURSOR: dict[str, Any] = {"pattern": "^[A-Za-z0-9_-]+={0,2}$",
+                          "description": "The `next` of the previous page"}
+CSV: dict[int | str, dict[str, Any]] = {200: {"description": "CSV (UTF-8)", "content": {
+    "text/csv": {"schema": {"type": "string"}}}}}
 SCHEMES = {"bearer": {"type": "http", "scheme": "bearer",
                       "description": "POST /api/auth/token"},
            "session": {"type": "apiKey", "in": "cookie", "name": "og_session",

@@ -1,10 +1,13 @@
 """Limits on guessing: sign-in, pass links, check-in and checkout codes, OwnTracks, webhooks.
 
 Only *failures* count (a wrong password, an unknown pass link, a bad signature), per
-account (an e-mail, a pass link, an OwnTracks user) and per client address, in the
-``limits`` library's fixed windows. Each kind has several windows, so the wait grows with
-the guessing: a few tries a minute, more refused for an hour, then for a day. A refused
-try is ``429`` with ``Retry-After``; the first refusal of an address in an hour raises a
+account (a pass link, an OwnTracks user), per account *from one address* (an e-mail), and
+per client address, in the ``limits`` library's fixed windows. Each kind has several
+windows, so the wait grows with the guessing: a few tries a minute, more refused for an
+hour, then for a day. Sign-in counts an e-mail per address, not per account: someone
+guessing elsewhere cannot lock the owner out of their own address; failures on one
+account from everywhere only raise an alert. A refused try is ``429`` with
+``Retry-After``; the first burst of an address (or on an account) in an hour raises a
 staff alert. Counters live in the ``limits`` storage the settings name (in-process memory
 by default; ``redis://`` or this project's database table for several servers).
 """
@@ -34,16 +37,21 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class Rule:
-    """How many failures one account and one address may have, in ``limits`` notation
-    (an empty ``per_account``: counted per address only)."""
+    """How many failures one account, one address and one account from one address
+    (``per_pair``) may have before a wait, in ``limits`` notation (empty: not counted that
+    way); ``watch_account``: failures on one account from all addresses that alert staff
+    but refuse no one."""
 
     per_account: str
     per_address: str
+    per_pair: str = ""
+    watch_account: str = ""
 
 
 #: Failures allowed before a wait; the longer windows make the wait progressive.
 RULES: dict[str, Rule] = {
-    "signin": Rule("5/minute;20/hour;50/day", "20/minute;100/hour;300/day"),
+    "signin": Rule("", "20/minute;100/hour;300/day", per_pair="5/minute;20/hour;50/day",
+                   watch_account="50/hour"),
     "pass_link": Rule("", "20/minute;100/hour;300/day"),
     "checkin_code": Rule("10/minute;30/hour;100/day", "20/minute;100/hour;300/day"),
     "owntracks": Rule("10/minute;60/hour;200/day", "30/minute;200/hour;600/day"),
@@ -81,6 +89,9 @@ class Throttle:
             out += [(item, "account", _key(account)) for item in parse_many(rule.per_account)]
         if address:
             out += [(item, "address", _key(address)) for item in parse_many(rule.per_address)]
+        if account and address and rule.per_pair:
+            pair = _key(f"{account}\n{address}")
+            out += [(item, "pair", pair) for item in parse_many(rule.per_pair)]
         return out
 
     def retry_after(self, kind: str, *, account: str | None = None,
@@ -101,16 +112,28 @@ class Throttle:
         for item, scope, key in self._items(kind, account, address):
             over = not self.limiter.hit(item, kind, scope, key) or over
             over = over or self.limiter.get_window_stats(item, kind, scope, key).remaining == 0
-        if over and self.limiter.hit(ALERT_ONCE, "alert", kind, _key(address or account or "")):
-            log.warning("guessing: %s failures over the limit (address %s)", kind,
-                        _key(address or "")[:8])
-            if self.on_burst is not None:
-                self.on_burst(kind, _key(address or account or "")[:8])
+        if over:
+            self._alert(kind, "address", address or account or "")
+        watch = self.rules[kind].watch_account
+        if account and watch and not all(  # many addresses guessing one account
+                self.limiter.hit(item, kind, "watch", _key(account))
+                for item in parse_many(watch)):
+            self._alert(kind, "account", account)
 
-    def succeeded(self, kind: str, *, account: str) -> None:
-        """A right answer clears the account's failures (not the address's)."""
-        for item, scope, key in self._items(kind, account, None):
-            self.limiter.clear(item, kind, scope, key)
+    def _alert(self, kind: str, scope: str, who: str) -> None:
+        """Tell staff once an hour per source: by hash, never an e-mail or address."""
+        if self.limiter.hit(ALERT_ONCE, "alert", kind, scope, _key(who)):
+            log.warning("guessing: %s failures over the limit (%s %s)", kind, scope,
+                        _key(who)[:8])
+            if self.on_burst is not None:
+                self.on_burst(kind, f"{scope} {_key(who)[:8]}")
+
+    def succeeded(self, kind: str, *, account: str, address: str | None = None) -> None:
+        """A right answer clears the account's failures, and the account's from this
+        address (not the address's own: it may be guessing other accounts)."""
+        for item, scope, key in self._items(kind, account, address):
+            if scope != "address":
+                self.limiter.clear(item, kind, scope, key)
 
     def reset(self) -> None:
         """Forget every counter (tests, and staff lifting a lockout)."""
@@ -140,6 +163,6 @@ def make_throttle(settings: Settings, *, engine: Engine,
 
         with session_scope(sessions) as db:
             raise_alert(db=db, site=settings.site, kind="guessing_burst",
-                        detail=f"{kind}: failures over the limit from one source ({who})")
+                        detail=f"{kind}: failures over the limit ({who})")
 
     return Throttle(storage, on_burst=burst)

@@ -6,6 +6,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from officegate.server.http.openapi import TEXT_RULE
+
 EMAIL = r"^[^@\s]{1,64}@[^@\s]{1,189}\.[^@\s]+$"
 PHONE = r"^\+?[0-9][0-9 ()-]{3,38}$"
 Lang = Literal["ja", "en", "zh_CN"]
@@ -15,7 +17,7 @@ class GuestIn(BaseModel):
     """One visitor: name and e-mail (where the pass link goes), optional phone, company."""
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
-    name: str = Field(min_length=1, max_length=200)
+    name: str = Field(min_length=1, max_length=200, json_schema_extra=TEXT_RULE)
     email: str = Field(max_length=254, pattern=EMAIL)
     phone: str | None = Field(default=None, max_length=40, pattern=PHONE)
     company: str | None = Field(default=None, max_length=200)

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import base64
 from datetime import date, datetime, timedelta
+from typing import Annotated
 from urllib.parse import urlsplit
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, Response
 from sqlalchemy import select
@@ -26,6 +27,7 @@ from officegate.server.deps import (
     StateDep,
 )
 from officegate.server.errors import Forbidden, Gone, InvalidInput, NotFound
+from officegate.server.http.openapi import CALENDAR_BODY, DAY_RULE
 from officegate.server.invitations import service as invitations
 from officegate.server.keys import service as keys
 from officegate.server.keys.models import SigningKeyRecord
@@ -118,7 +120,8 @@ def create_meeting(body: MeetingIn, request: Request, db: SessionDep, state: Sta
 
 
 @router.get("/api/meetings", response_model=list[MeetingOut], tags=["meetings"])
-def list_meetings(db: SessionDep, state: StateDep, user: InvitingUser, day: str | None = None,
+def list_meetings(db: SessionDep, state: StateDep, user: InvitingUser,
+                  day: Annotated[str | None, Query(json_schema_extra=DAY_RULE)] = None,
                   room: str | None = None) -> list[MeetingOut]:
     """Meetings of one day in the site's time zone (default today); hosts see their own."""
     _day, start, end = _local_day(db, state, day)
@@ -215,7 +218,8 @@ def _employee_pass(db: Session, state: StateDep, attendee: Attendee,
                            code_period=10, valid_until=meeting.ends_at)
 
 
-@router.post("/api/meetings/import", response_model=ImportOut, tags=["meetings"])
+@router.post("/api/meetings/import", response_model=ImportOut, tags=["meetings"],
+             openapi_extra={"requestBody": CALENDAR_BODY})
 async def import_calendar(request: Request, db: SessionDep, state: StateDep,
                           user: InvitingUser, room: str | None = None) -> ImportOut:
     """Import an .ics file (multipart field ``file`` or a text/calendar body) in one go.
@@ -293,7 +297,7 @@ def add_feed(body: FeedIn, request: Request, db: SessionDep, state: StateDep,
 
 @router.post("/api/calendar-feeds/{feed_id}/refresh", response_model=ImportOut,
              tags=["meetings"])
-def refresh_feed(feed_id: int, request: Request, db: SessionDep, state: StateDep,
+def refresh_feed(feed_id: RowId, request: Request, db: SessionDep, state: StateDep,
                  user: StaffUser) -> ImportOut:
     """Read a subscribed calendar now; 422 with the reason when it cannot be used."""
     feed = feeds.get_feed(db=db, feed_id=feed_id)

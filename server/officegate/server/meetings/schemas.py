@@ -7,6 +7,8 @@ from typing import Annotated
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
+from officegate.server.http.openapi import NAME_RULE
+
 Email = Annotated[str, Field(max_length=254, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")]
 
 
@@ -14,7 +16,7 @@ class RoomIn(BaseModel):
     """A room behind an existing door device."""
 
     model_config = ConfigDict(extra="forbid")
-    name: str = Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.-]+$")
+    name: str = Field(min_length=1, max_length=64, json_schema_extra=NAME_RULE)
     label: str = Field(default="", max_length=200)
     door: str = Field(min_length=1, max_length=64)
     sensor: str | None = Field(default=None, max_length=64)

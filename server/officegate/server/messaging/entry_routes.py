@@ -5,8 +5,9 @@ as on the pass page's chat (chat.js)."""
 from __future__ import annotations
 
 import asyncio
+from typing import Annotated
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Path, Request
 from fastapi.responses import HTMLResponse, JSONResponse, Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
@@ -77,7 +78,8 @@ def chat_poster(request: Request, state: StateDep, user: StaffPageUser,
 
 
 @router.post("/api/entry/{name}/start", response_model=StartOut, status_code=201)
-def start_chat(name: str, body: StartIn, request: Request, rt: MessagingDep) -> Response:
+def start_chat(name: Annotated[str, Path(json_schema_extra={"pattern": entry.ENTRY.pattern})],
+               body: StartIn, request: Request, rt: MessagingDep) -> Response:
     """A new anonymous chat (a few per address and minute: a page opened, not a flood)."""
     entry.check_entry(name)
     throttle: Throttle = request.app.state.throttle

@@ -15,6 +15,7 @@ from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import InvitingUser, StaffUser
+from officegate.server.http.openapi import CSV
 from officegate.server.messaging import contacts, metrics, service
 from officegate.server.messaging.chat_routes import out, sse
 from officegate.server.messaging.deps import MessagingDep
@@ -194,7 +195,7 @@ def get_metrics(rt: MessagingDep, _user: StaffUser) -> metrics.Figures:
     return rt.run(lambda db: metrics.compute(db=db, site=rt.site))
 
 
-@router.get("/api/messaging/metrics.csv")
+@router.get("/api/messaging/metrics.csv", response_class=Response, responses=CSV)
 def get_metrics_csv(rt: MessagingDep, _user: StaffUser) -> Response:
     """The same figures as CSV (metric, value, unit, definition)."""
     figures = rt.run(lambda db: metrics.compute(db=db, site=rt.site))

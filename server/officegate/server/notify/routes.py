@@ -15,6 +15,7 @@ from officegate.server.audit import service as audit
 from officegate.server.db import RowId, session_scope
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StateDep
 from officegate.server.errors import InvalidInput
+from officegate.server.http.openapi import APPRISE_URL, PUSH_SUBSCRIPTION
 from officegate.server.i18n import negotiate
 from officegate.server.notify import service as notify
 from officegate.server.notify.vapid import application_server_key
@@ -25,9 +26,13 @@ router = APIRouter(tags=["notifications"])
 class TargetIn(BaseModel):
     """An apprise URL, or the browser's PushSubscription JSON."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [
+        {"required": ["kind", "url"], "properties": {
+            "kind": {"const": "apprise"}, "url": {"type": "string", **APPRISE_URL}}},
+        {"required": ["kind", "subscription"], "properties": {
+            "kind": {"const": "webpush"}, "subscription": PUSH_SUBSCRIPTION}}]})
     kind: Literal["apprise", "webpush"]
-    url: str | None = Field(default=None, max_length=2000)
+    url: str | None = Field(default=None, max_length=2000, json_schema_extra=APPRISE_URL)
     subscription: dict[str, Any] | None = None
 
 
@@ -43,7 +48,8 @@ class PrefsIn(BaseModel):
     """Fallback contact (apprise URL) and how long to wait for an acknowledgement."""
 
     model_config = ConfigDict(extra="forbid")
-    fallback_url: str | None = Field(default=None, max_length=2000)
+    fallback_url: str | None = Field(default=None, max_length=2000,
+                                     json_schema_extra=APPRISE_URL)
     ack_minutes: int = Field(default=5, ge=1, le=240)
 
 

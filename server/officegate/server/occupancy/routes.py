@@ -14,6 +14,7 @@ from officegate.server.auth.models import Role
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden, InvalidInput
+from officegate.server.http.openapi import CSV
 from officegate.server.localtime import local_today
 from officegate.server.meetings import service as meetings
 from officegate.server.meetings.schemas import MeetingOut
@@ -82,7 +83,8 @@ def room_day_api(room: str, day: str, db: SessionDep, _user: StaffUser) -> RoomD
                       figures=FiguresOut.model_validate(data.figures, from_attributes=True))
 
 
-@router.get("/api/occupancy/{room}/{day}/csv", tags=["occupancy"])
+@router.get("/api/occupancy/{room}/{day}/csv", tags=["occupancy"], response_class=Response,
+             responses=CSV)
 def room_day_csv(room: str, day: str, request: Request, db: SessionDep,
                  user: StaffUser) -> Response:
     """The same day as CSV (one line per meeting and walk-in)."""

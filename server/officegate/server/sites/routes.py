@@ -8,6 +8,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from officegate.server.audit import service as audit
 from officegate.server.db import utcnow
 from officegate.server.deps import AdminUser, InvitingUser, SessionDep, StateDep
+from officegate.server.http.openapi import TIME_ZONE
 from officegate.server.localtime import format_local
 from officegate.server.sites import service
 from officegate.server.sites.clock import page_clock
@@ -20,7 +21,8 @@ class TimeZoneIn(BaseModel):
     """A new time zone for the site."""
 
     model_config = ConfigDict(extra="forbid")
-    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Tokyo"])
+    timezone: str = Field(min_length=1, max_length=64, examples=["Asia/Tokyo"],
+                          json_schema_extra=TIME_ZONE)
 
 
 class SiteOut(BaseModel):

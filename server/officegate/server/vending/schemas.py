@@ -6,6 +6,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from officegate.server.http.openapi import HHMM_RULE, TIME_ZONE
+
 
 class MenuItemOut(BaseModel):
     """A drink a machine can serve now."""
@@ -101,13 +103,19 @@ class MachineOut(BaseModel):
 class PolicyIn(BaseModel):
     """The site's drink policy."""
 
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", json_schema_extra={"anyOf": [  # both or neither
+        {"properties": {"quiet_from": {"type": "null"}, "quiet_until": {"type": "null"}}},
+        {"required": ["quiet_from", "quiet_until"],
+         "properties": {"quiet_from": {"type": "string"}, "quiet_until": {"type": "string"}}}]})
 
     drinks_per_visit: int = Field(default=1, ge=0, le=10)
-    quiet_from: str | None = Field(default=None, max_length=5, description="HH:MM local")
-    quiet_until: str | None = Field(default=None, max_length=5, description="HH:MM local")
+    quiet_from: str | None = Field(default=None, max_length=5, description="HH:MM local",
+                                   json_schema_extra=HHMM_RULE)
+    quiet_until: str | None = Field(default=None, max_length=5, description="HH:MM local",
+                                    json_schema_extra=HHMM_RULE)
     timezone: str | None = Field(default=None, max_length=64,
-                                 description="IANA zone of the quiet hours; empty: the site's")
+                                 description="IANA zone of the quiet hours; empty: the site's",
+                                 json_schema_extra={"format": TIME_ZONE["format"]})
     order_minutes: int = Field(default=30, ge=1, le=24 * 60)
 
 

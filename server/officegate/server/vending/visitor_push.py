@@ -22,7 +22,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column, sessionmaker
 
 from officegate.server.db import Base, UTCDateTime, session_scope, utcnow
 from officegate.server.deps import SessionDep, StateDep
-from officegate.server.errors import Conflict, InvalidInput
+from officegate.server.errors import InvalidInput
 from officegate.server.i18n import catalog
 from officegate.server.journey import JourneyEvent
 from officegate.server.notify.sender import Notifier, Outgoing
@@ -30,6 +30,7 @@ from officegate.server.notify.service import check_subscription
 from officegate.server.outbound import OutboundPolicy
 from officegate.server.vending import texts
 from officegate.server.vending.visitor import usable_pass
+from officegate.server.visits.holder import HolderOnly, refused
 from officegate.server.visits.models import VisitorPass
 from officegate.server.visits.pass_page import find_pass
 
@@ -54,19 +55,24 @@ class VisitorPushSubscription(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime(), default=utcnow)
 
 
+DeviceId = Field(default=None, min_length=8, max_length=128,
+                 description="Optional: the phone's id as given to /open; the phone is named "
+                 "by X-Pass-Device or the og_device cookie like every pass-page call")
+
+
 class SubscriptionIn(BaseModel):
-    """The phone's device id (as given to /open) and the browser's PushSubscription JSON."""
+    """The browser's PushSubscription JSON (from the phone holding the pass)."""
 
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=8, max_length=128)
+    device_id: str | None = DeviceId
     subscription: dict[str, Any]
 
 
 class UnsubscribeIn(BaseModel):
-    """The phone's device id and the subscription endpoint to withdraw."""
+    """The subscription endpoint to withdraw (from the phone holding the pass)."""
 
     model_config = ConfigDict(extra="forbid")
-    device_id: str = Field(min_length=8, max_length=128)
+    device_id: str | None = DeviceId
     endpoint: str = Field(max_length=2000)
 
 
@@ -74,12 +80,11 @@ def _hash(text: str) -> str:
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _check_phone(row: VisitorPass, device_id: str) -> None:
-    """Only the phone the pass is bound to may ask for pushes about it."""
-    if row.bound_device_hash is None or row.bound_device_hash != _hash(device_id):
-        raise Conflict("bound_to_other_device",
-                       "Notifications can only be turned on from the phone showing this pass.",
-                       "通知はこのパスを表示している端末からのみ設定できます。")
+def _check_phone(row: VisitorPass, device_id: str | None) -> None:
+    """A device id in the body, when sent, names the holding phone too (the route's
+    dependency has already checked the phone the request comes from)."""
+    if device_id is not None and row.bound_device_hash != _hash(device_id):
+        raise refused()
 
 
 def check_visitor_subscription(sub: dict[str, Any], *,
@@ -131,7 +136,7 @@ class DrinkOfferPush:
 router = APIRouter(tags=["pass page"])
 
 
-@router.post("/api/p/{token}/push-subscription", status_code=201)
+@router.post("/api/p/{token}/push-subscription", status_code=201, dependencies=[HolderOnly])
 def subscribe(token: str, body: SubscriptionIn, db: SessionDep,
               state: StateDep) -> dict[str, Any]:
     """Turn on notifications about this visit for this phone (the same one twice is one)."""
@@ -152,7 +157,8 @@ def subscribe(token: str, body: SubscriptionIn, db: SessionDep,
     return {"subscribed": True}
 
 
-@router.delete("/api/p/{token}/push-subscription", status_code=204)
+@router.delete("/api/p/{token}/push-subscription", status_code=204,
+               response_class=Response, dependencies=[HolderOnly])
 def unsubscribe(token: str, body: UnsubscribeIn, db: SessionDep) -> Response:
     """Turn notifications off again (works on an expired pass too: never keep pushing)."""
     row = find_pass(db=db, token=token)

@@ -7,6 +7,8 @@ from typing import Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
 
+from officegate.server.http.openapi import TEXT_RULE
+
 NameList = list[str]
 
 
@@ -15,7 +17,7 @@ class VisitIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
-    visitor_name: str = Field(min_length=1, max_length=200)
+    visitor_name: str = Field(min_length=1, max_length=200, json_schema_extra=TEXT_RULE)
     visitor_email: str | None = Field(default=None, max_length=254,
                                       pattern=r"^[^@\s]{1,64}@[^@\s]{1,189}$")
     host: str | None = Field(default=None, max_length=254,

@@ -1,14 +1,15 @@
 /* The pass page's first script (in <head>): names this phone and opens the pass at once.
  *
- * Every fetch to /api/p/... and /api/chat/... carries the X-Pass-Device header (the server
- * refuses a pass link used from another phone). The id is random, made once on this phone and
- * kept in localStorage ("og.device"). The open call starts here, while the rest of the page
- * is still downloading, so the QR is not one more round trip away (pass.js takes the answer).
+ * Every fetch to /api/p/..., /api/chat/... and /api/checkin carries the X-Pass-Device header
+ * (the server refuses a pass link used from another phone). The id is random, made once on
+ * this phone and kept in localStorage ("og.device"). The open call starts here, while the
+ * rest of the page is still downloading, so the QR is not one more round trip away (pass.js
+ * takes the answer).
  */
 (function () {
   "use strict";
   const own = window.fetch.bind(window);
-  const PASS_API = /^\/api\/(p|chat)\//;
+  const PASS_API = /^\/api\/(p\/|chat\/|checkin$)/;
 
   function stored() {
     try { return localStorage.getItem("og.device") || ""; } catch (_) { return ""; }
