@@ -3,6 +3,7 @@ longest transaction (the longest any table is locked by retention) takes.
 
     python benchmarks/retention.py [--database-url postgresql+psycopg://postgres@127.0.0.1/postgres]
                                    [--visitors 2000] [--audit 5000]
+                                   [--history 40000] [--recent 8000]
 
 How it is measured: a fresh database (SQLite file, or a new PostgreSQL database named
 og_bench_<random> on the given server) is migrated; V visitors whose visits ended 31 days
@@ -10,8 +11,14 @@ ago are stored, each with a chat contact, an e-mail identity, 5 timeline message
 notice and 3 access events (what a real visit leaves); then ``run_retention`` runs once
 (now = the real time) and erases them all. Its wall time, the erasure rate, and the longest
 single batch transaction (timed around each ``session_scope`` commit via SQLAlchemy events)
-are reported. Then A audit entries are appended one transaction each and the whole chain is
-verified (``check_chain``).
+are reported, and the time spent in the queries that find the due visitors (statements
+reading ``visitors``). A site with a past has more visits than are due: ``--history`` H visitors
+whose visits ended 60-400 days ago and were erased by earlier runs (their erasure request
+stored), and ``--recent`` R visitors whose visits ended in the last 29 days (not due), are
+stored besides (bulk inserts, then ANALYZE as autovacuum would); the run must find the V
+due ones among them, and a second run right after (nothing left to do: the hourly steady
+state) is timed too. Then A audit entries are appended one transaction each and the whole
+chain is verified (``check_chain``).
 """
 
 from __future__ import annotations
@@ -26,7 +33,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, event, text
+from sqlalchemy import create_engine, event, insert, select, text
 from sqlalchemy.engine import make_url
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -45,6 +52,7 @@ from officegate.server.db import (  # noqa: E402
 from officegate.server.messaging.models import ChannelIdentity, Contact, Message  # noqa: E402
 from officegate.server.notify.models import Notice  # noqa: E402
 from officegate.server.privacy.jobs import run_retention  # noqa: E402
+from officegate.server.privacy.models import PrivacyRequest  # noqa: E402
 from officegate.server.settings import Settings  # noqa: E402
 from officegate.server.sites.service import ensure_site  # noqa: E402
 from officegate.server.visits.models import Visit, Visitor  # noqa: E402
@@ -90,12 +98,43 @@ def _seed(sessions: Any, count: int) -> None:
                                           subject=visitor.subject) for _ in range(3)])
 
 
+def _seed_past(sessions: Any, *, history: int, recent: int) -> None:
+    """Visits that are not due: erased long ago, or ended less than the limit ago."""
+    now = utcnow()
+    with session_scope(sessions) as db:
+        site_id = db.execute(text("SELECT id FROM sites WHERE code = 'hq'")).scalar_one()
+        host_id = db.execute(text("SELECT id FROM users LIMIT 1")).scalar_one()
+        for start in range(0, history + recent, 5000):
+            rows = range(start, min(start + 5000, history + recent))
+            visitors = [{"subject": secrets.token_hex(8),
+                         "name": "" if n < history else f"Past {n}",
+                         "email": None if n < history else f"p{n}@example.org"} for n in rows]
+            db.execute(insert(Visitor), visitors)
+            ids = dict(db.execute(select(Visitor.subject, Visitor.id).where(
+                Visitor.subject.in_([v["subject"] for v in visitors]))).all())
+            ended = [now - timedelta(days=60 + n % 340) if n < history
+                     else now - timedelta(days=n % 29, hours=1) for n in rows]
+            db.execute(insert(Visit), [
+                {"site_id": site_id, "visitor_id": ids[v["subject"]], "host_id": host_id,
+                 "starts_at": end - timedelta(hours=1), "ends_at": end}
+                for v, end in zip(visitors, ended, strict=True)])
+            erased = [v for n, v in zip(rows, visitors, strict=True) if n < history]
+            if erased:
+                db.execute(insert(PrivacyRequest), [
+                    {"site": "hq", "visitor_id": ids[v["subject"]], "subject": v["subject"],
+                     "kind": "erasure", "source": "retention", "requested_by": "retention",
+                     "state": "done", "counts": {}, "created_at": now, "done_at": now}
+                    for v in erased])
+
+
 def main() -> None:
     """Measure and print; results go to benchmarks/results/retention-<db>.json."""
     parser = argparse.ArgumentParser()
     parser.add_argument("--database-url")
     parser.add_argument("--visitors", type=int, default=2000)
     parser.add_argument("--audit", type=int, default=5000)
+    parser.add_argument("--history", type=int, default=0)
+    parser.add_argument("--recent", type=int, default=0)
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp())
     url, cleanup = _database(args.database_url, tmp)
@@ -103,15 +142,33 @@ def main() -> None:
     run_migrations(engine)
     sessions = make_session_factory(engine)
     _seed(sessions, args.visitors)
+    _seed_past(sessions, history=args.history, recent=args.recent)
+    with engine.begin() as conn:  # the statistics a live database has (autovacuum)
+        conn.execute(text("ANALYZE"))
     transactions: list[float] = []
     started: dict[int, float] = {}
     event.listen(engine, "begin", lambda c: started.__setitem__(id(c), time.perf_counter()))
     event.listen(engine, "commit", lambda c: transactions.append(
         time.perf_counter() - started.pop(id(c), time.perf_counter())))
+    finding: list[float] = []  # the statements that look for due visitors (FROM visitors)
+
+    def before(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        conn.info["og_t0"] = time.perf_counter()
+
+    def after(conn: Any, _cursor: Any, statement: str, *_args: Any) -> None:
+        if statement.lstrip().startswith("SELECT visitors."):
+            finding.append(time.perf_counter() - conn.info.pop("og_t0", time.perf_counter()))
+
+    event.listen(engine, "before_cursor_execute", before)
+    event.listen(engine, "after_cursor_execute", after)
     t0 = time.perf_counter()
     report = run_retention(sessions=sessions, settings=Settings(site="hq"), now=utcnow())
     took = time.perf_counter() - t0
     batches = stats_ms(transactions)
+    find_s, find_n = sum(finding), len(finding)
+    t0 = time.perf_counter()
+    idle = run_retention(sessions=sessions, settings=Settings(site="hq"), now=utcnow())
+    idle_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     for i in range(args.audit):
         audit.record_apart(sessions, who=audit.Actor(actor="bench"), action="bench",
@@ -129,18 +186,27 @@ def main() -> None:
     kind = make_url(url).get_backend_name()
     result = {
         "database": kind, "visitors": args.visitors, "erased": report.visitors_erased,
-        "retention_s": round(took, 3), "visitors_per_s": round(report.visitors_erased / took, 1),
+        "history": args.history, "recent": args.recent,
+        "visits": args.visitors + args.history + args.recent,
+        "retention_s": round(took, 3), "idle_run_s": round(idle_s, 3),
+        "finding_due_s": round(find_s, 3), "finding_due_queries": find_n,
+        "idle_run_erased": idle.visitors_erased,
+        "visitors_per_s": round(report.visitors_erased / took, 1),
         "longest_transaction_ms": round(batches.get("max", 0.0), 1),
         "transactions": batches, "audit_entries": args.audit,
         "audit_appends_per_s": round(args.audit / append_s, 1),
         "audit_verify_s": round(verify_s, 3), "audit_chain_ok": verdict.ok,
         "machine": machine(),
     }
-    print(f"{kind}: retention erased {report.visitors_erased}/{args.visitors} visitors in "
-          f"{took:.2f} s ({result['visitors_per_s']}/s); longest transaction "
+    print(f"{kind}: {result['visits']} visits; retention erased "
+          f"{report.visitors_erased}/{args.visitors} due visitors in "
+          f"{took:.2f} s ({result['visitors_per_s']}/s; finding them: {find_n} queries, "
+          f"{find_s:.3f} s), a run with nothing due "
+          f"{idle_s:.3f} s; longest transaction "
           f"{result['longest_transaction_ms']} ms; audit: {result['audit_appends_per_s']} "
           f"appends/s, verify {args.audit} entries in {verify_s:.3f} s (ok={verdict.ok})")
-    print(f"saved {save(f'retention-{kind}', result)}")
+    name = f"retention-{kind}" + (f"-{result['visits']}" if args.history or args.recent else "")
+    print(f"saved {save(name, result)}")
 
 
 if __name__ == "__main__":

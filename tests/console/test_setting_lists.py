@@ -124,9 +124,9 @@ def test_a_calendar_feed_is_repointed_and_removed(client: TestClient, office: Of
     assert client.delete(f"/api/calendar-feeds/{feed}", headers=host).status_code == 403
     assert client.delete(f"/api/calendar-feeds/{feed}", headers=staff).status_code == 204
     assert client.delete(f"/api/calendar-feeds/{feed}", headers=staff).status_code == 404
-    edits = _actions(client, office, "feed.edit")
+    edits = _actions(client, office, "calendar_feed.edit")
     assert edits and "s3cret" not in str(edits)  # a URL's token stays out of the log
-    assert _actions(client, office, "feed.remove")[0]["target"] == f"feed:{feed}"
+    assert _actions(client, office, "calendar_feed.remove")[0]["target"] == f"feed:{feed}"
 
 
 def test_the_building_outline_is_checked_corner_by_corner(client: TestClient,

@@ -21,6 +21,9 @@ from officegate.server.arrival.models import ArrivalTrack
 from officegate.server.auth.service import create_user
 from officegate.server.bootstrap import database_session
 from officegate.server.db import make_engine, make_session_factory, utcnow
+from officegate.server.devices.service import create_device
+from officegate.server.meetings.models import Meeting
+from officegate.server.meetings.service import create_room
 from officegate.server.messaging import metrics
 from officegate.server.messaging.models import ChannelIdentity, Contact, Message
 from officegate.server.notify.models import Notice
@@ -84,6 +87,8 @@ def test_identity_is_gone_from_every_table_on_the_day_retention_says(
         visit = db.get(Visit, visit_id)
         assert visit is not None
         ended, funnel = visit.ends_at, metrics.funnel(db=db, site=office.site)
+        # The one stored above, and whatever the journey told the host (the chat, ...).
+        notices = len(db.scalars(select(Notice.id).where(Notice.visit_id == visit_id)).all())
     db_url = settings.resolved_database_url
     before = where_found(db_url, NEEDLES)
     assert {"visitors.name", "visitors.email", "msg_messages.body", "msg_identities.address",
@@ -103,7 +108,7 @@ def test_identity_is_gone_from_every_table_on_the_day_retention_says(
                           now=ended + timedelta(days=30, minutes=1))
     assert month.visitors_erased == 1
     assert month.details["contact_points"] >= 1 and month.details["messages"] >= 2
-    assert month.details["push_subscriptions"] == 1 and month.details["notices"] == 1
+    assert month.details["push_subscriptions"] == 1 and month.details["notices"] == notices >= 1
     assert where_found(db_url, NEEDLES) == []
     with database_session(settings) as db:
         # Security and the figures keep what they need, by pseudonym.
@@ -171,3 +176,45 @@ def test_a_chat_without_a_visit_goes_after_its_last_message(
     assert set(where_found(url, ["numbat 1", "unumbat1"])) == {
         "msg_contacts.name", "msg_identities.address", "msg_messages.body"}
     assert where_found(url, ["numbat 0", "unumbat0", "numbat merged"]) == []
+
+
+def test_meeting_titles_and_notes_about_an_expired_visitor_go_with_the_identity(
+        client: TestClient, settings: Settings, office: Office) -> None:
+    """Free text that names the visitor outside the visitor's own row: the title of the
+    meeting booked for them, the host's note and directions, their phone and company."""
+    with database_session(settings) as db:
+        create_device(db=db, name=f"door-{office.site}", kind="door", zone="floor-3",
+                      site=office.site)
+        db.flush()
+        create_room(db=db, site=office.site, name="sakura", label="3F Sakura",
+                    door=f"door-{office.site}")
+    host = bearer(client, office.host)
+    start = utcnow() + timedelta(minutes=10)
+    booked = client.post("/api/meetings", headers=host, json={
+        "room": "sakura", "title": f"Contract with {NAME}", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(),
+        "visitors": [{"name": NAME, "email": EMAIL}]})
+    assert booked.status_code == 201, booked.text
+    internal = client.post("/api/meetings", headers=host, json={
+        "room": "sakura", "title": "Weekly planning", "starts_at": (
+            start + timedelta(hours=2)).isoformat(),
+        "ends_at": (start + timedelta(hours=3)).isoformat()})
+    assert internal.status_code == 201, internal.text
+    invited = client.post("/api/visits", headers=host, json={
+        "visitor_name": "Another Guest", "visitor_phone": "+81-90-5555-0199",
+        "visitor_company": "Quokka Holdings", "note": f"Bring the papers for {NAME}",
+        "directions": "Ask for Mr Quokka's desk", "starts_at": start.isoformat(),
+        "ends_at": (start + timedelta(hours=1)).isoformat(), "zones": ["lobby"]})
+    assert invited.status_code == 201, invited.text
+    url, needles = settings.resolved_database_url, [*NEEDLES, "5555-0199"]
+    assert {"meetings.title", "visits.note", "visits.directions", "visitors.company",
+            "visitors.phone"} <= set(where_found(url, needles))
+
+    report = run_retention(sessions=_sessions(settings), settings=settings,
+                           now=start + timedelta(hours=1, days=30, minutes=1))
+    assert report.visitors_erased == 2 and report.details["meeting_titles"] == 1
+    assert where_found(url, needles) == []
+    with database_session(settings) as db:  # a meeting with no visitor keeps its title
+        assert db.get(Meeting, internal.json()["id"]).title == "Weekly planning"  # type: ignore[union-attr]
+    shown = client.get(f"/api/meetings/{booked.json()['id']}", headers=host)
+    assert shown.status_code == 200 and shown.json()["title"] == ""

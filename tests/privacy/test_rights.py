@@ -116,3 +116,50 @@ def test_admins_set_retention_on_a_page_in_their_language(
     assert '"identity_days":30' in entry["before"] and '"identity_days":14' in entry["after"]
     assert client.get("/staff/privacy", headers={"accept-language": "ja"}).text.count(
         "保存期間の設定") >= 1
+
+
+KANA = re.compile(r"[\u3040-\u30ff]")
+CJK = re.compile(r"[\u3040-\u30ff\u3400-\u9fff\uff00-\uffef]")
+
+
+def _without_language_names(page: str) -> str:
+    """The page minus the switcher's names (each in its own language, by design)."""
+    return page.replace("日本語", "").replace("简体中文", "")
+
+
+def test_the_visitor_pages_speak_chinese_and_only_one_language(
+        client: TestClient, office: Office) -> None:
+    token = invite(client, office, name=NAME, email=EMAIL)["token"]
+    headings = {"/privacy": "我们如何处理您的个人信息", f"/p/{token}/privacy": "我们保存的您的信息"}
+    for path, heading in headings.items():
+        zh = client.get(path, headers={"accept-language": "zh-CN,zh;q=0.9,en;q=0.5"})
+        assert zh.status_code == 200 and 'lang="zh-Hans"' in zh.text and heading in zh.text
+        assert not KANA.search(zh.text), KANA.findall(zh.text)[:10]  # no Japanese left over
+        en = client.get(path, params={"lang": "en"})
+        assert not CJK.search(_without_language_names(en.text)), \
+            CJK.findall(_without_language_names(en.text))[:10]
+        ja = client.get(path, params={"lang": "ja"})
+        assert 'lang="ja"' in ja.text and heading not in ja.text
+    notice = client.get("/privacy", params={"lang": "zh_CN"}).text
+    assert "来访结束后 30 天" in notice  # the policy's figure inside the sentence
+    # The consent buttons answer in the same language.
+    r = client.post(f"/p/{token}/privacy/consent?lang=zh_CN",
+                    data={"purpose": "marketing", "given": "true"})
+    assert r.status_code == 200 and "撤回同意" in r.text and "已同意" in r.text
+
+
+def test_the_audit_page_speaks_the_admins_language(
+        client: TestClient, settings: Settings, office: Office) -> None:
+    with database_session(settings) as db:
+        create_user(db=db, email="admin@example.com", password=PASSWORD, role="admin")
+    assert client.post("/login", data={"email": "admin@example.com", "password": PASSWORD},
+                       follow_redirects=False).status_code == 303
+    en = client.get("/staff/audit", params={"lang": "en"})
+    assert en.status_code == 200 and "No tampering found" in en.text
+    assert not CJK.search(_without_language_names(en.text)), \
+        CJK.findall(_without_language_names(en.text))[:10]
+    ja = client.get("/staff/audit", params={"lang": "ja"})
+    assert "改ざんは見つかりませんでした" in ja.text and "No tampering" not in ja.text
+    settings_page = client.get("/staff/privacy", params={"lang": "en"})
+    assert "Apply retention now" in settings_page.text
+    assert not CJK.search(_without_language_names(settings_page.text))

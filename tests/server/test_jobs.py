@@ -12,7 +12,14 @@ import pytest
 from sqlalchemy import Engine, create_engine
 from support.polling import poll
 
-from officegate.server.jobs import AdvisoryLocks, Job, JobRunner, OneProcess, leadership_for
+from officegate.server.jobs import (
+    AdvisoryLocks,
+    AlreadyRunning,
+    Job,
+    JobRunner,
+    OneProcess,
+    leadership_for,
+)
 
 DATABASE_URL = os.environ.get("OFFICEGATE_TEST_DATABASE_URL", "")
 needs_postgresql = pytest.mark.skipif(
@@ -108,3 +115,49 @@ def test_a_leader_killed_without_stopping_is_taken_over(engines: tuple[Engine, E
         assert poll(lambda: counter.runs.get("follower", 0) >= 2)
     finally:
         follower.stop()
+
+
+def _held_job(name: str) -> tuple[Job, threading.Event, threading.Event]:
+    inside, release = threading.Event(), threading.Event()
+
+    def run() -> str:
+        inside.set()
+        assert release.wait(60)
+        return "done"
+
+    return Job(name, 0.05, run), inside, release
+
+
+def test_run_now_is_refused_while_the_scheduled_run_is_under_way() -> None:
+    job, inside, release = _held_job("held")
+    runner = JobRunner([job], OneProcess())
+    runner.start()
+    try:
+        assert inside.wait(60)  # the scheduled run is under way
+        with pytest.raises(AlreadyRunning):
+            runner.run_now("held")
+    finally:
+        release.set()
+        runner.stop()
+    assert runner.run_now("held") == "done"  # nothing under way: it runs
+    with pytest.raises(KeyError):
+        runner.run_now("no-such-job")
+
+
+@needs_postgresql
+def test_a_run_under_way_on_one_server_holds_off_every_other(
+        engines: tuple[Engine, Engine]) -> None:
+    """The run lock is an advisory lock of its own: the lead stays where it is, and a run
+    asked for on another server waits for no one and is refused."""
+    name = f"run-{os.getpid()}-{threading.get_ident()}"
+    leader, other = AdvisoryLocks(engines[0]), AdvisoryLocks(engines[1])
+    assert leader.lead(name)
+    try:
+        with other.running(name) as free:  # not the leader, but nothing is running
+            assert free
+            with leader.running(name) as again:
+                assert not again
+        with leader.running(name) as free:
+            assert free
+    finally:
+        leader.resign(name)

@@ -10,6 +10,11 @@ leadership whether this server leads that job:
   its connection closes, the lock goes with it, and another server takes the job over at its
   next tick (within one interval);
 - on SQLite (the embedded default: one process), this process always leads.
+
+Leading a job and running it are two locks: the lead is held between runs, while
+``running(name)`` is held only while a run is under way, by the scheduled run and by an
+admin's "run now" alike (:meth:`JobRunner.run_now`), so two runs of a job never overlap on
+any server (an advisory lock of its own on PostgreSQL; a lock in this process on SQLite).
 """
 
 from __future__ import annotations
@@ -17,7 +22,8 @@ from __future__ import annotations
 import hashlib
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -49,8 +55,36 @@ class Leadership(Protocol):
         """Give the lead of ``name`` back (on stop)."""
         ...
 
+    def running(self, name: str) -> AbstractContextManager[bool]:
+        """Hold the run lock of ``name`` for the block: True when this run may go ahead,
+        False when a run of the job is already under way (here or on another server)."""
+        ...
 
-class OneProcess:
+
+class AlreadyRunning(Exception):
+    """A run of the job is already under way."""
+
+
+class _LocalRuns:
+    """Run locks inside this process (one per job name)."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, threading.Lock] = {}
+        self._guard = threading.Lock()
+
+    @contextmanager
+    def running(self, name: str) -> Iterator[bool]:
+        with self._guard:
+            lock = self._locks.setdefault(name, threading.Lock())
+        taken = lock.acquire(blocking=False)
+        try:
+            yield taken
+        finally:
+            if taken:
+                lock.release()
+
+
+class OneProcess(_LocalRuns):
     """The embedded default: a single server leads every job."""
 
     def lead(self, name: str) -> bool:
@@ -61,9 +95,10 @@ class OneProcess:
         """Nothing to give back."""
 
 
-def lock_key(name: str) -> int:
-    """The advisory-lock key of a job name: a stable signed 64-bit integer."""
-    return int.from_bytes(hashlib.sha256(f"officegate-job:{name}".encode()).digest()[:8],
+def lock_key(name: str, *, kind: str = "job") -> int:
+    """The advisory-lock key of a job name (``kind`` "job": its lead, "run": a run under
+    way): a stable signed 64-bit integer."""
+    return int.from_bytes(hashlib.sha256(f"officegate-{kind}:{name}".encode()).digest()[:8],
                           "big", signed=True)
 
 
@@ -107,6 +142,24 @@ class AdvisoryLocks:
         """Release the lock and drop its connection."""
         self._drop(name)
 
+    @contextmanager
+    def running(self, name: str) -> Iterator[bool]:
+        """The run lock: an advisory lock of its own on a connection held for the run."""
+        key = lock_key(name, kind="run")
+        connection = self._engine.connect()
+        try:
+            taken = bool(connection.execute(text("SELECT pg_try_advisory_lock(:key)"),
+                                            {"key": key}).scalar())
+            connection.commit()
+            try:
+                yield taken
+            finally:
+                if taken:
+                    connection.execute(text("SELECT pg_advisory_unlock(:key)"), {"key": key})
+                    connection.commit()
+        finally:
+            connection.close()
+
     def _drop(self, name: str) -> None:
         with self._lock:
             connection = self._held.pop(name, None)
@@ -142,6 +195,18 @@ class JobRunner:
         for thread in self._threads:
             thread.start()
 
+    def run_now(self, name: str) -> object:
+        """Run the job ``name`` at once in this thread (an admin's "run now"), under the same
+        run lock as the scheduled runs; returns what the run returns. AlreadyRunning when a
+        run is under way, KeyError for an unknown job."""
+        job = next((j for j in self.jobs if j.name == name), None)
+        if job is None:
+            raise KeyError(name)
+        with self.leadership.running(name) as free:
+            if not free:
+                raise AlreadyRunning(name)
+            return job.run()
+
     def stop(self) -> None:
         """Stop the threads (a run under way finishes) and give every lead back."""
         self._stop.set()
@@ -157,7 +222,11 @@ class JobRunner:
             try:
                 if not self.leadership.lead(job.name):
                     continue
-                job.run()
+                with self.leadership.running(job.name) as free:
+                    if not free:  # an admin's "run now" is under way: next tick
+                        log.info("job %s: a run is already under way; skipped", job.name)
+                        continue
+                    job.run()
                 self.runs[job.name] += 1
             except Exception:  # a failed run is retried at the next tick
                 log.exception("job %s failed; will retry", job.name)

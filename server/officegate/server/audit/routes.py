@@ -14,8 +14,8 @@ from officegate.server.audit import service
 from officegate.server.auth.models import Role, User
 from officegate.server.db import session_scope
 from officegate.server.deps import AdminUser, SessionDep, StateDep, require_page_role
+from officegate.server.i18n import negotiate
 from officegate.server.localtime import zone
-from officegate.server.privacy.texts import request_lang, texts
 from officegate.server.sites.clock import page_clock
 
 router = APIRouter()
@@ -96,12 +96,12 @@ def verify_audit(db: SessionDep, _user: AdminUser) -> VerdictOut:
 def audit_page(request: Request, filters: FilterQuery, db: SessionDep, state: StateDep,
                user: AdminPage) -> Response:
     """The audit log page: search, the chain's state, a CSV of what is shown."""
-    lang = request_lang(request, user.lang)
+    lang = negotiate.page_language(request, user.lang)
     found = service.search(db, **_bounds(filters, zone(page_clock(state.templates).name)),
                            limit=filters.limit, offset=filters.offset)
     return state.templates.TemplateResponse(request, "audit.html", {
         "user": user, "entries": found, "filters": filters, "verdict": service.check_chain(db),
-        "t": texts(lang), "lang": lang, "query": request.url.query})
+        "lang": lang, "query": request.url.query})
 
 
 @router.get("/staff/audit.csv", include_in_schema=False)

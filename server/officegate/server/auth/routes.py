@@ -103,7 +103,13 @@ def _audit_sign_in(request: Request, state: StateDep, db: SessionDep, user: User
 @router.post("/logout", include_in_schema=False)
 def logout(request: Request, db: SessionDep) -> Response:
     """End the session on the server too: a copy of the cookie no longer signs in."""
-    sessions.end(db=db, session_id=request.session.get(sessions.SESSION_ID_KEY))
+    session_id = request.session.get(sessions.SESSION_ID_KEY)
+    uid = sessions.user_id_of(db=db, session_id=session_id)
+    user = db.get(User, uid) if uid is not None else None
+    if user is not None:  # a stale cookie signs nobody out
+        audit.record(db, who=audit.actor_of(request, user), action="auth.sign_out",
+                     after={"how": "page"})
+    sessions.end(db=db, session_id=session_id)
     request.session.clear()
     return RedirectResponse("/login", status_code=303)
 

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.console.lang import page_context
 from officegate.server.deps import StaffPageUser, StaffUser, StateDep
@@ -72,6 +73,12 @@ def _me(db: Session, user: User) -> User:
     return db.get(User, user.id) or user
 
 
+def _by(db: Session, request: Request, user: User) -> dict[str, Any]:
+    """Who edits, for the topic's history (``by``) and the audit log (``who``)."""
+    me = _me(db, user)
+    return {"by": me, "who": audit.actor_of(request, me)}
+
+
 @router.get("/api/faq", response_model=list[FaqOut])
 def list_faq(rt: MessagingDep, _user: StaffUser) -> list[FaqOut]:
     """The site's FAQ."""
@@ -80,20 +87,21 @@ def list_faq(rt: MessagingDep, _user: StaffUser) -> list[FaqOut]:
 
 @router.put("/api/faq/{topic}", response_model=FaqOut)
 def put_faq(topic: Annotated[str, Path(json_schema_extra={"pattern": "^[a-z0-9_]{2,64}$"})],
-            body: FaqIn, rt: MessagingDep, user: StaffUser) -> FaqOut:
+            body: FaqIn, request: Request, rt: MessagingDep, user: StaffUser) -> FaqOut:
     """Create or replace a topic; the bot uses it from the next question on."""
     def work(db: Session) -> FaqOut:
-        return _out(service.save_entry(db=db, site=rt.site, topic=topic, by=_me(db, user),
-                                       **body.model_dump()))
+        return _out(service.save_entry(db=db, site=rt.site, topic=topic,
+                                       **_by(db, request, user), **body.model_dump()))
     result = rt.run(work)
     rt.matchers.forget(rt.site)
     return result
 
 
 @router.delete("/api/faq/{topic}", status_code=204)
-def delete_faq(topic: str, rt: MessagingDep, user: StaffUser) -> Response:
+def delete_faq(topic: str, request: Request, rt: MessagingDep, user: StaffUser) -> Response:
     """Remove a topic (its history stays)."""
-    rt.run(lambda db: service.delete_entry(db=db, site=rt.site, topic=topic, by=_me(db, user)))
+    rt.run(lambda db: service.delete_entry(db=db, site=rt.site, topic=topic,
+                                           **_by(db, request, user)))
     rt.matchers.forget(rt.site)
     return Response(status_code=204)
 
@@ -135,7 +143,8 @@ def faq_page(request: Request, rt: MessagingDep, state: StateDep,
 
 
 @router.post("/staff/faq", include_in_schema=False)
-def faq_save(rt: MessagingDep, user: StaffPageUser, topic: Annotated[str, Form()],
+def faq_save(request: Request, rt: MessagingDep, user: StaffPageUser,
+             topic: Annotated[str, Form()],
              questions_ja: Annotated[str, Form()] = "", questions_en: Annotated[str, Form()] = "",
              answer_ja: Annotated[str, Form()] = "", answer_en: Annotated[str, Form()] = "",
              active: Annotated[str, Form()] = "") -> Response:
@@ -146,7 +155,7 @@ def faq_save(rt: MessagingDep, user: StaffPageUser, topic: Annotated[str, Form()
         rt.run(lambda db: service.save_entry(
             db=db, site=rt.site, topic=topic, questions_ja=questions_ja.splitlines(),
             questions_en=questions_en.splitlines(), answer_ja=answer_ja, answer_en=answer_en,
-            active=bool(active), by=_me(db, user)))
+            active=bool(active), **_by(db, request, user)))
     except OfficeGateError as exc:
         return RedirectResponse(f"/staff/faq?error={exc.code}", status_code=303)
     rt.matchers.forget(rt.site)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.db import utcnow
 from officegate.server.errors import InvalidInput, NotFound
@@ -51,19 +52,26 @@ def snapshot(row: FaqEntry) -> dict[str, Any]:
 
 
 def _record(db: Session, *, site: str, topic: str, action: str, by: User | None,
-            before: dict[str, Any] | None, after: dict[str, Any] | None) -> None:
+            who: audit.Actor | None, before: dict[str, Any] | None,
+            after: dict[str, Any] | None) -> None:
+    """The topic's own history, and the audit log when a person (``who``) made the change."""
     name = f"{by.display_name} <{by.email}>" if by is not None else "system"
     db.add(FaqChange(site=site, topic=topic, action=action, user_id=by.id if by else None,
                      user_name=name[:320], before=before, after=after))
+    if who is not None:
+        audit.record(db, who=who, action=f"faq.{action}", target=f"faq:{topic}",
+                     before=before, after=after)
 
 
 def save_entry(*, db: Session, site: str, topic: str, questions_ja: list[str],
                questions_en: list[str], answer_ja: str, answer_en: str,
-               active: bool = True, by: User | None = None) -> FaqEntry:
+               active: bool = True, by: User | None = None,
+               who: audit.Actor | None = None) -> FaqEntry:
     """Create or update one topic; InvalidInput when it could never be matched or answered.
 
     A real change is written to the topic's history with who made it (``by``), and the entry
-    before and after; saving the same text again records nothing.
+    before and after, and to the audit log as ``who`` (from where) when given; saving the
+    same text again records nothing.
     """
     topic = topic.strip().lower()
     if not _TOPIC.match(topic):
@@ -89,18 +97,19 @@ def save_entry(*, db: Session, site: str, topic: str, questions_ja: list[str],
     if after != before:
         row.updated_at = utcnow()
         _record(db, site=site, topic=topic, action="updated" if before else "created", by=by,
-                before=before, after=after)
+                who=who, before=before, after=after)
     db.flush()  # callers drop the site's compiled matcher (MatcherCache.forget)
     return row
 
 
-def delete_entry(*, db: Session, site: str, topic: str, by: User | None = None) -> None:
+def delete_entry(*, db: Session, site: str, topic: str, by: User | None = None,
+                 who: audit.Actor | None = None) -> None:
     """Remove a topic (kept in its history); NotFound when there is none."""
     row = db.scalar(select(FaqEntry).where(FaqEntry.site == site, FaqEntry.topic == topic))
     if row is None:
         raise NotFound("no_topic", "no such FAQ topic", "そのFAQはありません")
-    _record(db, site=site, topic=topic, action="deleted", by=by, before=snapshot(row),
-            after=None)
+    _record(db, site=site, topic=topic, action="deleted", by=by, who=who,
+            before=snapshot(row), after=None)
     db.delete(row)
     db.flush()
 

@@ -13,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from officegate.server import localtime
+from officegate.server.audit import service as audit
 from officegate.server.auth.models import User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import (
@@ -56,22 +57,27 @@ def get_visit(visit_id: RowId, db: SessionDep, user: InvitingUser) -> VisitDetai
 
 
 @router.post("/api/visits/{visit_id}/resend", response_model=ResentOut, tags=["visits"])
-def resend(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser) -> ResentOut:
+def resend(visit_id: RowId, request: Request, db: SessionDep, state: StateDep,
+           user: InvitingUser) -> ResentOut:
     """Send the visitor a fresh pass link (the old link stops working)."""
     visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
     url, event = actions.resend(db=db, visit=visit, settings=state.settings)
+    audit.record(db, who=audit.actor_of(request, user), action="visit.resend",
+                 target=f"visit:{visit.id}")
     db.commit()
     state.journey.publish(event)
     return ResentOut(visit_id=visit.id, pass_url=url)
 
 
 @router.post("/api/visits/{visit_id}/rebind", response_model=ResentOut, tags=["visits"])
-def rebind(visit_id: RowId, body: ConfirmIn, db: SessionDep, state: StateDep,
-           user: InvitingUser) -> ResentOut:
+def rebind(visit_id: RowId, body: ConfirmIn, request: Request, db: SessionDep,
+           state: StateDep, user: InvitingUser) -> ResentOut:
     """Let the visitor open the pass on a new phone, after the host confirmed who asks."""
     visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
     url, event = actions.rebind(db=db, visit=visit, settings=state.settings,
                                 confirmed=body.confirmed)
+    audit.record(db, who=audit.actor_of(request, user), action="pass.rebind",
+                 target=f"visit:{visit.id}")
     db.commit()
     publish_revocations(state)
     state.journey.publish(event)
@@ -79,22 +85,28 @@ def rebind(visit_id: RowId, body: ConfirmIn, db: SessionDep, state: StateDep,
 
 
 @router.post("/api/visits/{visit_id}/cancel", response_model=VisitRow, tags=["visits"])
-def cancel(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser) -> VisitRow:
+def cancel(visit_id: RowId, request: Request, db: SessionDep, state: StateDep,
+           user: InvitingUser) -> VisitRow:
     """Cancel the visit: its pass is revoked and the doors told at once."""
-    return _revoking(db, state, user, visit_id, actions.cancel)
+    return _revoking(request, db, state, user, visit_id, actions.cancel, "visit.cancel")
 
 
 @router.post("/api/visits/{visit_id}/revoke", response_model=VisitRow, tags=["visits"])
-def revoke(visit_id: RowId, db: SessionDep, state: StateDep, user: InvitingUser) -> VisitRow:
+def revoke(visit_id: RowId, request: Request, db: SessionDep, state: StateDep,
+           user: InvitingUser) -> VisitRow:
     """Revoke the visit's pass now (the doors refuse it as soon as they hear)."""
-    return _revoking(db, state, user, visit_id, actions.revoke)
+    return _revoking(request, db, state, user, visit_id, actions.revoke, "pass.revoke")
 
 
-def _revoking(db: Session, state: ServerState, user: User, visit_id: int,
-              act: Callable[..., bool]) -> VisitRow:
-    """Run ``act`` on a visit the user may see; tell the doors after the commit."""
+def _revoking(request: Request, db: Session, state: ServerState, user: User, visit_id: int,
+              act: Callable[..., bool], action: str) -> VisitRow:
+    """Run ``act`` on a visit the user may see (on the audit log as ``action`` when it
+    changed something); tell the doors after the commit."""
     visit = views.visible_visit(db=db, user=user, visit_id=visit_id)
     changed = act(db=db, visit=visit)
+    if changed:
+        audit.record(db, who=audit.actor_of(request, user), action=action,
+                     target=f"visit:{visit.id}")
     db.commit()
     if changed:
         publish_revocations(state)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from datetime import date, datetime, timedelta
 from typing import Annotated
+from urllib.parse import urlsplit
 
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
@@ -64,6 +65,19 @@ def _room_out(room: Room) -> RoomOut:
                    capacity=room.capacity, via_zones=list(room.via_zones))
 
 
+def _booking(meeting: Meeting) -> dict[str, object]:
+    """A meeting as the audit log keeps it: room, times and state (never its title, which
+    may name people)."""
+    return {"room": meeting.room_id, "starts_at": meeting.starts_at.isoformat(),
+            "ends_at": meeting.ends_at.isoformat(), "status": meeting.status}
+
+
+def _import_counts(result: ImportResult) -> dict[str, int]:
+    return {"created": result.created, "updated": result.updated,
+            "cancelled": result.cancelled, "attendees_added": result.attendees_added,
+            "attendees_removed": result.attendees_removed}
+
+
 def _own(meeting: Meeting, user: User) -> Meeting:
     if user.role == Role.HOST and meeting.host_id != user.id:
         raise Forbidden("not_your_meeting", "hosts may change only their own meetings",
@@ -78,9 +92,10 @@ def create_room(body: RoomIn, request: Request, db: SessionDep, state: StateDep,
     room = service.create_room(db=db, site=state.settings.site, name=body.name,
                                label=body.label, door=body.door, sensor=body.sensor,
                                capacity=body.capacity, via_zones=body.via_zones)
+    out = _room_out(room)
     audit.record(db, who=audit.actor_of(request, user), action="room.add",
-                 target=f"room:{room.name}", after=_room_out(room).model_dump())
-    return _room_out(room)
+                 target=f"room:{room.name}", after=audit.snapshot(out))
+    return out
 
 
 @router.put("/api/rooms/{name}", response_model=RoomOut, tags=["meetings"])
@@ -89,11 +104,11 @@ def edit_room(name: str, body: RoomEditIn, request: Request, db: SessionDep,
     """Change a room's shown name, capacity or door (staff); the door only while no meeting
     of the room is still to end (422 on the door field)."""
     room = service.get_room(db=db, name=name)
-    before = _room_out(room).model_dump()
+    before = audit.snapshot(_room_out(room))
     service.update_room(db=db, room=room, label=body.label, door=body.door,
                         capacity=body.capacity, now=utcnow())
     audit.record(db, who=audit.actor_of(request, user), action="room.edit",
-                 target=f"room:{room.name}", before=before, after=_room_out(room).model_dump())
+                 target=f"room:{room.name}", before=before, after=audit.snapshot(_room_out(room)))
     return _room_out(room)
 
 
@@ -102,7 +117,7 @@ def remove_room(name: str, request: Request, db: SessionDep, user: StaffUser) ->
     """Remove a room that has no meetings (409 otherwise: its history stays), with its
     calendar feeds (staff)."""
     room = service.get_room(db=db, name=name)
-    before = _room_out(room).model_dump()
+    before = audit.snapshot(_room_out(room))
     service.remove_room(db=db, room=room)
     audit.record(db, who=audit.actor_of(request, user), action="room.remove",
                  target=f"room:{name}", before=before)
@@ -117,7 +132,7 @@ def list_rooms(db: SessionDep, _user: InvitingUser) -> list[RoomOut]:
 
 @router.post("/api/meetings", response_model=MeetingCreatedOut, status_code=201,
              tags=["meetings"])
-def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
+def create_meeting(body: MeetingIn, request: Request, db: SessionDep, state: StateDep,
                    user: InvitingUser) -> MeetingCreatedOut:
     """Book a room; visitors get pass links (only in this answer) for the room door."""
     room = service.get_room(db=db, name=body.room)
@@ -125,6 +140,8 @@ def create_meeting(body: MeetingIn, db: SessionDep, state: StateDep,
         db=db, ctx=pass_context(state), room=room, host=user, title=body.title,
         starts_at=body.starts_at, ends_at=body.ends_at, employees=list(body.employees),
         visitors=[(v.name, v.email) for v in body.visitors])
+    audit.record(db, who=audit.actor_of(request, user), action="meeting.add",
+                 target=f"meeting:{change.meeting.id}", after=_booking(change.meeting))
     db.commit()  # the invitation messages read the visits from their own sessions
     invitations.announce(state.journey, change.invitations)
     out = meeting_out(db=db, meeting=change.meeting, now=utcnow())
@@ -168,12 +185,15 @@ def get_meeting(meeting_id: RowId, db: SessionDep, user: InvitingUser) -> Meetin
 
 
 @router.patch("/api/meetings/{meeting_id}", response_model=MeetingOut, tags=["meetings"])
-def move_meeting(meeting_id: RowId, body: MeetingMoveIn, db: SessionDep, state: StateDep,
-                 user: InvitingUser) -> MeetingOut:
+def move_meeting(meeting_id: RowId, body: MeetingMoveIn, request: Request, db: SessionDep,
+                 state: StateDep, user: InvitingUser) -> MeetingOut:
     """Move or extend a meeting; passes are re-issued and the doors told at once."""
     meeting = _own(service.get_meeting(db=db, meeting_id=meeting_id), user)
+    before = _booking(meeting)
     change = service.move_meeting(db=db, ctx=pass_context(state), meeting=meeting,
                                   starts_at=body.starts_at, ends_at=body.ends_at)
+    audit.record(db, who=audit.actor_of(request, user), action="meeting.move",
+                 target=f"meeting:{meeting.id}", before=before, after=_booking(meeting))
     db.commit()  # the bridge reads the revocations from its own session
     if change.revocations_changed:
         publish_revocations(state)
@@ -181,11 +201,14 @@ def move_meeting(meeting_id: RowId, body: MeetingMoveIn, db: SessionDep, state: 
 
 
 @router.post("/api/meetings/{meeting_id}/cancel", response_model=MeetingOut, tags=["meetings"])
-def cancel_meeting(meeting_id: RowId, db: SessionDep, state: StateDep,
+def cancel_meeting(meeting_id: RowId, request: Request, db: SessionDep, state: StateDep,
                    user: InvitingUser) -> MeetingOut:
     """Cancel a meeting: its passes are revoked and the doors told at once."""
     meeting = _own(service.get_meeting(db=db, meeting_id=meeting_id), user)
+    before = _booking(meeting)
     change = service.cancel_meeting(db=db, meeting=meeting)
+    audit.record(db, who=audit.actor_of(request, user), action="meeting.cancel",
+                 target=f"meeting:{meeting.id}", before=before, after=_booking(meeting))
     db.commit()
     if change.revocations_changed:
         publish_revocations(state)
@@ -252,6 +275,8 @@ async def import_calendar(request: Request, db: SessionDep, state: StateDep,
         default_room = service.get_room(db=db, name=room) if room else None
         result = apply_calendar(db=db, ctx=pass_context(state), parsed=parsed, importer=user,
                                 default_room=default_room)
+        audit.record(db, who=audit.actor_of(request, user), action="meeting.import",
+                     target=f"room:{room}" if room else "", after=_import_counts(result))
         db.commit()
         return _applied(request, state, result)
 
@@ -292,9 +317,10 @@ def add_feed(body: FeedIn, request: Request, db: SessionDep, state: StateDep,
     room = service.get_room(db=db, name=body.room)
     feed = feeds.add_feed(db=db, url=body.url, room=room, host=user,
                           outbound=state.settings.outbound_policy)
-    # The feed by id and room: a calendar URL may carry a secret token.
-    audit.record(db, who=audit.actor_of(request, user), action="feed.add",
-                 target=f"feed:{feed.id}", after={"room": room.name})
+    # A feed's address often carries a secret token: the log keeps only its host.
+    audit.record(db, who=audit.actor_of(request, user), action="calendar_feed.add",
+                 target=f"feed:{feed.id}",
+                 after={"room": room.name, "host": urlsplit(feed.url).hostname or ""})
     return _feed_out(db, feed)
 
 
@@ -307,9 +333,9 @@ def edit_feed(feed_id: RowId, body: FeedEditIn, request: Request, db: SessionDep
     room = service.get_room(db=db, name=body.room)
     feeds.update_feed(db=db, feed=feed, url=body.url or feed.url, room=room,
                       outbound=state.settings.outbound_policy)
-    audit.record(db, who=audit.actor_of(request, user), action="feed.edit",
+    audit.record(db, who=audit.actor_of(request, user), action="calendar_feed.edit",
                  target=f"feed:{feed.id}", before={"room": old_room.name if old_room else None},
-                 after={"room": room.name})
+                 after={"room": room.name, "host": urlsplit(feed.url).hostname or ""})
     return _feed_out(db, feed)
 
 
@@ -318,7 +344,7 @@ def remove_feed(feed_id: RowId, request: Request, db: SessionDep, user: StaffUse
     """Stop reading a calendar feed (staff); the meetings it brought in stay."""
     feed = feeds.get_feed(db=db, feed_id=feed_id)
     feeds.remove_feed(db=db, feed=feed)
-    audit.record(db, who=audit.actor_of(request, user), action="feed.remove",
+    audit.record(db, who=audit.actor_of(request, user), action="calendar_feed.remove",
                  target=f"feed:{feed_id}")
     return Response(status_code=204)
 
@@ -326,7 +352,7 @@ def remove_feed(feed_id: RowId, request: Request, db: SessionDep, user: StaffUse
 @router.post("/api/calendar-feeds/{feed_id}/refresh", response_model=ImportOut,
              tags=["meetings"])
 def refresh_feed(feed_id: RowId, request: Request, db: SessionDep, state: StateDep,
-                 _user: StaffUser) -> ImportOut:
+                 user: StaffUser) -> ImportOut:
     """Read a subscribed calendar now; 422 with the reason when it cannot be used."""
     feed = feeds.get_feed(db=db, feed_id=feed_id)
     try:
@@ -339,6 +365,8 @@ def refresh_feed(feed_id: RowId, request: Request, db: SessionDep, state: StateD
     except ValueError as exc:
         raise InvalidInput("feed_unusable", str(exc)[:300],
                            f"カレンダーを読めません: {str(exc)[:300]}") from None
+    audit.record(db, who=audit.actor_of(request, user), action="calendar_feed.refresh",
+                 target=f"feed:{feed.id}", after=_import_counts(result))
     db.commit()
     return _applied(request, state, result)
 

@@ -19,7 +19,16 @@ from officegate.server.errors import Forbidden, OfficeGateError
 from officegate.server.messaging import metrics, service
 from officegate.server.messaging.deps import MessagingDep
 from officegate.server.messaging.models import Status
-from officegate.server.messaging.routes import AssigneeQ, ChannelQ, QueueQ, StatusQ, detail
+from officegate.server.messaging.routes import (
+    AssigneeQ,
+    ChannelQ,
+    QueueQ,
+    StatusQ,
+    assign_recorded,
+    detail,
+    reply_recorded,
+    status_recorded,
+)
 from officegate.server.messaging.routes import conversation_out as row_out
 
 router = APIRouter(include_in_schema=False)
@@ -56,22 +65,22 @@ def conversation_page(conversation_id: RowId, request: Request, rt: MessagingDep
         request, user, conv=conv, people=people, error=request.query_params.get("error")))
 
 
-def _act(rt: MessagingDep, user: User, conversation_id: int, action: str,
+def _act(request: Request, rt: MessagingDep, user: User, conversation_id: int, action: str,
          value: str) -> Response:
     def work(db: Session) -> None:
         me = db.get(User, user.id) or user
         conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
         if action in ("reply", "note"):
-            service.reply(db=db, conv=conv, user=me, text=value, private=action == "note")
+            reply_recorded(db, request, me=me, conv=conv, text=value, private=action == "note")
         elif action == "assign":
             # isdecimal, not isdigit: int() refuses digits like "²"; a huge number is no id.
             given = int(value) if value.isdecimal() and len(value) <= 18 else None
-            service.assign(db=db, conv=conv, user=me, assignee_id=given)
+            assign_recorded(db, request, me=me, conv=conv, assignee_id=given)
         elif action == "snooze":
-            service.set_status(db=db, conv=conv, user=me, status=Status.SNOOZED,
-                               until=utcnow() + timedelta(hours=1))
+            status_recorded(db, request, me=me, conv=conv, status=Status.SNOOZED,
+                            until=utcnow() + timedelta(hours=1))
         elif action in ("open", "pending", "resolved"):
-            service.set_status(db=db, conv=conv, user=me, status=Status(action))
+            status_recorded(db, request, me=me, conv=conv, status=Status(action))
     try:
         rt.run(work)
     except OfficeGateError as exc:
@@ -83,12 +92,13 @@ def _act(rt: MessagingDep, user: User, conversation_id: int, action: str,
 
 
 @router.post("/staff/inbox/{conversation_id}")
-def conversation_action(conversation_id: RowId, rt: MessagingDep, user: StaffPageUser,
+def conversation_action(conversation_id: RowId, request: Request, rt: MessagingDep,
+                        user: StaffPageUser,
                         action: Annotated[str, Form(pattern="^(reply|note|assign|open|pending|"
                                                             "resolved|snooze)$")],
                         value: Annotated[str, Form(max_length=4000)] = "") -> Response:
     """The form buttons of the conversation page (reply, note, assign, status)."""
-    return _act(rt, user, conversation_id, action, value)
+    return _act(request, rt, user, conversation_id, action, value)
 
 
 @router.get("/staff/messaging/metrics", response_class=HTMLResponse)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Annotated
 
 from fastapi import APIRouter, Query, Request
@@ -101,33 +101,68 @@ async def conversation_stream(conversation_id: RowId, request: Request, rt: Mess
     return sse(request, rt, f"staff:{contact_id}")
 
 
+def _state(conv: Conversation) -> dict[str, object]:
+    return {"status": str(conv.status), "assignee": conv.assignee_id}
+
+
+def reply_recorded(db: Session, request: Request, *, me: User, conv: Conversation, text: str,
+                   private: bool) -> Message:
+    """Reply (or note) and put it on the audit log: the message's id, never its text."""
+    before = _state(conv)
+    msg = service.reply(db=db, conv=conv, user=me, text=text, private=private)
+    db.flush()
+    audit.record(db, who=audit.actor_of(request, me),
+                 action="conversation.note" if private else "conversation.reply",
+                 target=f"conversation:{conv.id}", before=before,
+                 after={**_state(conv), "message": msg.id})
+    return msg
+
+
+def assign_recorded(db: Session, request: Request, *, me: User, conv: Conversation,
+                    assignee_id: int | None) -> None:
+    """Assign (or unassign) and put it on the audit log with before and after."""
+    before = _state(conv)
+    service.assign(db=db, conv=conv, user=me, assignee_id=assignee_id)
+    audit.record(db, who=audit.actor_of(request, me), action="conversation.assign",
+                 target=f"conversation:{conv.id}", before=before, after=_state(conv))
+
+
+def status_recorded(db: Session, request: Request, *, me: User, conv: Conversation,
+                    status: Status, until: datetime | None = None) -> None:
+    """Resolve, reopen, snooze or hand back, and put it on the audit log."""
+    before = _state(conv)
+    service.set_status(db=db, conv=conv, user=me, status=status, until=until)
+    audit.record(db, who=audit.actor_of(request, me), action="conversation.status",
+                 target=f"conversation:{conv.id}", before=before, after=_state(conv))
+
+
 @router.post("/api/conversations/{conversation_id}/messages", response_model=MessageOut,
              status_code=201)
-def post_reply(conversation_id: RowId, body: ReplyIn, rt: MessagingDep,
+def post_reply(conversation_id: RowId, body: ReplyIn, request: Request, rt: MessagingDep,
                user: InvitingUser) -> MessageOut:
     """Reply to the visitor on their channel, or add a private note (``private: true``)."""
     def work(db: Session) -> MessageOut:
         me = _fresh(db, user)
         conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
-        return out(service.reply(db=db, conv=conv, user=me, text=body.text,
-                                 private=body.private))
+        return out(reply_recorded(db, request, me=me, conv=conv, text=body.text,
+                                  private=body.private))
     return rt.run(work)
 
 
 @router.post("/api/conversations/{conversation_id}/assign", response_model=ConversationOut)
-def assign(conversation_id: RowId, body: AssignIn, rt: MessagingDep,
+def assign(conversation_id: RowId, body: AssignIn, request: Request, rt: MessagingDep,
            user: InvitingUser) -> ConversationOut:
     """Assign to a user (hosts only to themselves) or unassign."""
     def work(db: Session) -> ConversationOut:
         me = _fresh(db, user)
         conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
-        service.assign(db=db, conv=conv, user=me, assignee_id=body.user_id)
+        assign_recorded(db, request, me=me, conv=conv, assignee_id=body.user_id)
         return conversation_out(db, conv)
     return rt.run(work)
 
 
 @router.post("/api/conversations/{conversation_id}/status", response_model=ConversationOut)
-def set_status(conversation_id: RowId, body: StatusIn, rt: MessagingDep,
+def set_status(conversation_id: RowId, body: StatusIn, request: Request, rt: MessagingDep,
                user: InvitingUser) -> ConversationOut:
     """Resolve, reopen, snooze, or hand back to the bot ("pending")."""
     def work(db: Session) -> ConversationOut:
@@ -135,7 +170,7 @@ def set_status(conversation_id: RowId, body: StatusIn, rt: MessagingDep,
         conv = service.get_conversation(db=db, user=me, conversation_id=conversation_id)
         until = (utcnow() + timedelta(minutes=body.snooze_minutes)
                  if body.snooze_minutes else None)
-        service.set_status(db=db, conv=conv, user=me, status=Status(body.status), until=until)
+        status_recorded(db, request, me=me, conv=conv, status=Status(body.status), until=until)
         return conversation_out(db, conv)
     return rt.run(work)
 

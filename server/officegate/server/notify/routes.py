@@ -11,6 +11,7 @@ from fastapi.responses import FileResponse, HTMLResponse, Response, StreamingRes
 from pydantic import BaseModel, ConfigDict, Field
 
 from officegate.server.arrival.routes import HubDep
+from officegate.server.audit import service as audit
 from officegate.server.db import RowId, session_scope
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StateDep
 from officegate.server.errors import InvalidInput
@@ -79,7 +80,7 @@ def vapid_key(hub: HubDep) -> dict[str, str]:
 
 
 @router.post("/api/notify/targets", response_model=TargetOut, status_code=201)
-def add_target(body: TargetIn, db: SessionDep, state: StateDep,
+def add_target(body: TargetIn, request: Request, db: SessionDep, state: StateDep,
                user: CurrentUser) -> TargetOut:
     """Add a notification target for yourself (422 when it points inside the network)."""
     outbound = state.settings.outbound_policy
@@ -91,7 +92,11 @@ def add_target(body: TargetIn, db: SessionDep, state: StateDep,
         raise InvalidInput("bad_subscription", "webpush needs 'subscription'",
                            "プッシュ購読がありません")
     row = notify.add_target(db=db, user=user, kind=body.kind, address=address)
-    return TargetOut(id=row.id, kind=row.kind, label=_label(row.kind, row.address))
+    out = TargetOut(id=row.id, kind=row.kind, label=_label(row.kind, row.address))
+    # Only the scheme: an apprise URL or a push endpoint may carry a password or token.
+    audit.record(db, who=audit.actor_of(request, user), action="notify.target_add",
+                 target=f"notify_target:{row.id}", after={"kind": out.kind, "label": out.label})
+    return out
 
 
 @router.get("/api/notify/targets", response_model=list[TargetOut])
@@ -102,20 +107,26 @@ def list_targets(db: SessionDep, user: CurrentUser) -> list[TargetOut]:
 
 
 @router.delete("/api/notify/targets/{target_id}", status_code=204)
-def remove_target(target_id: RowId, db: SessionDep, user: CurrentUser) -> Response:
+def remove_target(target_id: RowId, request: Request, db: SessionDep,
+                  user: CurrentUser) -> Response:
     """Remove one of your targets."""
     notify.remove_target(db=db, user=user, target_id=target_id)
+    audit.record(db, who=audit.actor_of(request, user), action="notify.target_remove",
+                 target=f"notify_target:{target_id}")
     return Response(status_code=204)
 
 
 @router.put("/api/notify/prefs")
-def set_prefs(body: PrefsIn, db: SessionDep, state: StateDep,
+def set_prefs(body: PrefsIn, request: Request, db: SessionDep, state: StateDep,
               user: CurrentUser) -> dict[str, Any]:
     """Set your fallback contact and acknowledgement time."""
     row = notify.set_prefs(db=db, user=user, fallback_url=body.fallback_url,
                            ack_minutes=body.ack_minutes,
                            outbound=state.settings.outbound_policy)
-    return {"fallback": row.fallback_url is not None, "ack_minutes": row.ack_minutes}
+    out = {"fallback": row.fallback_url is not None, "ack_minutes": row.ack_minutes}
+    audit.record(db, who=audit.actor_of(request, user), action="notify.prefs",
+                 target=f"user:{user.id}", after=out)
+    return out
 
 
 @router.get("/api/notify/notices", response_model=list[NoticeOut])

@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from officegate.server.arrival.models import ArrivalTrack
 from officegate.server.checkin.models import CheckIn
-from officegate.server.meetings.models import Attendee
+from officegate.server.meetings.models import Attendee, Meeting
 from officegate.server.messaging.models import ChannelIdentity, Contact, CsatResponse, Message
 from officegate.server.notify.models import Notice
 from officegate.server.privacy.models import Consent, PrivacyRequest
@@ -66,7 +66,15 @@ def erase_visitors(*, db: Session, visitors: list[Visitor], now: datetime) -> di
     contact_ids = list(db.scalars(select(Contact.id).where(Contact.visitor_id.in_(ids))))
     counts: dict[str, int] = {"visits": len(visit_ids)}
     for visitor in visitors:
-        visitor.name, visitor.email = "", None
+        visitor.name, visitor.email, visitor.phone, visitor.company = "", None, None, None
+    # Free text a host wrote about the visit, and the titles of the meetings it was booked
+    # for ("Contract with Ms Sato"): they name people, so they go with the identity.
+    db.execute(update(Visit).where(Visit.id.in_(visit_ids))
+               .values(note=None, directions=None).execution_options(**BULK))
+    counts["meeting_titles"] = _rows(db.execute(
+        update(Meeting).where(Meeting.id.in_(select(Attendee.meeting_id).where(
+            Attendee.visit_id.in_(visit_ids))), Meeting.title != "")
+        .values(title="").execution_options(**BULK)))
     revoked = _rows(db.execute(update(VisitorPass).where(
         VisitorPass.visit_id.in_(visit_ids), VisitorPass.revoked_at.is_(None))
         .values(revoked_at=now).execution_options(**BULK)))

@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from officegate.server.audit import service as audit
 from officegate.server.db import session_scope, utcnow
 from officegate.server.deps import ServerState
-from officegate.server.jobs import Job
+from officegate.server.errors import Conflict
+from officegate.server.jobs import AlreadyRunning, Job, leadership_for
 from officegate.server.occupancy.jobs import publish_revocations as republish_revocations
 from officegate.server.privacy import retention
 from officegate.server.privacy.policy import retention_of
@@ -85,6 +86,26 @@ def run_for_state(state: ServerState) -> RetentionReport:
     if report.details.get("passes_revoked"):
         republish_revocations(state)
     return report
+
+
+def run_now(state: ServerState) -> RetentionReport:
+    """An admin's "run now", under the same run lock as the scheduled runs (on every
+    server): Conflict (409, ``retention_running``) while a run is under way."""
+    runner = state.runtime.jobs if state.runtime is not None else None
+    try:
+        if runner is not None:
+            result = runner.run_now(RETENTION_JOB_NAME)
+        else:  # a server without its sweeps (no runtime): the lock all the same
+            with leadership_for(state.engine).running(RETENTION_JOB_NAME) as free:
+                if not free:
+                    raise AlreadyRunning(RETENTION_JOB_NAME)
+                result = run_for_state(state)
+    except AlreadyRunning:
+        raise Conflict("retention_running",
+                       "retention is already running; its report will be on the audit log",
+                       "保存期間の処理はすでに実行中です。結果は監査ログに記録されます") from None
+    assert isinstance(result, RetentionReport)  # noqa: S101 -- the job's own return value
+    return result
 
 
 def retention_job(state: ServerState) -> Job:

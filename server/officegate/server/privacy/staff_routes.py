@@ -14,11 +14,12 @@ from officegate.server.audit import service as audit
 from officegate.server.auth.models import Role, User
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import AdminUser, SessionDep, StaffUser, StateDep, require_page_role
+from officegate.server.errors import Conflict
+from officegate.server.i18n import negotiate
 from officegate.server.privacy import service
 from officegate.server.privacy.export import kept_about
-from officegate.server.privacy.jobs import republish_revocations, run_retention
+from officegate.server.privacy.jobs import republish_revocations, run_now
 from officegate.server.privacy.policy import MAX_DAYS, MIN_DAYS, retention_of, set_retention
-from officegate.server.privacy.texts import request_lang, texts
 from officegate.server.privacy.visitor_routes import ErasedOut
 from officegate.server.sites import service as sites
 
@@ -111,26 +112,52 @@ def put_retention(body: RetentionIn, request: Request, db: SessionDep, state: St
     return _change(db, state, request, user, body.model_dump(exclude_none=True))
 
 
+def _run_now(request: Request, db: SessionDep, state: StateDep, user: User) -> dict[str, int]:
+    audit.record(db, who=audit.actor_of(request, user), action="retention.run_now",
+                 target=f"site:{state.settings.site}")
+    db.commit()  # the request is on the log even when a run is already under way
+    return run_now(state).as_dict()
+
+
 @router.post("/api/privacy/retention/run")
-def run_now(state: StateDep, _user: AdminUser) -> dict[str, object]:
-    """Apply retention now (admin) and say what was removed."""
-    report = run_retention(sessions=state.sessions, settings=state.settings, now=utcnow())
-    if report.details.get("passes_revoked"):
-        republish_revocations(state)
-    return dict(report.as_dict())
+def run_retention_now(request: Request, db: SessionDep, state: StateDep,
+                      user: AdminUser) -> dict[str, int]:
+    """Apply retention now (admin) and say what was removed; 409 ``retention_running``
+    while a run (scheduled or asked for) is under way on any server."""
+    return _run_now(request, db, state, user)
 
 
 @router.get("/staff/privacy", response_class=HTMLResponse, include_in_schema=False)
 def settings_page(request: Request, db: SessionDep, state: StateDep,
                   user: AdminPage) -> Response:
-    """The retention settings and the latest requests (admin)."""
-    lang = request_lang(request, user.lang)
+    """The retention settings, "run now" and the latest requests (admin)."""
+    return _page(request, db, state, user)
+
+
+def _page(request: Request, db: SessionDep, state: StateDep, user: User, *,
+          running: bool = False, status_code: int = 200) -> Response:
     site = sites.get_site(db=db, code=state.settings.site)
+    ran = request.query_params.get("ran", "")
     return state.templates.TemplateResponse(request, "privacy_settings.html", {
-        "user": user, "lang": lang, "t": texts(lang), "policy": retention_of(db=db, site=site),
+        "user": user, "lang": _lang(request, user), "policy": retention_of(db=db, site=site),
         "requests": service.list_requests(db=db, site=site.code, limit=50),
         "min_days": MIN_DAYS, "max_days": MAX_DAYS,
-        "saved": request.query_params.get("saved") == "1"})
+        "saved": request.query_params.get("saved") == "1",
+        "ran": int(ran) if ran.isdecimal() and len(ran) < 10 else None,
+        "running": running}, status_code=status_code)
+
+
+@router.post("/staff/privacy/run", include_in_schema=False)
+def run_form(request: Request, db: SessionDep, state: StateDep, user: AdminPage) -> Response:
+    """The page's "run now" button: back to the page with what was removed, or with a 409
+    saying a run is already under way."""
+    try:
+        report = _run_now(request, db, state, user)
+    except Conflict:
+        return _page(request, db, state, user, running=True, status_code=409)
+    removed = sum(v for k, v in report.items() if k != "audit_entries_deleted")
+    return RedirectResponse(f"/staff/privacy?ran={removed}&lang={_lang(request, user)}",
+                            status_code=303)
 
 
 @router.post("/staff/privacy", include_in_schema=False)
@@ -144,5 +171,10 @@ def settings_form(request: Request, db: SessionDep, state: StateDep, user: Admin
         "identity_days": identity_days, "access_days": access_days,
         "arrival_days": arrival_days, "audit_days": audit_days, "operator": operator,
         "contact": contact})
-    return RedirectResponse(f"/staff/privacy?saved=1&lang={request_lang(request, user.lang)}",
+    return RedirectResponse(f"/staff/privacy?saved=1&lang={_lang(request, user)}",
                             status_code=303)
+
+
+def _lang(request: Request, user: User) -> str:
+    """A staff page's language (ja or en): the address, the user's setting, the browser."""
+    return negotiate.page_language(request, user.lang)

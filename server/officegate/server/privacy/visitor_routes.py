@@ -13,11 +13,11 @@ from pydantic import BaseModel, ConfigDict
 from officegate.server.audit import service as audit
 from officegate.server.db import utcnow
 from officegate.server.deps import SessionDep, StateDep
+from officegate.server.i18n import catalog, negotiate
 from officegate.server.privacy import consent, service
 from officegate.server.privacy.export import kept_about
 from officegate.server.privacy.jobs import republish_revocations
 from officegate.server.privacy.policy import retention_of
-from officegate.server.privacy.texts import request_lang, texts
 from officegate.server.sites import service as sites
 from officegate.server.visits.holder import HolderOnly
 from officegate.server.visits.pass_page import find_pass
@@ -45,11 +45,16 @@ class ErasedOut(BaseModel):
 @router.get("/privacy", response_class=HTMLResponse, include_in_schema=False)
 def notice(request: Request, db: SessionDep, state: StateDep) -> Response:
     """The privacy notice: operator, purposes, retention and contact, in one language."""
-    lang = request_lang(request)
     site = sites.get_site(db=db, code=state.settings.site)
     return state.templates.TemplateResponse(request, "privacy_notice.html", {
-        "user": None, "lang": lang, "t": texts(lang), "policy": retention_of(db=db, site=site),
-        "site_name": site.name, "version": consent.NOTICE_VERSION})
+        "user": None, "lang": _lang(request), "languages": catalog.LANGUAGES,
+        "policy": retention_of(db=db, site=site), "site_name": site.name,
+        "version": consent.NOTICE_VERSION})
+
+
+def _lang(request: Request) -> str:
+    """A visitor page's language (ja, en or zh_CN), remembered for the shared header."""
+    return negotiate.page_language(request, None, offered=catalog.LANGUAGES)
 
 
 def _kept(db: SessionDep, token: str) -> tuple[dict[str, Any], Any, Any, Any]:
@@ -63,10 +68,10 @@ def _kept(db: SessionDep, token: str) -> tuple[dict[str, Any], Any, Any, Any]:
             dependencies=[HolderOnly])
 def kept_page(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """What is kept about the visitor and until when, with download, erase and consent."""
-    lang = request_lang(request)
     kept, _visitor, visit, _site = _kept(db, token)
     return state.templates.TemplateResponse(request, "privacy_visitor.html", {
-        "user": None, "lang": lang, "t": texts(lang), "kept": kept, "token": token,
+        "user": None, "lang": _lang(request), "languages": catalog.LANGUAGES, "kept": kept,
+        "token": token,
         "consents": consent.standing(db=db, visit_id=visit.id)}, headers=PRIVATE)
 
 
@@ -106,8 +111,7 @@ def erase_json(token: str, request: Request, db: SessionDep, state: StateDep) ->
 def erase_form(token: str, request: Request, db: SessionDep, state: StateDep) -> Response:
     """The page's erase button."""
     _erase(token, request, db, state)
-    return RedirectResponse(f"/p/{token}/privacy?lang={request_lang(request)}",
-                            status_code=303)
+    return RedirectResponse(f"/p/{token}/privacy?lang={_lang(request)}", status_code=303)
 
 
 def _consent(token: str, db: SessionDep, purpose: str, given: bool) -> dict[str, str | None]:
@@ -133,5 +137,4 @@ def consent_form(token: str, request: Request, db: SessionDep,
                  given: Annotated[bool, Form()]) -> Response:
     """The page's consent buttons."""
     _consent(token, db, purpose, given)
-    return RedirectResponse(f"/p/{token}/privacy?lang={request_lang(request)}",
-                            status_code=303)
+    return RedirectResponse(f"/p/{token}/privacy?lang={_lang(request)}", status_code=303)

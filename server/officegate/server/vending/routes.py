@@ -98,15 +98,18 @@ def list_machines(db: SessionDep, state: StateDep, _user: StaffUser) -> list[Mac
 
 @router.post("/api/vending/machines", response_model=MachineOut, status_code=201,
              tags=["vending"])
-def add_machine(body: MachineIn, db: SessionDep, state: StateDep,
-                _user: AdminUser) -> MachineOut:
+def add_machine(body: MachineIn, request: Request, db: SessionDep, state: StateDep,
+                user: AdminUser) -> MachineOut:
     """Make a registered vending device part of the drink service (admin)."""
     site = sites.get_site(db=db, code=state.settings.site)
     m = service.add_machine(db=db, site=site, device_name=body.device,
                             route_zone=body.route_zone, label_en=body.label_en,
                             label_ja=body.label_ja)
-    return MachineOut(machine=m.name, route_zone=m.row.route_zone, label_en=m.row.label_en,
-                      label_ja=m.row.label_ja, status=m.device.status, slots=[])
+    out = MachineOut(machine=m.name, route_zone=m.row.route_zone, label_en=m.row.label_en,
+                     label_ja=m.row.label_ja, status=m.device.status, slots=[])
+    audit.record(db, who=audit.actor_of(request, user), action="vending.machine_add",
+                 target=f"device:{m.name}", after=audit.snapshot(body))
+    return out
 
 
 @router.get("/api/vending/policy", response_model=PolicyOut, tags=["vending"])
