@@ -31,7 +31,7 @@ BACKEND_FIXTURES = frozenset({"database_url", "mqtt_broker", "postgres_admin_url
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """``OFFICEGATE_TEST_BACKEND_ONLY=1``: run only the tests that meet the configured database
     or broker (through the fixtures above, or by reading ``OFFICEGATE_TEST_*`` themselves),
-    the fault tests and the browser tests.
+    and the fault tests.
 
     CI runs the suite twice, with PostgreSQL + Mosquitto and with the embedded defaults; a
     test that touches neither behaves the same in both, so the first run leaves it to the
@@ -43,8 +43,6 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     def meets_backend(item: pytest.Item) -> bool:
         if "faults" in item.path.parts:  # they start their own Mosquitto: CI runs them here
-            return True
-        if item.get_closest_marker("browser"):  # pages in Chromium: CI runs them here too
             return True
         if BACKEND_FIXTURES & set(getattr(item, "fixturenames", ())):
             return True

@@ -93,7 +93,7 @@ def erase_visitors(*, db: Session, visitors: list[Visitor], now: datetime) -> di
     # The contacts, and the empty rows of chats merged into them (they keep a name).
     db.execute(update(Contact).where(Contact.id.in_(contact_ids)
                                      | Contact.merged_into_id.in_(contact_ids))
-               .values(name="").execution_options(**BULK))
+               .values(name="", avatar_url=None).execution_options(**BULK))
     counts["messages"] = erase_messages(db, contact_ids)
     db.execute(update(CsatResponse).where(CsatResponse.contact_id.in_(contact_ids))
                .values(comment="").execution_options(**BULK))

@@ -105,7 +105,7 @@ def erase_idle_contacts(sessions: sessionmaker[Session], *, site: Site, cutoff: 
             return 0, None
         db.execute(delete(ChannelIdentity).where(ChannelIdentity.contact_id.in_(ids)))
         for contact in db.scalars(select(Contact).where(Contact.id.in_(ids))):
-            contact.name = ""
+            contact.name, contact.avatar_url = "", None
         counts["messages"] = counts.get("messages", 0) + erasure.erase_messages(db, ids)
         return len(ids), ids[-1]
 
