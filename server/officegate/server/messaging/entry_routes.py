@@ -74,7 +74,7 @@ def chat_poster(request: Request, state: StateDep, user: StaffPageUser,
         site_name = get_site(db=db, code=state.settings.site).name
     return state.templates.TemplateResponse(request, "chat_poster.html", {
         "user": user, "site_name": site_name, "entry": name, "url": url,
-        "qr": poster.qr_svg(url), "lang": "ja"})
+        "qr": poster.qr_svg(url), "lang": negotiate.page_language(request, user.lang)})
 
 
 @router.post("/api/entry/{name}/start", response_model=StartOut, status_code=201)
