@@ -23,8 +23,12 @@ def test_edge_command_starts_the_vending_machine(tmp_path: Path) -> None:
                       encoding="utf-8")
     env = {k: v for k, v in os.environ.items() if k != "OFFICEGATE_EDGE_MQTT_URL"}
     command = Path(sys.executable).with_name("officegate")  # the installed console script
+    # Output to a file, not a pipe: a pipe nobody reads until the end would stop the machine
+    # the moment it fills (it logs as it runs).
+    log_path = tmp_path / "edge.log"
+    log_file = log_path.open("w", encoding="utf-8")
     proc = subprocess.Popen([str(command), "edge", "--config", str(config)],
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env)
+                            stdout=log_file, stderr=subprocess.STDOUT, text=True, env=env)
     stock = tmp_path / "vend" / "stock.json"
     outbox = tmp_path / "vend" / "outbox.db"
 
@@ -45,7 +49,13 @@ def test_edge_command_starts_the_vending_machine(tmp_path: Path) -> None:
         assert stock.exists(), "the machine never wrote its stock"
     finally:
         proc.send_signal(signal.SIGINT)
-        out, _ = proc.communicate(timeout=30)
+        try:
+            proc.wait(timeout=60)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        log_file.close()
+    out = log_path.read_text(encoding="utf-8")
     assert proc.returncode == 0, out
     assert "vend-1 (vending, zone lobby) running" in out
     assert {(p["slot"], p["product"], p["count"]) for p in json.loads(stock.read_text())} == {
