@@ -89,6 +89,7 @@ def world(client: TestClient, office: Office) -> dict[str, Any]:
         "topic": "wifi"}}
 
 
+@pytest.mark.surface
 def test_every_route_answers_hostile_bodies_with_a_4xx(client: TestClient,
                                                        world: dict[str, Any]) -> None:
     client.app.state.throttle.reset()  # type: ignore[attr-defined]

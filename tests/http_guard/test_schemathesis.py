@@ -148,6 +148,7 @@ def _run(operation: Any, headers: dict[str, str], app: Any
     return errors, failures, answers
 
 
+@pytest.mark.surface
 @pytest.mark.timeout(600)
 def test_every_operation_answers_as_documented_to_every_role(client: TestClient,
                                                              office: Office) -> None:
