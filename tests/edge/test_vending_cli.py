@@ -1,5 +1,6 @@
 """`officegate edge --config vend.toml` with kind = "vending" runs the vending machine (not the
-gate agent): a real process, offline, stocked from the config's [[products]]."""
+gate agent): a real process, offline, stocked from the config's [[products]], stopped cleanly
+by SIGTERM."""
 
 from __future__ import annotations
 
@@ -48,7 +49,7 @@ def test_edge_command_starts_the_vending_machine(tmp_path: Path) -> None:
             time.sleep(0.1)
         assert stock.exists(), "the machine never wrote its stock"
     finally:
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(signal.SIGTERM)  # as systemd and docker stop it
         try:
             proc.wait(timeout=60)
         except subprocess.TimeoutExpired:

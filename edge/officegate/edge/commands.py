@@ -4,7 +4,9 @@ machine."""
 from __future__ import annotations
 
 import os
+import signal
 from pathlib import Path
+from types import FrameType
 from typing import Annotated
 
 import typer
@@ -12,6 +14,17 @@ import typer
 from officegate.cli import console, err, setup_logging
 
 app = typer.Typer()
+
+
+def _stop_on_signals() -> None:
+    """SIGTERM (systemd, docker stop) and SIGINT (Ctrl-C) end the agent through its cleanup
+    (outbox closed, pins released), whatever the parent left them as: a background job starts
+    with SIGINT ignored, and SIGTERM would otherwise end the process on the spot."""
+    def stop(_signum: int, _frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, stop)
 
 
 
@@ -43,6 +56,7 @@ def edge(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"edge [bold]{cfg.device}[/bold] ({cfg.kind}, zone {cfg.zone}) running")
+    _stop_on_signals()
     try:
         agent.run()
     except KeyboardInterrupt:
