@@ -12,10 +12,16 @@ from officegate.server.settings import Settings
 from .conftest import PASSWORD, Office, bearer, visit_body
 
 
-def test_login_page_is_bilingual(client: TestClient) -> None:
-    r = client.get("/login")
-    assert r.status_code == 200
-    assert "ログイン" in r.text and "Sign in" in r.text
+def test_login_page_speaks_one_language_at_a_time(client: TestClient) -> None:
+    ja = client.get("/login", headers={"accept-language": "ja"})
+    assert ja.status_code == 200
+    assert "パスワード" in ja.text and "Password" not in ja.text
+    en = client.get("/login?lang=en")
+    assert "Password" in en.text and "パスワード" not in en.text
+    wrong = client.post("/login?lang=en", data={"email": "nobody@example.com",
+                                                "password": "wrong"})
+    assert wrong.status_code == 401 and "Wrong e-mail or password." in wrong.text
+    assert "メールアドレスまたはパスワードが違います" not in wrong.text
 
 
 def test_good_login_sets_httponly_cookie_and_opens_staff_pages(client: TestClient,
@@ -37,7 +43,7 @@ def test_good_login_sets_httponly_cookie_and_opens_staff_pages(client: TestClien
 def test_wrong_password_is_401_with_a_clear_message(client: TestClient, office: Office) -> None:
     r = client.post("/login", data={"email": office.staff, "password": "nope"})
     assert r.status_code == 401
-    assert "パスワードが違います" in r.text and "Wrong e-mail or password" in r.text
+    assert "パスワードが違います" in r.text and "Wrong e-mail or password" not in r.text
     r = client.post("/api/auth/token", json={"email": "nobody@example.com", "password": "x"})
     assert r.status_code == 401
     assert r.json()["detail"]["code"] == "bad_credentials"

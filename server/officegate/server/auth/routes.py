@@ -15,6 +15,7 @@ from officegate.server.deps import CurrentUser, SessionDep, SettingsDep, StateDe
 from officegate.server.errors import NotAuthenticated
 from officegate.server.http.guessing import too_many
 from officegate.server.http.throttle import Throttle
+from officegate.server.i18n import catalog, negotiate
 
 router = APIRouter()
 
@@ -54,8 +55,14 @@ def _signin(request: Request, db: SessionDep, email: str, password: str) -> User
 @router.get("/login", response_class=HTMLResponse, include_in_schema=False)
 def login_page(request: Request, state: StateDep, next: str | None = None) -> Response:
     """The sign-in form."""
-    return state.templates.TemplateResponse(
-        request, "login.html", {"next": _safe_next(next), "email": "", "error": None, "user": None})
+    return state.templates.TemplateResponse(request, "login.html", _login_context(
+        request, next=_safe_next(next), email="", error=None))
+
+
+def _login_context(request: Request, **values: object) -> dict[str, object]:
+    """The sign-in form speaks one language: ``?lang=``, the switcher's cookie, the browser."""
+    return {"lang": negotiate.page_language(request, None),
+            "languages": catalog.STAFF_LANGUAGES, "user": None, **values}
 
 
 @router.post("/login", include_in_schema=False)
@@ -70,14 +77,15 @@ def login(
     if not isinstance(user, int):  # a throttled try checked nothing
         _audit_sign_in(request, state, db, user, email, "page")
     if not isinstance(user, User):
-        error, status, headers = {"en": BAD_LOGIN_EN, "ja": BAD_LOGIN_JA}, 401, None
+        ja = negotiate.page_language(request, None) == "ja"
+        error, status, headers = (BAD_LOGIN_JA if ja else BAD_LOGIN_EN), 401, None
         if user is not None:
-            error = {"en": f"Too many failed attempts. Try again in {user} seconds.",
-                     "ja": f"失敗が多すぎます。{user}秒後にもう一度お試しください。"}
+            error = (f"失敗が多すぎます。{user}秒後にもう一度お試しください。" if ja else
+                     f"Too many failed attempts. Try again in {user} seconds.")
             status, headers = 429, {"Retry-After": str(user)}
         return state.templates.TemplateResponse(
             request, "login.html",
-            {"next": _safe_next(next), "email": email, "user": None, "error": error},
+            _login_context(request, next=_safe_next(next), email=email, error=error),
             status_code=status, headers=headers,
         )
     sessions.end(db=db, session_id=request.session.get(sessions.SESSION_ID_KEY))
