@@ -80,7 +80,7 @@ def _invite(stack: Stack) -> int:
 
 def _decide(stack: Stack, shot: bytes, *, allow_static: bool) -> Reason:
     picture = cv2.imdecode(np.frombuffer(shot, np.uint8), cv2.IMREAD_GRAYSCALE)
-    texts = [r.text for r in zxingcpp.read_barcodes(picture)]
+    texts = [r.text for r in zxingcpp.read_barcodes(picture, formats=zxingcpp.BarcodeFormat.QRCode)]
     assert len(texts) == 1 and texts[0].startswith("OG1S"), texts
     with database_session(stack.settings) as db:
         site = sites.get_site(db=db, code=stack.site)

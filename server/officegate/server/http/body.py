@@ -11,6 +11,7 @@ A JSON-ish body nested deeper than :data:`~officegate.server.http.jsonbody.MAX_D
 from __future__ import annotations
 
 import json
+import re
 
 from starlette.datastructures import Headers
 from starlette.exceptions import HTTPException
@@ -35,6 +36,20 @@ TOO_DEEP = (400, error_body("too_deep", f"JSON nested deeper than {MAX_DEPTH} le
                             "JSON の入れ子が深すぎます"))
 BAD_LENGTH = (400, error_body("bad_length", "Content-Length is not a number",
                               "Content-Length が不正です"))
+# NUL is no character of any text we keep (PostgreSQL refuses it in text columns): a JSON
+# escape of it, a raw one, or a percent-encoded one in the path, query or a form is a 400.
+NUL_REFUSED = (400, error_body("nul_character", "text must not contain NUL (U+0000)",
+                               "テキストに NUL 文字は使えません"))
+_JSON_NUL = re.compile(rb"(?<!\\)(?:\\\\)*\\u0000", re.IGNORECASE)
+_PERCENT_NUL = re.compile(rb"%00")
+
+
+def _has_nul(body: bytes, kind: str) -> bool:
+    if kind == "multipart/form-data":
+        return False  # files may hold any byte; their text fields are checked by the route
+    if kind == "application/x-www-form-urlencoded":
+        return b"\x00" in body or _PERCENT_NUL.search(body) is not None
+    return b"\x00" in body or _JSON_NUL.search(body) is not None
 
 
 class _Refused(HTTPException):
@@ -75,8 +90,12 @@ class BodyGuard:
         if length is not None and int(length) > self.max_bytes:
             await send_error(send, *TOO_LARGE)
             return
+        if "\x00" in scope.get("path", "") or b"\x00" in scope.get("query_string", b"") \
+                or _PERCENT_NUL.search(scope.get("query_string", b"")):
+            await send_error(send, *NUL_REFUSED)
+            return
         kind = headers.get("content-type", "").split(";")[0].strip().lower()
-        reader = _Reader(receive, send, max_bytes=self.max_bytes,
+        reader = _Reader(receive, send, max_bytes=self.max_bytes, kind=kind,
                          max_depth=None if kind in _NOT_JSON else self.max_depth)
         try:
             await self.app(scope, reader.receive, reader.send)
@@ -91,9 +110,9 @@ class _Reader:
     """The body of one request, read on the app's first ``receive`` and checked whole."""
 
     def __init__(self, receive: Receive, send: Send, *, max_bytes: int,
-                 max_depth: int | None) -> None:
+                 max_depth: int | None, kind: str = "") -> None:
         self._receive, self._send = receive, send
-        self.max_bytes, self.max_depth = max_bytes, max_depth
+        self.max_bytes, self.max_depth, self.kind = max_bytes, max_depth, kind
         self.delivered = False
         self.refused = False
 
@@ -124,6 +143,8 @@ class _Reader:
         if self.max_depth is not None and nesting_depth(body, stop_at=self.max_depth) \
                 > self.max_depth:
             await self._refuse(*TOO_DEEP)
+        if _has_nul(body, self.kind):
+            await self._refuse(*NUL_REFUSED)
         self.delivered = True
         return {"type": "http.request", "body": body, "more_body": False}
 
