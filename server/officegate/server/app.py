@@ -66,7 +66,10 @@ def create_app(settings: Settings, *, broker: BrokerAddress | None = None) -> Fa
             await runtime.stop()
             engine.dispose()
 
-    app = FastAPI(title="OfficeGate", version="0.1.0", lifespan=lifespan)
+    app = FastAPI(title="OfficeGate", version="0.1.0", lifespan=lifespan, description=(
+        "Visitor access for an office. Errors are `{\"detail\": {\"code\", \"message_en\", "
+        "\"message_ja\"}}`. No text may contain U+0000 (NUL): a body, form, query or path "
+        "that holds it is refused with 400 `nul_character`."))
     app.state.officegate = state
     app.add_middleware(
         SessionMiddleware, secret_key=session_secret(settings), session_cookie="og_session",

@@ -20,7 +20,7 @@ from officegate.server.checkin.service import Outcome
 from officegate.server.db import RowId, utcnow
 from officegate.server.deps import CurrentUser, SessionDep, StaffPageUser, StaffUser, StateDep
 from officegate.server.errors import Forbidden
-from officegate.server.http.openapi import TEXT_RULE
+from officegate.server.http.openapi import EMAIL_RULE, TEXT_RULE
 from officegate.server.i18n import catalog, negotiate
 from officegate.server.invitations import service as invitations
 from officegate.server.sites import service as sites
@@ -77,7 +77,7 @@ class WatchIn(BaseModel):
         for key in ("name", "email")]})
     list: Literal["deny", "watch"]
     name: str | None = Field(default=None, max_length=200)
-    email: str | None = Field(default=None, max_length=254)
+    email: str | None = Field(default=None, max_length=254, json_schema_extra=EMAIL_RULE)
     reason: str = Field(min_length=1, max_length=2000, json_schema_extra=TEXT_RULE)
 
 

@@ -41,7 +41,9 @@ PASS_PAGE = {"403": "The pass is open on another phone"}
 # What a service checks beyond the JSON types, said in the document (the service still
 # answers a breach with its own reason): ``json_schema_extra`` of the fields they guard.
 NAME_RULE: dict[str, Any] = {"pattern": r"^[a-z0-9][a-z0-9_-]{0,63}$"}  # sites.NAME
-EMAIL_RULE: dict[str, Any] = {"pattern": r"^[^@\s]{1,64}@[^@\s]{1,189}$"}
+# No blanks and no control characters (the services' check is Python's isspace()).
+EMAIL_RULE: dict[str, Any] = {
+    "pattern": r"^[^@\s\x00-\x1f\x7f-\x9f]{1,64}@[^@\s\x00-\x1f\x7f-\x9f]{1,189}$"}
 HHMM_RULE: dict[str, Any] = {"pattern": r"^([01]\d|2[0-3]):[0-5]\d$"}
 TEXT_RULE: dict[str, Any] = {"pattern": r"\S"}  # not only blanks
 APPRISE_URL: dict[str, Any] = {
